@@ -1,0 +1,1 @@
+"""Developer tooling: the offline Pulumi toolchain glue, the demo and the benchmark helpers."""

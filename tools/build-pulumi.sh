@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the pinned Pulumi CLI from its published Go modules into a cache outside the repo and
+# puts the scripts the release bundles beside it. The release binaries cannot be downloaded here,
+# but the Go module proxy serves the CLI's source. A warm cache makes this a no-op.
+#
+# Prints the bin directory (the only line on stdout); progress goes to stderr.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+version=$(tr -d '[:space:]' < "$repo/PULUMI_VERSION")
+module_dir="$repo/tools/pulumi-cli"
+cache_root=${POP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pop-provider}
+prefix="$cache_root/pulumi/v$version"
+bin="$prefix/bin"
+stamp="$prefix/.complete"
+
+# The go.mod pins must agree with PULUMI_VERSION: one version, stated once, checked everywhere.
+for mod in pkg sdk; do
+  if ! grep -qE "github.com/pulumi/pulumi/$mod/v3 v$version( // indirect)?\$" "$module_dir/go.mod"; then
+    echo "build-pulumi: tools/pulumi-cli/go.mod does not pin $mod/v3 at v$version (PULUMI_VERSION)" >&2
+    exit 1
+  fi
+done
+
+if [[ -f "$stamp" && -x "$bin/pulumi" ]] && [[ "$("$bin/pulumi" version 2>/dev/null)" == "v$version" ]]; then
+  echo "$bin"
+  exit 0
+fi
+
+command -v go >/dev/null || { echo "build-pulumi: Go is required (https://go.dev/dl)" >&2; exit 1; }
+echo "build-pulumi: building the Pulumi CLI v$version from Go modules (first run: several minutes)" >&2
+mkdir -p "$bin"
+rm -f "$stamp"
+cd "$module_dir"
+# As the official release builds it (.goreleaser.yml): no cgo, pure-Go os/user, no gRPC tracing,
+# the version stamped in (the Automation API and the update check read it).
+CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags osusergo,grpcnotrace \
+  -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
+  -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+
+# The dynamic-provider shim and the language host's exec script ship in the sdk/v3 module zip,
+# not in the PyPI wheel; without the shim the engine would try to download a plugin.
+sdk_dir=$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
+install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/"
+install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/"
+# The Python language host is a Go module the proxy does not serve (see tools/README.md); ours
+# runs the program through Pulumi's own Python language server.
+install -m 0755 "$repo/tools/pulumi-language-python" "$bin/"
+
+[[ "$("$bin/pulumi" version)" == "v$version" ]] || { echo "build-pulumi: version stamp mismatch" >&2; exit 1; }
+touch "$stamp"
+echo "build-pulumi: done: $bin" >&2
+echo "$bin"
