@@ -1,0 +1,124 @@
+"""Drives the real Pulumi CLI (through tools/pulumi) against an isolated local backend.
+
+Each `PulumiStack` gets its own project directory, state backend and PULUMI_HOME, so tests never
+see each other's stacks or the developer's demo stack.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+PULUMI = REPO / "tools" / "pulumi"
+TEST_PASSPHRASE = "pop-provider-test-passphrase"
+
+
+class PulumiCommandError(AssertionError):
+    """A pulumi command failed; carries everything it printed for the test report."""
+
+    def __init__(self, args: list[str], result: subprocess.CompletedProcess[str]) -> None:
+        super().__init__(
+            f"pulumi {' '.join(args)} exited {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
+        )
+        self.result = result
+
+
+def write_project(directory: Path, name: str, program: str) -> None:
+    """A minimal Python project whose interpreter is this repo's virtualenv."""
+    directory.mkdir(parents=True, exist_ok=True)
+    venv = Path(sys.prefix)
+    (directory / "Pulumi.yaml").write_text(
+        f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n"
+    )
+    (directory / "__main__.py").write_text(program)
+
+
+@dataclass
+class PulumiStack:
+    """One stack of one project, with its own backend, driven through the CLI."""
+
+    project_dir: Path
+    state_dir: Path
+    stack: str = "test"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            PULUMI_BACKEND_URL=f"file://{self.state_dir / 'backend'}",
+            PULUMI_HOME=str(self.state_dir / "home"),
+            PULUMI_CONFIG_PASSPHRASE=TEST_PASSPHRASE,
+            PULUMI_PYTHON_CMD=sys.executable,
+        )
+        env.update(self.extra_env)
+        return env
+
+    def run(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        flags = ["--cwd", str(self.project_dir), "--non-interactive", "--color", "never"]
+        if args and args[0] not in ("stack", "config", "version"):
+            flags += ["--stack", self.stack]
+        # Flags go before a `--` separator: everything after it is positional (a PEM value).
+        cut = args.index("--") if "--" in args else len(args)
+        argv = [*args[:cut], *flags, *args[cut:]]
+        result = subprocess.run(
+            [str(PULUMI), *argv],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise PulumiCommandError(argv, result)
+        return result
+
+    def init(self) -> PulumiStack:
+        self.run("stack", "init", self.stack)
+        return self
+
+    def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
+        args = ["config", "set", key, "--stack", self.stack]
+        if secret:
+            args.append("--secret")
+        # `--` so values starting with '-' (a PEM) are not read as flags; stdin would also do.
+        self.run(*args, "--", value)
+
+    def up(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run("up", "--yes", "--skip-preview", *extra, check=check)
+
+    def preview(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run("preview", *extra, check=check)
+
+    def preview_json(self, *extra: str) -> dict[str, Any]:
+        result = self.run("preview", "--json", *extra)
+        return dict(json.loads(result.stdout))
+
+    def refresh(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run("refresh", "--yes", "--skip-preview", *extra, check=check)
+
+    def destroy(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run("destroy", "--yes", "--skip-preview", *extra, check=check)
+
+    def outputs(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        args = ["stack", "output", "--json", "--stack", self.stack]
+        if show_secrets:
+            args.append("--show-secrets")
+        return dict(json.loads(self.run(*args).stdout))
+
+    def export(self) -> dict[str, Any]:
+        return dict(json.loads(self.run("stack", "export", "--stack", self.stack).stdout))
+
+    def state_files_text(self) -> str:
+        """Every byte the backend holds (state, backups, history), to search for leaks."""
+        chunks = []
+        for path in sorted((self.state_dir / "backend").rglob("*")):
+            if path.is_file():
+                chunks.append(path.read_bytes().decode("utf-8", errors="replace"))
+        return "\n".join(chunks)
