@@ -60,7 +60,9 @@ class PulumiStack:
         env.update(self.extra_env)
         return env
 
-    def run(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
         flags = ["--cwd", str(self.project_dir), "--non-interactive", "--color", "never"]
         if args and args[0] not in ("stack", "config", "version"):
             flags += ["--stack", self.stack]

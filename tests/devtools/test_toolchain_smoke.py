@@ -1,4 +1,4 @@
-"""The offline toolchain end to end: the pinned CLI runs a Python program with a dynamic provider."""
+"""The offline toolchain end to end: the pinned CLI runs a program with a dynamic provider."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Azure Resource Manager itself: authentication, RBAC, subscriptions, resource groups, api-versions."""

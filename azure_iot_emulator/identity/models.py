@@ -1,0 +1,164 @@
+"""Service principals and token issuance: the rules of the token endpoint, no HTTP.
+
+Tokens are v1-shaped app tokens for Azure Resource Manager, signed RS256 with the state-dir key:
+``aud`` is the requested ARM resource, ``tid``/``oid``/``appid`` identify the principal, ``iss``
+is ``<authority>/<tenant>/`` (the emulator's stand-in for ``https://sts.windows.net/<tenant>/``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+
+from azure_iot_emulator.identity.exceptions import (
+    ApplicationNotFound,
+    InvalidClientSecret,
+    InvalidScope,
+    MissingClientSecret,
+    ResourceNotFound,
+    TenantNotFound,
+    UnsupportedGrantType,
+)
+from azure_iot_emulator.identity.keys import SigningKey
+from azure_iot_emulator.store import Store
+from azure_iot_emulator.wire import utcnow
+
+# The audiences ARM accepts (ARM's InvalidAuthenticationTokenAudience message lists these four).
+ARM_AUDIENCES = (
+    "https://management.core.windows.net/",
+    "https://management.core.windows.net",
+    "https://management.azure.com/",
+    "https://management.azure.com",
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A service principal from the seed."""
+
+    tenant_id: str
+    client_id: str
+    object_id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """What the token endpoint answers with."""
+
+    access_token: str
+    expires_in: int
+
+
+def resource_of_scope(scope: str) -> str:
+    """``https://management.azure.com/.default`` -> ``https://management.azure.com/``."""
+    if not scope.endswith("/.default"):
+        raise ValueError(scope)
+    return scope[: -len(".default")]
+
+
+class IdentityBackend:
+    """Looks up tenants and principals, checks secrets, signs tokens."""
+
+    def __init__(
+        self,
+        store: Store,
+        key: SigningKey,
+        token_lifetime: timedelta = timedelta(seconds=3599),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.key = key
+        self.token_lifetime = token_lifetime
+        self.clock = clock
+
+    def tenant_exists(self, tenant_id: str) -> bool:
+        """Whether the seed declared this tenant."""
+        with self.store.read() as conn:
+            row = conn.execute("SELECT 1 FROM tenants WHERE tenant_id = ?", (tenant_id,)).fetchone()
+        return row is not None
+
+    def principal(self, client_id: str) -> Principal | None:
+        """A principal by application (client) id."""
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT * FROM principals WHERE client_id = ?", (client_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        return Principal(row["tenant_id"], row["client_id"], row["object_id"], row["display_name"])
+
+    def principal_by_object_id(self, object_id: str) -> Principal | None:
+        """A principal by object id (the ``oid`` claim)."""
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT * FROM principals WHERE object_id = ?", (object_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        return Principal(row["tenant_id"], row["client_id"], row["object_id"], row["display_name"])
+
+    def _secret(self, client_id: str) -> str:
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT client_secret FROM principals WHERE client_id = ?", (client_id,)
+            ).fetchone()
+        return str(row["client_secret"]) if row else ""
+
+    def issue_client_credentials_token(
+        self,
+        tenant_id: str,
+        grant_type: str | None,
+        client_id: str | None,
+        client_secret: str | None,
+        scope: str | None,
+        issuer_base: str,
+    ) -> IssuedToken:
+        """The client-credentials grant. Errors mirror Entra ID's (see exceptions.py)."""
+        if not self.tenant_exists(tenant_id):
+            raise TenantNotFound(tenant_id)
+        if grant_type != "client_credentials":
+            raise UnsupportedGrantType(grant_type or "")
+        principal = self.principal(client_id or "")
+        if principal is None or principal.tenant_id.lower() != tenant_id.lower():
+            raise ApplicationNotFound(client_id or "", tenant_id)
+        if not client_secret:
+            raise MissingClientSecret()
+        if not hmac.compare_digest(client_secret.encode(), self._secret(principal.client_id).encode()):
+            raise InvalidClientSecret(principal.client_id)
+        scopes = [s for s in (scope or "").split() if s not in ("openid", "profile", "offline_access")]
+        if len(scopes) != 1:
+            raise InvalidScope(scope or "")
+        try:
+            resource = resource_of_scope(scopes[0])
+        except ValueError:
+            raise InvalidScope(scopes[0]) from None
+        if resource not in ARM_AUDIENCES and resource.rstrip("/") + "/" not in ARM_AUDIENCES:
+            raise ResourceNotFound(resource, tenant_id)
+        now = self.clock()
+        lifetime = int(self.token_lifetime.total_seconds())
+        claims: dict[str, Any] = {
+            "aud": resource,
+            "iss": f"{issuer_base}/{principal.tenant_id}/",
+            "iat": int(now.timestamp()),
+            "nbf": int(now.timestamp()) - 300,
+            "exp": int(now.timestamp()) + lifetime,
+            "appid": principal.client_id,
+            "appidacr": "1",
+            "idtyp": "app",
+            "oid": principal.object_id,
+            "sub": principal.object_id,
+            "tid": principal.tenant_id,
+            "uti": uuid.uuid4().hex,
+            "ver": "1.0",
+        }
+        token = jwt.encode(
+            claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid}
+        )
+        return IssuedToken(access_token=token, expires_in=lifetime)

@@ -1,0 +1,50 @@
+"""Authenticated management clients, one per subscription, shared by the provider's threads.
+
+Built lazily in the provider process from `ConnectionSettings`; the credential caches its token,
+so four concurrent calls cost one token request, not four.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from azure.core.credentials import TokenCredential
+
+from pop_provider.connection import ConnectionSettings, build_credential, client_kwargs
+from pop_provider.hub_certificates import HubCertificates
+from pop_provider.remote import CertificateApi
+from pop_provider.target import Target, TargetKind
+
+
+class ClientFactory:
+    """Hands out the certificates API of a target; thread-safe."""
+
+    def __init__(self, settings: ConnectionSettings) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._credential: TokenCredential | None = None
+        self._hub_clients: dict[str, Any] = {}
+
+    def _credential_locked(self) -> TokenCredential:
+        if self._credential is None:
+            self._credential = build_credential(self._settings)
+        return self._credential
+
+    def _hub_client(self, subscription_id: str) -> Any:
+        from azure.mgmt.iothub import IotHubClient
+
+        with self._lock:
+            client = self._hub_clients.get(subscription_id)
+            if client is None:
+                client = IotHubClient(
+                    self._credential_locked(), subscription_id, **client_kwargs(self._settings)
+                )
+                self._hub_clients[subscription_id] = client
+            return client
+
+    def certificates(self, target: Target) -> CertificateApi:
+        """The certificates collection of one IoT hub (DPS comes next, behind the same API)."""
+        if target.kind is TargetKind.IOT_HUB:
+            return HubCertificates(self._hub_client(target.subscription_id), target)
+        raise NotImplementedError(f"{target.kind.value} targets are not supported yet")

@@ -1,0 +1,122 @@
+"""How the provider reaches Azure: endpoints, trust and credentials, resolved at call time.
+
+Nothing here is pickled into the provider's state: `ConnectionSettings` is built inside the
+provider process from the stack config (`configure()`) and the environment, so a pipeline's
+service principal or workload identity, rotated secrets and emulator endpoints all take effect
+on the next run without touching state.
+
+Precedence for each setting: the `pop:` stack config key, then the matching `azure-native:` key
+where azure-native has one, then the environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from azure.core.credentials import TokenCredential
+
+DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
+
+ConfigLookup = Callable[[str], Any]
+
+
+def _no_config(_key: str) -> Any:
+    return None
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Everything needed to build an authenticated ARM client; secrets are excluded from repr."""
+
+    arm_endpoint: str = DEFAULT_ARM_ENDPOINT
+    authority_host: str | None = None
+    ca_bundle: str | None = None
+    default_subscription_id: str | None = None
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+
+    @property
+    def is_custom_cloud(self) -> bool:
+        """An endpoint that is not public Azure (the emulator, or a sovereign cloud)."""
+        return self.arm_endpoint.rstrip("/") != DEFAULT_ARM_ENDPOINT
+
+
+def load_settings(
+    config: ConfigLookup = _no_config, environ: Mapping[str, str] | None = None
+) -> ConnectionSettings:
+    """Resolve settings from stack config (`config("pop:armEndpoint")`) and the environment."""
+    env = os.environ if environ is None else environ
+
+    def pick(*sources: str) -> str | None:
+        for source in sources:
+            if source.startswith("$"):
+                value: Any = env.get(source[1:])
+            else:
+                value = config(source)
+            if value not in (None, ""):
+                return str(value)
+        return None
+
+    return ConnectionSettings(
+        arm_endpoint=(pick("pop:armEndpoint", "$POP_ARM_ENDPOINT") or DEFAULT_ARM_ENDPOINT).rstrip(
+            "/"
+        ),
+        authority_host=pick("pop:authorityHost", "$AZURE_AUTHORITY_HOST"),
+        ca_bundle=pick("pop:caBundle", "$POP_CA_BUNDLE"),
+        default_subscription_id=pick(
+            "pop:subscriptionId",
+            "azure-native:subscriptionId",
+            "$AZURE_SUBSCRIPTION_ID",
+            "$ARM_SUBSCRIPTION_ID",
+        ),
+        tenant_id=pick("azure-native:tenantId", "$AZURE_TENANT_ID", "$ARM_TENANT_ID"),
+        client_id=pick("azure-native:clientId", "$AZURE_CLIENT_ID", "$ARM_CLIENT_ID"),
+        client_secret=pick(
+            "azure-native:clientSecret", "$AZURE_CLIENT_SECRET", "$ARM_CLIENT_SECRET"
+        ),
+    )
+
+
+def build_credential(settings: ConnectionSettings) -> TokenCredential:
+    """A credential from azure-identity: a service principal when one is configured, otherwise
+    DefaultAzureCredential (workload identity, managed identity, the Azure CLI login, ...)."""
+    from azure.identity import ClientSecretCredential, DefaultAzureCredential
+
+    kwargs: dict[str, Any] = {}
+    if settings.authority_host:
+        kwargs["authority"] = settings.authority_host
+    if settings.ca_bundle:
+        kwargs["connection_verify"] = settings.ca_bundle
+    if settings.is_custom_cloud or settings.authority_host:
+        # Instance discovery asks login.microsoftonline.com about the authority; a private
+        # authority (the emulator, Azure Stack) is unknown there.
+        kwargs["disable_instance_discovery"] = True
+    if settings.tenant_id and settings.client_id and settings.client_secret:
+        return ClientSecretCredential(
+            settings.tenant_id, settings.client_id, settings.client_secret, **kwargs
+        )
+    return DefaultAzureCredential(**kwargs)
+
+
+def client_kwargs(settings: ConnectionSettings) -> dict[str, Any]:
+    """Transport and retry settings shared by every management client.
+
+    Transient failures (429 with Retry-After, 5xx, connection resets) are retried by azure-core's
+    RetryPolicy, bounded in count and in total time; every request has its own timeouts.
+    """
+    kwargs: dict[str, Any] = {
+        "base_url": settings.arm_endpoint,
+        "retry_total": 6,
+        "retry_backoff_factor": 0.5,
+        "retry_backoff_max": 8,
+        "timeout": 120,  # total seconds across retries of one operation
+        "connection_timeout": 10,
+        "read_timeout": 60,
+    }
+    if settings.ca_bundle:
+        kwargs["connection_verify"] = settings.ca_bundle
+    return kwargs

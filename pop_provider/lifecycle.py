@@ -1,0 +1,128 @@
+"""The proof-of-possession flow over a target's certificates API, resumable and leak-free.
+
+Upload, code, proof, verify: each step carries the etag of the previous one. A create that dies
+half way is resumed by the next `pulumi up` (the certificate is found by name and thumbprint);
+a verification that fails removes what was uploaded, so nothing is orphaned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from pop_provider import proof
+from pop_provider.inputs import DesiredCertificate, Mode
+from pop_provider.remote import (
+    CertificateApi,
+    CertificateNotFound,
+    EtagConflict,
+    ProofRejected,
+    RemoteCertificate,
+    RemoteError,
+)
+
+# A delete that meets a changed etag re-reads and tries again, this many times.
+_DELETE_ATTEMPTS = 3
+
+
+class ProofOfPossessionFailed(RuntimeError):
+    """Azure did not accept the proof; the message says what happened to the upload."""
+
+
+class CertificateLifecycle:
+    """Create, re-verify and delete one certificate on one target."""
+
+    def __init__(self, api: CertificateApi) -> None:
+        self._api = api
+
+    def create(self, desired: DesiredCertificate) -> RemoteCertificate:
+        """1 call in auto mode, 3 in proof mode; resumes a certificate a crashed run uploaded."""
+        auto = desired.mode is Mode.AUTO
+        try:
+            uploaded = self._api.upload(
+                desired.certificate_name, desired.certificate_pem, verified=auto, etag=None
+            )
+        except EtagConflict:
+            uploaded = self._adopt_own(desired)
+        if uploaded.is_verified:
+            return uploaded
+        if auto:
+            return self._api.upload(
+                desired.certificate_name, desired.certificate_pem, verified=True, etag=uploaded.etag
+            )
+        return self._prove_or_remove(desired, uploaded)
+
+    def ensure_verified(self, desired: DesiredCertificate) -> RemoteCertificate:
+        """Bring a certificate that drifted (unverified, or deleted) back to Verified."""
+        try:
+            current = self._api.get(desired.certificate_name)
+        except CertificateNotFound:
+            return self.create(desired)
+        if current.thumbprint != desired.thumbprint:
+            raise RemoteError(
+                f"certificate '{desired.certificate_name}' now holds a different certificate "
+                f"(thumbprint {current.thumbprint}, expected {desired.thumbprint}); run "
+                "`pulumi refresh` so the next `pulumi up` replaces it"
+            )
+        if current.is_verified:
+            return current
+        if desired.mode is Mode.AUTO:
+            return self._api.upload(
+                desired.certificate_name, desired.certificate_pem, verified=True, etag=current.etag
+            )
+        return self._prove(desired, current)
+
+    def delete(self, name: str) -> None:
+        """Delete with the current etag; gone already is success; a racing change is retried."""
+        for attempt in range(_DELETE_ATTEMPTS):
+            try:
+                current = self._api.get(name)
+            except CertificateNotFound:
+                return
+            try:
+                self._api.delete(name, current.etag)
+                return
+            except EtagConflict:
+                if attempt == _DELETE_ATTEMPTS - 1:
+                    raise
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _adopt_own(self, desired: DesiredCertificate) -> RemoteCertificate:
+        """The name is taken: carry on only if it holds our certificate (a crashed create)."""
+        existing = self._api.get(desired.certificate_name)
+        if existing.thumbprint != desired.thumbprint:
+            raise RemoteError(
+                f"a different certificate (thumbprint {existing.thumbprint}) already uses the name "
+                f"'{desired.certificate_name}' on {desired.target.name}; choose another "
+                "certificate_name or leave it unset to get a generated one"
+            )
+        return existing
+
+    def _prove(self, desired: DesiredCertificate, uploaded: RemoteCertificate) -> RemoteCertificate:
+        assert desired.signer is not None, "checked: proof mode always has a signer"
+        code, etag = self._api.generate_verification_code(desired.certificate_name, uploaded.etag)
+        proof_pem = proof.proof_certificate_pem(desired.certificate, desired.signer, code)
+        return self._api.verify(desired.certificate_name, etag, proof_pem)
+
+    def _prove_or_remove(
+        self, desired: DesiredCertificate, uploaded: RemoteCertificate
+    ) -> RemoteCertificate:
+        try:
+            return self._prove(desired, uploaded)
+        except ProofRejected as error:
+            self._remove_after_failure(desired)
+            raise ProofOfPossessionFailed(
+                f"Azure rejected the proof of possession for '{desired.certificate_name}' on "
+                f"{desired.target.name}: {error}. The uploaded certificate was removed."
+            ) from None
+        except Exception:
+            # Anything else (throttling beyond the retry budget, a crash of the service): remove
+            # the upload too; if even that fails, the next `up` resumes from the certificate.
+            self._remove_after_failure(desired)
+            raise
+
+    def _remove_after_failure(self, desired: DesiredCertificate) -> None:
+        # Best effort: the original failure is the one to report, and if this delete fails too
+        # the next `pulumi up` finds the certificate by name and thumbprint and carries on.
+        with contextlib.suppress(Exception):
+            self.delete(desired.certificate_name)

@@ -1,0 +1,300 @@
+"""The dynamic provider: the five verbs Pulumi calls for a VerifiedCaCertificate.
+
+Call budget on the happy path: create is 1 ARM call in auto mode (PUT verified) and 3 in proof
+mode (PUT, generateVerificationCode, verify); a no-change `up` makes none (diff is local); read
+is 1 GET; delete is a GET for the current etag and a DELETE.
+
+The provider object is pickled into every resource's state (by reference: this module is
+importable), so it holds no settings, credentials or clients: those are built in the provider
+process from `configure()` and the environment, and never serialized.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.runtime.rpc import UNKNOWN
+
+from pop_provider import certificates, inputs
+from pop_provider.azure_clients import ClientFactory
+from pop_provider.connection import ConnectionSettings, load_settings
+from pop_provider.errors import InvalidInput
+from pop_provider.inputs import DesiredCertificate, Mode
+from pop_provider.lifecycle import CertificateLifecycle
+from pop_provider.remote import CertificateNotFound, RemoteCertificate
+from pop_provider.target import Target, parse_target_id
+
+# Output property names (the inputs' names are in pop_provider.inputs).
+ARM_ID = "arm_id"
+SUBJECT = "subject"
+THUMBPRINT = "thumbprint"
+NOT_AFTER = "not_after"
+IS_VERIFIED = "is_verified"
+
+OUTPUT_NAMES = (
+    ARM_ID,
+    inputs.CERTIFICATE_NAME,
+    SUBJECT,
+    THUMBPRINT,
+    NOT_AFTER,
+    IS_VERIFIED,
+    inputs.TARGET_ID,
+)
+
+
+class VerifiedCaCertificateProvider(ResourceProvider):
+    """Uploads a CA certificate to an IoT hub and keeps it Verified."""
+
+    # Nothing secret is ever captured in the instance, so the serialized provider need not be
+    # encrypted; it is a few dozen bytes naming this class.
+    serialize_as_secret_always = False
+
+    def __init__(self) -> None:
+        self._runtime: _Runtime | None = None
+
+    # -- pickling: the provider travels by reference with an empty state -------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, _state: dict[str, Any]) -> None:
+        self._runtime = None
+
+    # -- runtime (provider process only) ---------------------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Read connection settings from the stack config (plaintext here, never stored)."""
+        self._runtime = _Runtime(load_settings(req.config.get))
+
+    @property
+    def runtime(self) -> _Runtime:
+        with _RUNTIME_LOCK:
+            if self._runtime is None:  # an engine that never called configure
+                self._runtime = _Runtime(load_settings())
+            return self._runtime
+
+    # -- verbs ---------------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return _check(_olds or {}, news, self.runtime.settings.default_subscription_id)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return _diff(olds, news)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        desired = self._desired(props)
+        remote = self._lifecycle(desired).create(desired)
+        return CreateResult(id_=remote.arm_id, outs=_outputs(props, desired, remote))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        target, name = _recorded_location(id_, props)
+        try:
+            remote = self.runtime.clients.certificates(target).get(name)
+        except CertificateNotFound:
+            return ReadResult(id_="", outs={})  # gone: refresh removes it from the state
+        return ReadResult(id_=id_, outs={**props, **_remote_outputs(remote)})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        desired = self._desired(news)
+        remote = self._lifecycle(desired).ensure_verified(desired)
+        return UpdateResult(outs=_outputs(news, desired, remote))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        target, name = _recorded_location(id_, props)
+        CertificateLifecycle(self.runtime.clients.certificates(target)).delete(name)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _desired(self, props: Mapping[str, Any]) -> DesiredCertificate:
+        try:
+            return inputs.desired_certificate(props, self.runtime.settings.default_subscription_id)
+        except InvalidInput as error:
+            raise ValueError(f"{error.field}: {error.reason}") from None
+
+    def _lifecycle(self, desired: DesiredCertificate) -> CertificateLifecycle:
+        return CertificateLifecycle(self.runtime.clients.certificates(desired.target))
+
+
+def _recorded_location(id_: str, props: Mapping[str, Any]) -> tuple[Target, str]:
+    """Target and name of a certificate in the state (the id is its ARM id)."""
+    target_id, _, name = id_.rpartition("/certificates/")
+    return (
+        parse_target_id(str(props.get(inputs.TARGET_ID) or target_id)),
+        str(props.get(inputs.CERTIFICATE_NAME) or name),
+    )
+
+
+class _Runtime:
+    """Settings and clients of one provider process; built lazily, shared by its threads."""
+
+    def __init__(self, settings: ConnectionSettings) -> None:
+        self.settings = settings
+        self.clients = ClientFactory(settings)
+
+
+_RUNTIME_LOCK = threading.Lock()
+
+
+# -- check ---------------------------------------------------------------------------------------
+
+
+def _check(
+    olds: Mapping[str, Any], news: Mapping[str, Any], default_subscription: str | None
+) -> CheckResult:
+    """Validate every input, collecting all failures, and settle the certificate name."""
+    checked = dict(news)
+    failures: list[CheckFailure] = []
+
+    def attempt(step: Callable[[], Any], *depends_on: str) -> Any:
+        if any(inputs.is_unknown(news.get(key)) for key in depends_on):
+            return None
+        try:
+            return step()
+        except InvalidInput as error:
+            failures.append(CheckFailure(error.field, error.reason))
+            return None
+
+    now = datetime.now(UTC)
+    checked.pop(inputs.TARGET_ID, None)
+    target = attempt(
+        lambda: inputs.resolve_target(news, default_subscription), *inputs.TARGET_INPUTS
+    )
+    if target is not None:
+        checked[inputs.TARGET_ID] = target.arm_id
+    elif any(inputs.is_unknown(news.get(key)) for key in inputs.TARGET_INPUTS):
+        checked[inputs.TARGET_ID] = UNKNOWN
+
+    def parse_ca() -> Any:
+        cert = certificates.parse_certificate(
+            inputs._text(news, inputs.CERTIFICATE_PEM) or "", inputs.CERTIFICATE_PEM
+        )
+        inputs.certificate_problems(cert, now)
+        return cert
+
+    certificate = attempt(parse_ca, inputs.CERTIFICATE_PEM)
+    mode = attempt(lambda: inputs.parse_mode(news), inputs.MODE)
+    signer = None
+    if mode is not None:
+        checked[inputs.MODE] = mode.value
+        signer = attempt(
+            lambda: inputs.parse_signer(news, mode),
+            inputs.PRIVATE_KEY_PEM,
+            inputs.PRIVATE_KEY_PASSWORD,
+        )
+    if (
+        signer is not None
+        and certificate is not None
+        and not inputs.same_public_key(signer, certificate)
+    ):
+        failures.append(
+            CheckFailure(
+                inputs.PRIVATE_KEY_PEM,
+                "the private key does not belong to the certificate (their public keys differ); "
+                "proof of possession needs the key of the CA being uploaded, not of its issuer",
+            )
+        )
+    name = attempt(lambda: inputs.parse_certificate_name(news), inputs.CERTIFICATE_NAME)
+    if name is not None:
+        checked[inputs.NAME_GENERATED] = False
+    elif not inputs.is_unknown(news.get(inputs.CERTIFICATE_NAME)) and not any(
+        f.property_ == inputs.CERTIFICATE_NAME for f in failures
+    ):
+        checked[inputs.CERTIFICATE_NAME] = _generated_name(olds, checked, certificate)
+        checked[inputs.NAME_GENERATED] = True
+    return CheckResult(checked, failures)
+
+
+def _generated_name(olds: Mapping[str, Any], checked: Mapping[str, Any], certificate: Any) -> str:
+    """Keep a generated name while the certificate and hub stay; a new one for a replacement,
+    so the replacement can be created (and verified) before the old certificate is deleted."""
+    previous = olds.get(inputs.CERTIFICATE_NAME)
+    unchanged = certificate is None or _thumbprint_of(olds) == certificates.thumbprint(certificate)
+    if previous and olds.get(inputs.NAME_GENERATED) and _same_target(olds, checked) and unchanged:
+        return str(previous)
+    return inputs.generate_certificate_name(str(checked.get(inputs.NAME_PREFIX) or "ca"))
+
+
+def _same_target(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    first, second = a.get(inputs.TARGET_ID), b.get(inputs.TARGET_ID)
+    if inputs.is_unknown(second):
+        return True
+    return isinstance(first, str) and isinstance(second, str) and first.lower() == second.lower()
+
+
+def _thumbprint_of(props: Mapping[str, Any]) -> str | None:
+    try:
+        return certificates.thumbprint(
+            certificates.parse_certificate(str(props.get(inputs.CERTIFICATE_PEM) or ""))
+        )
+    except InvalidInput:
+        return None
+
+
+# -- diff ----------------------------------------------------------------------------------------
+
+
+def _diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
+    """olds: the recorded outputs (refreshed, if the user ran refresh); news: checked inputs."""
+    replaces: list[str] = []
+    if not _same_target(olds, news):
+        replaces.append(inputs.TARGET_ID)
+    if news.get(inputs.CERTIFICATE_NAME) != olds.get(inputs.CERTIFICATE_NAME):
+        replaces.append(inputs.CERTIFICATE_NAME)
+    new_pem = news.get(inputs.CERTIFICATE_PEM)
+    if inputs.is_unknown(new_pem) or _thumbprint_of(news) != olds.get(THUMBPRINT):
+        replaces.append(inputs.CERTIFICATE_PEM)
+    if replaces:
+        # Under the same name on the same hub the old certificate must go first; otherwise the
+        # replacement is created and verified before the old one is deleted.
+        same_slot = inputs.CERTIFICATE_NAME not in replaces and inputs.TARGET_ID not in replaces
+        return DiffResult(changes=True, replaces=replaces, delete_before_replace=same_slot)
+    if not olds.get(IS_VERIFIED):
+        return DiffResult(changes=True)  # drifted to unverified: update proves possession again
+    return DiffResult(changes=False)
+
+
+# -- outputs -------------------------------------------------------------------------------------
+
+
+def _remote_outputs(remote: RemoteCertificate) -> dict[str, Any]:
+    return {
+        ARM_ID: remote.arm_id,
+        SUBJECT: remote.subject,
+        THUMBPRINT: remote.thumbprint,
+        NOT_AFTER: remote.expiry.astimezone(UTC).isoformat() if remote.expiry else None,
+        IS_VERIFIED: remote.is_verified,
+    }
+
+
+def _outputs(
+    props: Mapping[str, Any], desired: DesiredCertificate, remote: RemoteCertificate
+) -> dict[str, Any]:
+    """Every output, always: an update that returned fewer would wipe the rest (pulumi#7809).
+    The key and its password are inputs only; they never become outputs."""
+    outs = {key: value for key, value in props.items() if key not in inputs.SECRET_INPUTS}
+    outs.update(
+        {
+            inputs.TARGET_ID: desired.target.arm_id,
+            inputs.MODE: desired.mode.value,
+            inputs.CERTIFICATE_NAME: desired.certificate_name,
+            inputs.NAME_GENERATED: desired.name_generated,
+        }
+    )
+    outs.update(_remote_outputs(remote))
+    return outs
+
+
+__all__ = ["VerifiedCaCertificateProvider", "Mode"]

@@ -1,0 +1,126 @@
+"""The reference program's stack config: which certificates to trust, where, and how.
+
+    pop-provider:certificates:
+      - name: fleet-root                 # the Pulumi resource name
+        hubId: /subscriptions/.../providers/Microsoft.Devices/IotHubs/my-hub
+        # or: resourceGroupName: rg, hubName: my-hub, subscriptionId: <guid>
+        mode: proof                      # or auto
+        certificateFile: certs/root.pem  # or certificatePem: "-----BEGIN CERTIFICATE-----..."
+        privateKeyFile: certs/root.key   # or privateKeySecret: <config key set with --secret>
+        privateKeyPasswordSecret: rootKeyPassword   # optional, a config key set with --secret
+        certificateName: fleet-root      # optional; generated otherwise
+
+Secrets never sit in this list: a key comes from a file or from a config key of its own that was
+set with `pulumi config set --secret`, so `pulumi config` never shows it in clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from pop_provider.resource import VerifiedCaCertificateArgs
+
+CONFIG_KEY = "certificates"
+
+_ALLOWED = {
+    "name",
+    "hubId",
+    "resourceGroupName",
+    "hubName",
+    "subscriptionId",
+    "mode",
+    "certificateFile",
+    "certificatePem",
+    "privateKeyFile",
+    "privateKeySecret",
+    "privateKeyPasswordSecret",
+    "certificateName",
+}
+
+
+class StackConfigError(ValueError):
+    """The stack config cannot describe a certificate; the message names the entry and key."""
+
+
+@dataclass(frozen=True)
+class CertificateEntry:
+    """One entry of the list, resolved into resource arguments."""
+
+    name: str
+    args: VerifiedCaCertificateArgs
+
+
+def parse_entries(
+    raw: Any, base_dir: Path, secret: Callable[[str], pulumi.Output[str]]
+) -> list[CertificateEntry]:
+    """Entries from the config value; `secret(key)` reads a secret config key."""
+    if not isinstance(raw, list) or not raw:
+        raise StackConfigError(
+            f"config '{CONFIG_KEY}' must be a non-empty list of certificates (see README.md)"
+        )
+    entries, names = [], set()
+    for index, item in enumerate(raw):
+        entry = _parse_entry(index, item, base_dir, secret)
+        if entry.name in names:
+            raise StackConfigError(f"{CONFIG_KEY}[{index}]: the name '{entry.name}' is used twice")
+        names.add(entry.name)
+        entries.append(entry)
+    return entries
+
+
+def _parse_entry(
+    index: int, item: Any, base_dir: Path, secret: Callable[[str], pulumi.Output[str]]
+) -> CertificateEntry:
+    where = f"{CONFIG_KEY}[{index}]"
+    if not isinstance(item, Mapping):
+        raise StackConfigError(f"{where} must be an object")
+    unknown = sorted(set(item) - _ALLOWED)
+    if unknown:
+        raise StackConfigError(f"{where}: unknown keys {unknown}; allowed: {sorted(_ALLOWED)}")
+    name = item.get("name")
+    if not isinstance(name, str) or not name:
+        raise StackConfigError(f"{where}: 'name' (the resource name) is required")
+
+    def one_of(file_key: str, other_key: str, what: str, *, required: bool) -> Any:
+        if file_key in item and other_key in item:
+            raise StackConfigError(
+                f"{where}: give {file_key} or {other_key} for the {what}, not both"
+            )
+        if file_key in item:
+            path = base_dir / str(item[file_key])
+            if not path.is_file():
+                raise StackConfigError(f"{where}: {file_key} '{path}' does not exist")
+            return path.read_text()
+        if other_key in item:
+            return item[other_key]
+        if required:
+            raise StackConfigError(f"{where}: the {what} is required ({file_key} or {other_key})")
+        return None
+
+    certificate = one_of("certificateFile", "certificatePem", "certificate", required=True)
+    key = one_of("privateKeyFile", "privateKeySecret", "private key", required=False)
+    if key is not None and "privateKeySecret" in item:
+        key = secret(str(item["privateKeySecret"]))
+    elif key is not None:
+        key = pulumi.Output.secret(key)
+    password_key = item.get("privateKeyPasswordSecret")
+    password = secret(str(password_key)) if password_key else None
+    return CertificateEntry(
+        name=name,
+        args=VerifiedCaCertificateArgs(
+            certificate_pem=certificate,
+            hub_id=item.get("hubId"),
+            resource_group_name=item.get("resourceGroupName"),
+            hub_name=item.get("hubName"),
+            subscription_id=item.get("subscriptionId"),
+            mode=item.get("mode"),
+            private_key_pem=key,
+            private_key_password=password,
+            certificate_name=item.get("certificateName"),
+        ),
+    )
