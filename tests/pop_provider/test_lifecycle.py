@@ -1,0 +1,108 @@
+"""The proof-of-possession flow: call budget, resumption after a crash, no orphans."""
+
+from __future__ import annotations
+
+import pytest
+
+from pop_provider.inputs import DesiredCertificate, Mode
+from pop_provider.lifecycle import CertificateLifecycle, ProofOfPossessionFailed
+from pop_provider.remote import EtagConflict, RemoteError
+from pop_provider.signers import LocalKeySigner
+from pop_provider.target import TargetKind, make_target
+from tests.pki import make_ca
+from tests.pop_provider.fakes import FakeCertificates
+
+TARGET = make_target(TargetKind.IOT_HUB, "00000000-0000-0000-0000-0000000000a1", "rg", "hub-one")
+
+
+def desired(mode: Mode = Mode.PROOF, name: str = "root-1234abcd", ca=None) -> DesiredCertificate:
+    ca = ca or make_ca("lifecycle root")
+    signer = LocalKeySigner.from_pem(ca.private_key_pem, None) if mode is Mode.PROOF else None
+    return DesiredCertificate(TARGET, ca.certificate, name, True, mode, signer)
+
+
+def test_proof_mode_is_three_calls_and_ends_verified() -> None:
+    api = FakeCertificates()
+    remote = CertificateLifecycle(api).create(desired())
+    assert api.calls == ["upload", "generate_verification_code", "verify"]
+    assert remote.is_verified
+
+
+def test_auto_mode_is_one_call() -> None:
+    api = FakeCertificates()
+    remote = CertificateLifecycle(api).create(desired(Mode.AUTO))
+    assert api.calls == ["upload"]
+    assert remote.is_verified
+
+
+def test_a_create_interrupted_after_upload_is_resumed() -> None:
+    api = FakeCertificates()
+    want = desired()
+    api.fail["generate_verification_code"] = [KeyboardInterrupt()]  # the process dies here
+    with pytest.raises(KeyboardInterrupt):
+        CertificateLifecycle(api).create(want)
+    assert want.certificate_name in api.store  # left behind by the crash
+
+    api.calls.clear()
+    remote = CertificateLifecycle(api).create(want)  # the next `pulumi up`
+    assert remote.is_verified
+    assert api.calls == ["upload", "get", "generate_verification_code", "verify"]
+
+
+def test_a_name_holding_someone_elses_certificate_is_not_taken_over() -> None:
+    api = FakeCertificates()
+    other = desired(ca=make_ca("someone else"))
+    CertificateLifecycle(api).create(other)
+    with pytest.raises(RemoteError, match="different certificate"):
+        CertificateLifecycle(api).create(desired(name=other.certificate_name))
+    assert api.store[other.certificate_name].remote.thumbprint == other.thumbprint
+
+
+def test_a_rejected_proof_removes_the_upload() -> None:
+    from pop_provider.remote import ProofRejected
+
+    api = FakeCertificates()
+    api.fail["verify"] = [ProofRejected("Proof-Of-Possession failed (code 400053)")]
+    with pytest.raises(ProofOfPossessionFailed, match="removed"):
+        CertificateLifecycle(api).create(desired())
+    assert api.store == {}
+
+
+def test_an_unexpected_failure_after_upload_also_removes_it() -> None:
+    api = FakeCertificates()
+    api.fail["verify"] = [RemoteError("HTTP 503 after retries")]
+    with pytest.raises(RemoteError):
+        CertificateLifecycle(api).create(desired())
+    assert api.store == {}
+
+
+def test_delete_rereads_a_stale_etag_and_tolerates_a_missing_certificate() -> None:
+    api = FakeCertificates()
+    want = desired()
+    CertificateLifecycle(api).create(want)
+    api.fail["delete"] = [EtagConflict("Invalid ETag supplied")]
+    CertificateLifecycle(api).delete(want.certificate_name)
+    assert api.store == {}
+    api.calls.clear()
+    CertificateLifecycle(api).delete(want.certificate_name)
+    assert api.calls == ["get"]
+
+
+def test_ensure_verified_reproves_an_unverified_certificate() -> None:
+    api = FakeCertificates()
+    want = desired()
+    CertificateLifecycle(api).create(want)
+    stored = api.store[want.certificate_name]
+    api.upload(want.certificate_name, want.certificate_pem, verified=False, etag=stored.remote.etag)
+    api.calls.clear()
+    remote = CertificateLifecycle(api).ensure_verified(want)
+    assert remote.is_verified
+    assert api.calls == ["get", "generate_verification_code", "verify"]
+
+
+def test_ensure_verified_recreates_a_deleted_certificate() -> None:
+    api = FakeCertificates()
+    want = desired(Mode.AUTO)
+    remote = CertificateLifecycle(api).ensure_verified(want)
+    assert remote.is_verified
+    assert api.calls == ["get", "upload"]
