@@ -29,16 +29,14 @@ def utcnow() -> datetime:
 
 
 def reason_phrase(status: int) -> str:
-    """The .NET-style status name IoT Hub puts in ``httpStatusCode`` (e.g. ``PreconditionFailed``)."""
+    """The .NET-style status name IoT Hub puts in ``httpStatusCode`` (``PreconditionFailed``)."""
     try:
         return HTTPStatus(status).phrase.replace(" ", "").replace("-", "")
     except ValueError:
         return str(status)
 
 
-def json_response(
-    status: int, body: Any, headers: dict[str, str] | None = None
-) -> Response:
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     """A JSON response with the headers ARM sends on every answer (no ETag header: [rec])."""
     all_headers = {
         "cache-control": "no-cache",

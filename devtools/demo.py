@@ -25,7 +25,8 @@ STACK = "demo"
 
 def pulumi(*args: str, capture: bool = False) -> str:
     """Run the hermetic CLI in the project; its output streams to the terminal unless captured."""
-    argv = [str(PULUMI), *args, "--cwd", str(REPO), "--non-interactive"]
+    # Global flags first: anything after a `--` in args is a positional value.
+    argv = [str(PULUMI), "--cwd", str(REPO), "--non-interactive", *args]
     if capture:
         return subprocess.run(argv, check=True, capture_output=True, text=True).stdout
     subprocess.run(argv, check=True)
@@ -75,17 +76,15 @@ def configure_stack(info: EmulatorInfo, root: DemoCa, intermediate: DemoCa) -> N
             "privateKeyPasswordSecret": "intermediateKeyPassword",
         },
     ]
-    pulumi(
-        "config",
-        "set",
-        "certificates",
-        "--json",
-        "--stack",
-        STACK,
-        "--",
-        json.dumps(certificates),
-        capture=True,
-    )
+    # `config set` takes no structured values; `set-all --json` takes `pulumi config --json`'s form.
+    structured = {
+        "pop-provider:certificates": {
+            "value": json.dumps(certificates),
+            "objectValue": certificates,
+            "secret": False,
+        }
+    }
+    pulumi("config", "set-all", "--stack", STACK, "--json", json.dumps(structured), capture=True)
 
 
 def show_hub(info: EmulatorInfo) -> None:

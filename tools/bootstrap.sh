@@ -16,7 +16,9 @@ stamp=.venv/.pop-provider-installed
 if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   echo "bootstrap: installing Python requirements into .venv (first run: ~3 minutes)" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+  # compat mode: a .pth entry for the repo, so packages added later import without reinstalling.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+    --config-settings editable_mode=compat -e .
   echo "$want" > "$stamp"
 fi
 tools/build-pulumi.sh >/dev/null

@@ -1,1 +1,2 @@
-"""Azure Resource Manager itself: authentication, RBAC, subscriptions, resource groups, api-versions."""
+"""Azure Resource Manager itself: authentication, RBAC, subscriptions, resource groups,
+api-versions."""

@@ -1,4 +1,7 @@
-"""Errors ARM answers before (or instead of) a resource provider, in the ``{"error": ...}`` envelope."""
+"""Errors ARM answers before (or instead of) a resource provider.
+
+All use the ``{"error": {"code", "message"}}`` envelope.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,15 @@ from azure_iot_emulator.wire import ArmError
 
 
 class MissingApiVersionParameter(ArmError):
-    """400; message verbatim from [issue] MicrosoftDocs/feedback#2279, cloudquery/cloudquery#6626."""
+    """400; message verbatim from [issue] MicrosoftDocs/feedback#2279, cloudquery#6626."""
 
     status = 400
     code = "MissingApiVersionParameter"
 
     def __init__(self) -> None:
-        super().__init__("The api-version query parameter (?api-version=) is required for all requests.")
+        super().__init__(
+            "The api-version query parameter (?api-version=) is required for all requests."
+        )
 
 
 class NoRegisteredProviderFound(ArmError):
@@ -26,7 +31,11 @@ class NoRegisteredProviderFound(ArmError):
     code = "NoRegisteredProviderFound"
 
     def __init__(
-        self, location: str, api_version: str, resource_type: str, supported: list[str],
+        self,
+        location: str,
+        api_version: str,
+        resource_type: str,
+        supported: list[str],
         locations: list[str],
     ) -> None:
         super().__init__(
@@ -111,7 +120,9 @@ class AuthenticationFailed(_Unauthenticated):
     code = "AuthenticationFailed"
 
     def __init__(self, authorization_uri: str) -> None:
-        super().__init__("Authentication failed. The 'Authorization' header is missing.", authorization_uri)
+        super().__init__(
+            "Authentication failed. The 'Authorization' header is missing.", authorization_uri
+        )
 
 
 class InvalidAuthenticationToken(_Unauthenticated):

@@ -191,8 +191,15 @@ class CertificateBackend:
                     "INSERT INTO certificates(subscription_id, resource_group, kind, parent, "
                     "name, content, is_verified, created, updated, etag, verification_code) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                    (*self._key(parent), name, content, int(is_verified), now.isoformat(),
-                     now.isoformat(), etag),
+                    (
+                        *self._key(parent),
+                        name,
+                        content,
+                        int(is_verified),
+                        now.isoformat(),
+                        now.isoformat(),
+                        etag,
+                    ),
                 )
                 created = True
             else:
@@ -202,8 +209,15 @@ class CertificateBackend:
                 conn.execute(
                     "UPDATE certificates SET content = ?, is_verified = ?, updated = ?, etag = ?, "
                     "verification_code = ? WHERE " + self._where(),
-                    (content, int(is_verified), now.isoformat(), etag, code,
-                     *self._key(parent), name),
+                    (
+                        content,
+                        int(is_verified),
+                        now.isoformat(),
+                        etag,
+                        code,
+                        *self._key(parent),
+                        name,
+                    ),
                 )
                 created = False
             record = self._record(self._row_required(conn, parent, name))
@@ -217,7 +231,9 @@ class CertificateBackend:
                 return False
             if not etag_matches(row["etag"], if_match):
                 raise PreconditionFailed()
-            conn.execute("DELETE FROM certificates WHERE " + self._where(), (*self._key(parent), name))
+            conn.execute(
+                "DELETE FROM certificates WHERE " + self._where(), (*self._key(parent), name)
+            )
         return True
 
     def generate_verification_code(
@@ -288,9 +304,7 @@ class CertificateBackend:
 
     @staticmethod
     def _where() -> str:
-        return (
-            "subscription_id = ? AND resource_group = ? AND kind = ? AND parent = ? AND name = ?"
-        )
+        return "subscription_id = ? AND resource_group = ? AND kind = ? AND parent = ? AND name = ?"
 
     def _row(self, conn: sqlite3.Connection, parent: ParentRef, name: str) -> sqlite3.Row | None:
         # Names compare case-insensitively (COLLATE NOCASE), as ARM resource names do [guess].

@@ -1,1 +1,2 @@
-"""The token service: the slice of Microsoft Entra ID that azure-identity's ClientSecretCredential uses."""
+"""The token service: the slice of Microsoft Entra ID that azure-identity's
+ClientSecretCredential uses."""

@@ -34,10 +34,16 @@ class SigningKey:
         """The JWKS document served at the tenant's ``jwks_uri``."""
         numbers = self.public_key.public_numbers()
         return {
-            "keys": [{
-                "kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid,
-                "n": _b64url_uint(numbers.n), "e": _b64url_uint(numbers.e),
-            }]
+            "keys": [
+                {
+                    "kty": "RSA",
+                    "use": "sig",
+                    "alg": "RS256",
+                    "kid": self.kid,
+                    "n": _b64url_uint(numbers.n),
+                    "e": _b64url_uint(numbers.e),
+                }
+            ]
         }
 
 

@@ -130,9 +130,13 @@ class IdentityBackend:
             raise ApplicationNotFound(client_id or "", tenant_id)
         if not client_secret:
             raise MissingClientSecret()
-        if not hmac.compare_digest(client_secret.encode(), self._secret(principal.client_id).encode()):
+        if not hmac.compare_digest(
+            client_secret.encode(), self._secret(principal.client_id).encode()
+        ):
             raise InvalidClientSecret(principal.client_id)
-        scopes = [s for s in (scope or "").split() if s not in ("openid", "profile", "offline_access")]
+        scopes = [
+            s for s in (scope or "").split() if s not in ("openid", "profile", "offline_access")
+        ]
         if len(scopes) != 1:
             raise InvalidScope(scope or "")
         try:

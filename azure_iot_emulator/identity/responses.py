@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -31,7 +33,9 @@ class IdentityResponses:
         return {
             "token_endpoint": f"{oauth}/token",
             "token_endpoint_auth_methods_supported": [
-                "client_secret_post", "private_key_jwt", "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
             ],
             "jwks_uri": f"{prefix}/discovery/v2.0/keys" if v2 else f"{prefix}/discovery/keys",
             "response_modes_supported": ["query", "fragment", "form_post"],
@@ -48,7 +52,16 @@ class IdentityResponses:
             "frontchannel_logout_supported": True,
             "end_session_endpoint": f"{oauth}/logout",
             "claims_supported": [
-                "sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "appid", "ver",
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "nbf",
+                "tid",
+                "oid",
+                "appid",
+                "ver",
             ],
             "tenant_region_scope": None,
             "cloud_instance_name": urlparse(authority).netloc,
@@ -82,11 +95,18 @@ class IdentityResponses:
         endpoint = ctx.query("authorization_endpoint") or ""
         parts = [p for p in urlparse(endpoint).path.split("/") if p]
         tenant = parts[0] if parts else "common"
-        return json_response(200, {
-            "tenant_discovery_endpoint": f"{authority}/{tenant}/v2.0/.well-known/openid-configuration",
-            "api-version": "1.1",
-            "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
-        })
+        return json_response(
+            200,
+            {
+                "tenant_discovery_endpoint": (
+                    f"{authority}/{tenant}/v2.0/.well-known/openid-configuration"
+                ),
+                "api-version": "1.1",
+                "metadata": [
+                    {"preferred_network": host, "preferred_cache": host, "aliases": [host]}
+                ],
+            },
+        )
 
     async def keys(self, ctx: RequestContext) -> Response:
         """The JWKS with the token-signing key."""
@@ -122,10 +142,7 @@ class IdentityResponses:
 
 
 def _basic_credentials(header: str | None) -> tuple[str, str] | None:
-    import base64
-    import binascii
-    from urllib.parse import unquote
-
+    """client_secret_basic: ``Authorization: Basic base64(id:secret)``."""
     if not header or not header.lower().startswith("basic "):
         return None
     try:

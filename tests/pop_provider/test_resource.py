@@ -1,6 +1,6 @@
 """The resource as a Pulumi program sees it, under Pulumi's mocks (no engine, no provider calls).
 
-Composition with azure-native: users create hubs with `azure_native.devices.IotHubResource` and
+Composition with azure-native: users create hubs with `azure_native.iothub.IotHubResource` and
 hand its `id` output to the certificate. The azure-native plugin cannot be fetched here, so the
 hub is mocked; what is checked is that the ARM id flows into our resource's inputs, the key is a
 secret, and the provider is serialized by reference (a handful of bytes naming the class).
@@ -32,11 +32,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources[args.name] = (args.typ, dict(args.inputs))
-        if args.typ == "azure-native:devices:IotHubResource":
+        if args.typ == "azure-native:iothub:IotHubResource":
             return HUB_ID, {**args.inputs, "id": HUB_ID, "name": "hub-fleet"}
         return f"{args.name}-id", dict(args.inputs)
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         return {}, None
 
 
@@ -48,17 +50,19 @@ def recording_mocks() -> RecordingMocks:
 
 
 @pulumi.runtime.test
-def test_hub_id_from_azure_native_flows_into_the_certificate(recording_mocks: RecordingMocks) -> Any:
+def test_hub_id_from_azure_native_flows_into_the_certificate(
+    recording_mocks: RecordingMocks,
+) -> Any:
     import pulumi_azure_native as azure_native
 
     from pop_provider import VerifiedCaCertificate, VerifiedCaCertificateArgs
 
     ca = make_ca("fleet root")
-    hub = azure_native.devices.IotHubResource(
+    hub = azure_native.iothub.IotHubResource(
         "hub",
         resource_group_name="rg-fleet",
         resource_name_="hub-fleet",
-        sku=azure_native.devices.IotHubSkuInfoArgs(name="S1", capacity=1),
+        sku=azure_native.iothub.IotHubSkuInfoArgs(name="S1", capacity=1),
     )
     cert = VerifiedCaCertificate(
         "fleet-root",

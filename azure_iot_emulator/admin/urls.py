@@ -1,0 +1,23 @@
+"""Paths of the admin API."""
+
+from __future__ import annotations
+
+from azure_iot_emulator.admin.responses import AdminResponses
+from azure_iot_emulator.routing import Route
+
+PREFIX = "/_emulator"
+
+
+def routes(responses: AdminResponses) -> list[Route]:
+    """Admin routes; their operation names are never logged."""
+    return [
+        Route("GET", PREFIX, "Admin_Info", responses.get_info),
+        Route("GET", f"{PREFIX}/requests", "Admin_ListRequests", responses.list_requests),
+        Route("DELETE", f"{PREFIX}/requests", "Admin_ClearRequests", responses.clear_requests),
+        Route("GET", f"{PREFIX}/faults", "Admin_GetFaults", responses.get_faults),
+        Route("PUT", f"{PREFIX}/faults", "Admin_SetFaults", responses.set_faults),
+        Route("DELETE", f"{PREFIX}/faults", "Admin_ClearFaults", responses.clear_faults),
+        Route(
+            "POST", f"{PREFIX}/faults/scripted", "Admin_AddScriptedFailure", responses.add_scripted
+        ),
+    ]

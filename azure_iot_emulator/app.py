@@ -1,0 +1,155 @@
+"""The ASGI application: route, inject faults, call the handler, log, answer.
+
+Handlers never see faults or the log; this module never sees a business rule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from azure_iot_emulator.admin.exceptions import AdminForbidden
+from azure_iot_emulator.arm.exceptions import (
+    InvalidResourceType,
+    MethodNotAllowed,
+    MissingApiVersionParameter,
+    NotFoundPath,
+)
+from azure_iot_emulator.faults import Decision, FaultInjector
+from azure_iot_emulator.requestlog import RequestLog
+from azure_iot_emulator.routing import RequestContext, Router
+from azure_iot_emulator.wire import ArmError, WireError
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+log = logging.getLogger("azure_iot_emulator")
+
+ADMIN_PREFIX = "/_emulator"
+_PROVIDER_TYPE = re.compile(r"/providers/(?P<ns>[^/]+)/(?P<type>[^/]+)", re.IGNORECASE)
+
+
+class InternalServerError(ArmError):
+    """500 for a bug in the emulator itself (never a deliberate answer)."""
+
+    status = 500
+    code = "InternalServerError"
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+async def _drop_connection(send: Send) -> None:
+    """Close the client's socket without an answer.
+
+    uvicorn hands the app the bound ``send`` of its request cycle, whose ``transport`` is the
+    connection; aborting it resets the TCP connection, which is what a dropped connection is.
+    """
+    cycle = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise RuntimeError("cannot drop the connection: transport not reachable")
+    transport.abort()
+    # Let uvicorn's connection_lost run, so it knows not to answer on our behalf.
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+class EmulatorApp:
+    """The whole emulator as one ASGI callable."""
+
+    def __init__(
+        self, router: Router, admin_router: Router, faults: FaultInjector, requests: RequestLog
+    ) -> None:
+        self.router = router
+        self.admin_router = admin_router
+        self.faults = faults
+        self.requests = requests
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        path: str = scope["path"]
+        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+            response = await self._admin(request)
+            await response(scope, receive, send)
+            return
+        method: str = scope["method"]
+        match = self.router.match(method, path)
+        operation = match.route.operation_id if match else None
+        certificate_name = match.params.get("certificateName") if match else None
+        api_version = request.query_params.get("api-version")
+        is_arm = path.lower().startswith("/subscriptions")
+        decision: Decision = self.faults.decide(operation, certificate_name, is_arm)
+        if decision.latency_ms:
+            await asyncio.sleep(decision.latency_ms / 1000)
+        if decision.drop:
+            self.requests.record(
+                method, path, operation, certificate_name, None, api_version, dropped=True
+            )
+            await _drop_connection(send)
+            return
+        body = await request.body()
+        if decision.error is not None:
+            response = decision.error.to_response()
+        elif match is None:
+            response = self._unmatched(method, path, api_version, is_arm).to_response()
+        else:
+            ctx = RequestContext(request, match.params, match.route.operation_id, body)
+            try:
+                response = await match.route.handler(ctx)
+            except WireError as error:
+                response = error.to_response()
+            except Exception:
+                log.exception("unhandled error in %s %s", method, path)
+                response = InternalServerError(
+                    "The emulator hit an internal error; see its stderr."
+                ).to_response()
+        # Logged before the answer leaves, so a client that got its answer finds it in the log.
+        self.requests.record(
+            method, path, operation, certificate_name, response.status_code, api_version
+        )
+        await response(scope, receive, send)
+
+    def _unmatched(
+        self, method: str, path: str, api_version: str | None, is_arm: bool
+    ) -> WireError:
+        if self.router.path_known(path):
+            return MethodNotAllowed(method)
+        if is_arm and not api_version:
+            return MissingApiVersionParameter()
+        found = _PROVIDER_TYPE.search(path)
+        if is_arm and found:
+            rest = path[found.end() :].strip("/").split("/")
+            child = [found["type"]] + rest[1::2]
+            return InvalidResourceType("/".join(child), found["ns"], api_version or "")
+        return NotFoundPath(path)
+
+    async def _admin(self, request: Request) -> Response:
+        client = request.client.host if request.client else None
+        if not _is_loopback(client):
+            return AdminForbidden().to_response()
+        match = self.admin_router.match(request.method, request.url.path)
+        if match is None:
+            return NotFoundPath(request.url.path).to_response()
+        ctx = RequestContext(request, match.params, match.route.operation_id, await request.body())
+        try:
+            return await match.route.handler(ctx)
+        except WireError as error:
+            return error.to_response()

@@ -1,0 +1,267 @@
+"""The wire shared by the IoT Hub and DPS certificate collections and their parent resources.
+
+Each service subclasses these with its own operation specs, type strings and body rules; the
+handlers here only parse, call the backend and serialize.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from azure_iot_emulator.arm.apiversions import uses_flat_body
+from azure_iot_emulator.arm.exceptions import InvalidRequestContent, LocationRequired
+from azure_iot_emulator.arm.models import ArmBackend, TrackedResource
+from azure_iot_emulator.arm.pipeline import ArmCall, ArmGate, OperationSpec, ParentType, read_json
+from azure_iot_emulator.devices.exceptions import PreconditionFailed
+from azure_iot_emulator.devices.models import CertificateBackend, CertificateRecord, ParentRef
+from azure_iot_emulator.routing import RequestContext
+from azure_iot_emulator.wire import json_response, rfc1123
+
+
+@dataclass(frozen=True)
+class CertificateWire:
+    """What differs on the wire between the two certificate collections."""
+
+    parent: ParentType
+    parent_segment: str
+    type_name: str
+    read: OperationSpec
+    write: OperationSpec
+    delete: OperationSpec
+    generate: OperationSpec
+    verify: OperationSpec
+    last_flat_body_version: str
+    echo_content: bool
+
+
+def parent_ref(call: ArmCall) -> ParentRef:
+    """The backend's key for the admitted parent hub or DPS."""
+    assert call.parent is not None and call.resource_group is not None
+    return ParentRef(
+        call.subscription.subscription_id,
+        call.resource_group.name,
+        call.parent.kind,
+        call.parent.name,
+    )
+
+
+def _string_field(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidRequestContent(f"The request content was invalid: '{field}' must be a string.")
+    return value
+
+
+class CertificateResponses:
+    """list / get / createOrUpdate / delete / generateVerificationCode / verify."""
+
+    def __init__(self, gate: ArmGate, backend: CertificateBackend, wire: CertificateWire) -> None:
+        self.gate = gate
+        self.backend = backend
+        self.wire = wire
+
+    # -- serialization ------------------------------------------------------------------------
+
+    def _json(
+        self, call: ArmCall, record: CertificateRecord, with_code: bool = False
+    ) -> dict[str, Any]:
+        assert call.parent is not None and call.resource_group is not None
+        content: str | None = record.content if (self.wire.echo_content or with_code) else None
+        properties: dict[str, Any] = {
+            "subject": record.subject,
+            "expiry": rfc1123(record.expiry),
+            "thumbprint": record.thumbprint,
+            "isVerified": record.is_verified,
+            "created": rfc1123(record.created),
+            "updated": rfc1123(record.updated),
+            "certificate": content,
+        }
+        if with_code:
+            properties = {"verificationCode": record.verification_code, **properties}
+        return {
+            "properties": properties,
+            "id": (
+                f"/subscriptions/{call.subscription.subscription_id}/resourceGroups/"
+                f"{call.resource_group.name}/providers/Microsoft.Devices/"
+                f"{self.wire.parent_segment}/{call.parent.name}/certificates/{record.name}"
+            ),
+            "name": record.name,
+            "type": self.wire.type_name,
+            "etag": record.etag,
+        }
+
+    # -- handlers -----------------------------------------------------------------------------
+
+    async def list(self, ctx: RequestContext) -> Response:
+        """Single page ``{"value": [...]}``, no nextLink [spec; rec]."""
+        call = await self.gate.admit(ctx, self.wire.read)
+        records = await run_in_threadpool(self.backend.list, parent_ref(call))
+        return json_response(200, {"value": [self._json(call, r) for r in records]})
+
+    async def get(self, ctx: RequestContext) -> Response:
+        """One certificate."""
+        call = await self.gate.admit(ctx, self.wire.read)
+        record = await run_in_threadpool(
+            self.backend.get, parent_ref(call), ctx.params["certificateName"]
+        )
+        return json_response(200, self._json(call, record))
+
+    async def create_or_update(self, ctx: RequestContext) -> Response:
+        """PUT; 200 on create and on update, as the real service answered [rec A and B]."""
+        call = await self.gate.admit(ctx, self.wire.write)
+        body = read_json(ctx)
+        if uses_flat_body(call.api_version, self.wire.last_flat_body_version):
+            fields = body
+        else:
+            properties = body.get("properties")
+            fields = properties if isinstance(properties, dict) else {}
+        content = _string_field(fields.get("certificate"), "certificate")
+        is_verified = fields.get("isVerified") is True
+        record, _created = await run_in_threadpool(
+            self.backend.create_or_update,
+            parent_ref(call),
+            ctx.params["certificateName"],
+            content,
+            is_verified,
+            ctx.header("if-match"),
+        )
+        return json_response(200, self._json(call, record))
+
+    async def delete(self, ctx: RequestContext) -> Response:
+        """200 deleted, 204 "Certificate does not exist." [spec]; empty body [rec]."""
+        call = await self.gate.admit(ctx, self.wire.delete)
+        deleted = await run_in_threadpool(
+            self.backend.delete,
+            parent_ref(call),
+            ctx.params["certificateName"],
+            ctx.header("if-match"),
+        )
+        return json_response(200 if deleted else 204, None)
+
+    async def generate_verification_code(self, ctx: RequestContext) -> Response:
+        """POST with no body; answers id, name, type, etag, certificate and the code [rec]."""
+        call = await self.gate.admit(ctx, self.wire.generate)
+        record = await run_in_threadpool(
+            self.backend.generate_verification_code,
+            parent_ref(call),
+            ctx.params["certificateName"],
+            ctx.header("if-match"),
+        )
+        return json_response(200, self._json(call, record, with_code=True))
+
+    async def verify(self, ctx: RequestContext) -> Response:
+        """POST ``{"certificate": ...}``; 200 with isVerified true and a new etag [rec]."""
+        call = await self.gate.admit(ctx, self.wire.verify)
+        body = read_json(ctx)
+        content = _string_field(body.get("certificate"), "certificate")
+        record = await run_in_threadpool(
+            self.backend.verify,
+            parent_ref(call),
+            ctx.params["certificateName"],
+            ctx.header("if-match"),
+            content,
+        )
+        return json_response(200, self._json(call, record))
+
+
+@dataclass(frozen=True)
+class TrackedResourceWire:
+    """What differs between IoT hubs and DPS instances on the wire."""
+
+    parent: ParentType
+    parent_segment: str
+    type_name: str
+    read: OperationSpec
+    write: OperationSpec
+
+
+class TrackedResourceResponses:
+    """GET / PUT / list for a hub or DPS; subclasses build the stored document."""
+
+    def __init__(self, gate: ArmGate, arm: ArmBackend, wire: TrackedResourceWire) -> None:
+        self.gate = gate
+        self.arm = arm
+        self.wire = wire
+
+    def build_document(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The stored document (sku, tags, properties) for a PUT body."""
+        raise NotImplementedError
+
+    def check_name(self, name: str) -> None:
+        """Reject names outside the service's pattern."""
+
+    def _json(self, resource: TrackedResource) -> dict[str, Any]:
+        return {
+            "id": (
+                f"/subscriptions/{resource.subscription_id}/resourceGroups/"
+                f"{resource.resource_group}/providers/Microsoft.Devices/"
+                f"{self.wire.parent_segment}/{resource.name}"
+            ),
+            "name": resource.name,
+            "type": self.wire.type_name,
+            "location": resource.location,
+            "tags": resource.document.get("tags", {}),
+            "etag": resource.etag,
+            "sku": resource.document.get("sku"),
+            "properties": resource.document.get("properties", {}),
+        }
+
+    async def get(self, ctx: RequestContext) -> Response:
+        """GET one; 404 ResourceNotFound (ARM envelope) when missing."""
+        call = await self.gate.admit(ctx, self.wire.read)
+        assert call.parent is not None
+        return json_response(200, self._json(call.parent))
+
+    async def create_or_update(self, ctx: RequestContext) -> Response:
+        """PUT, completed synchronously: 201 created / 200 updated, provisioningState Succeeded.
+
+        azure-mgmt-core's ARM poller finishes on such an answer without polling.
+        """
+        call = await self.gate.admit(ctx, self.wire.write)
+        assert call.resource_group is not None
+        name = ctx.params[self.wire.parent.path_param]
+        self.check_name(name)
+        body = read_json(ctx)
+        location = body.get("location")
+        if not isinstance(location, str) or not location:
+            raise LocationRequired()
+        document = self.build_document(name, body)
+        try:
+            resource, created = await run_in_threadpool(
+                self.arm.put_resource,
+                call.subscription.subscription_id,
+                call.resource_group.name,
+                self.wire.parent.kind,
+                name,
+                location,
+                document,
+                ctx.header("if-match"),
+            )
+        except ValueError:
+            raise PreconditionFailed() from None
+        return json_response(201 if created else 200, self._json(resource))
+
+    async def list_by_resource_group(self, ctx: RequestContext) -> Response:
+        """Single page ``{"value": [...]}``."""
+        call = await self.gate.admit(ctx, self.wire.read)
+        assert call.resource_group is not None
+        resources = await run_in_threadpool(
+            self.arm.resources,
+            call.subscription.subscription_id,
+            self.wire.parent.kind,
+            call.resource_group.name,
+        )
+        return json_response(200, {"value": [self._json(r) for r in resources]})
+
+    async def list_by_subscription(self, ctx: RequestContext) -> Response:
+        """Single page ``{"value": [...]}`` across resource groups."""
+        call = await self.gate.admit(ctx, self.wire.read)
+        resources = await run_in_threadpool(
+            self.arm.resources, call.subscription.subscription_id, self.wire.parent.kind
+        )
+        return json_response(200, {"value": [self._json(r) for r in resources]})

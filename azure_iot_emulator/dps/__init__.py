@@ -1,0 +1,1 @@
+"""Microsoft.Devices/provisioningServices and its certificates collection."""

@@ -1,0 +1,1 @@
+"""Microsoft.Devices/IotHubs and its certificates collection."""

@@ -1,0 +1,315 @@
+"""The seed: what exists when the emulator starts (schema documented in README.md).
+
+Entities (tenants, principals, role assignments, subscriptions, resource groups, hubs, DPS) are
+written only where missing, so a restart on the same state dir keeps every change made through
+the API. Faults and limits are runtime settings, taken from the seed on every start.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from azure_iot_emulator.arm.models import ROLE_ACTIONS
+from azure_iot_emulator.devices.models import format_etag
+from azure_iot_emulator.dps.models import dps_document
+from azure_iot_emulator.iothub.models import check_hub_name, hub_document
+from azure_iot_emulator.store import Store
+from azure_iot_emulator.wire import ArmError
+
+DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-00000000a2e0"
+DEFAULT_TENANT = "7e1a0000-0000-4000-8000-0000000a2e01"
+DEFAULT_RESOURCE_GROUP = "rg-pop-demo"
+OTHER_RESOURCE_GROUP = "rg-pop-other"
+
+
+class SeedError(ValueError):
+    """The seed file does not follow the schema."""
+
+
+@dataclass(frozen=True)
+class SeedResourceGroup:
+    """A resource group and the hubs / DPS instances in it."""
+
+    name: str
+    location: str
+    tags: dict[str, str]
+    iot_hubs: list[tuple[str, str]]  # (name, sku)
+    dps: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class SeedSubscription:
+    """A subscription of a tenant."""
+
+    subscription_id: str
+    tenant_id: str
+    display_name: str
+    resource_groups: list[SeedResourceGroup]
+
+
+@dataclass(frozen=True)
+class SeedPrincipal:
+    """A service principal and its role assignments (role, scope)."""
+
+    tenant_id: str
+    client_id: str
+    client_secret: str
+    object_id: str
+    display_name: str
+    role_assignments: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Service limits: IoT Hub CA cap [guess 25], DPS CA cap [doc 25], token lifetime."""
+
+    iothub_max_certificates: int = 25
+    dps_max_certificates: int = 25
+    token_lifetime_s: int = 3599
+
+
+@dataclass(frozen=True)
+class Seed:
+    """The whole seed document, validated."""
+
+    tenants: list[tuple[str, str]]
+    subscriptions: list[SeedSubscription]
+    principals: list[SeedPrincipal]
+    faults: dict[str, Any] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+
+
+def _str(obj: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+    value = obj.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise SeedError(f"{where}: '{key}' must be a non-empty string")
+    return value
+
+
+def _list(obj: dict[str, Any], key: str, where: str) -> list[Any]:
+    value = obj.get(key, [])
+    if not isinstance(value, list):
+        raise SeedError(f"{where}: '{key}' must be a list")
+    return value
+
+
+def _named(items: list[Any], where: str) -> list[tuple[str, str]]:
+    result = []
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict):
+            raise SeedError(f"{where}[{i}] must be an object or a name")
+        result.append((_str(item, "name", f"{where}[{i}]"), _str(item, "sku", where, "S1")))
+    return result
+
+
+def parse_seed(document: Any) -> Seed:
+    """Validate a seed document (already JSON-decoded)."""
+    if not isinstance(document, dict):
+        raise SeedError("the seed must be a JSON object")
+    tenants = [
+        (_str(t, "tenant_id", f"tenants[{i}]"), str(t.get("display_name", "Emulated tenant")))
+        for i, t in enumerate(_list(document, "tenants", "seed"))
+    ]
+    tenant_ids = {t.lower() for t, _ in tenants}
+    subscriptions = []
+    for i, sub in enumerate(_list(document, "subscriptions", "seed")):
+        where = f"subscriptions[{i}]"
+        tenant = _str(sub, "tenant_id", where)
+        if tenant.lower() not in tenant_ids:
+            raise SeedError(f"{where}: tenant '{tenant}' is not declared in 'tenants'")
+        groups = []
+        for j, group in enumerate(_list(sub, "resource_groups", where)):
+            gwhere = f"{where}.resource_groups[{j}]"
+            hubs = _named(_list(group, "iot_hubs", gwhere), f"{gwhere}.iot_hubs")
+            for hub, _ in hubs:
+                try:
+                    check_hub_name(hub)
+                except ArmError as exc:
+                    raise SeedError(f"{gwhere}: {exc.message}") from None
+            groups.append(
+                SeedResourceGroup(
+                    _str(group, "name", gwhere),
+                    _str(group, "location", gwhere, "westeurope"),
+                    dict(group.get("tags") or {}),
+                    hubs,
+                    _named(_list(group, "dps", gwhere), f"{gwhere}.dps"),
+                )
+            )
+        subscriptions.append(
+            SeedSubscription(
+                _str(sub, "subscription_id", where),
+                tenant,
+                str(sub.get("display_name", "Emulated subscription")),
+                groups,
+            )
+        )
+    principals = []
+    for i, sp in enumerate(_list(document, "service_principals", "seed")):
+        where = f"service_principals[{i}]"
+        tenant = _str(sp, "tenant_id", where)
+        if tenant.lower() not in tenant_ids:
+            raise SeedError(f"{where}: tenant '{tenant}' is not declared in 'tenants'")
+        client_id = _str(sp, "client_id", where)
+        assignments = []
+        for j, ra in enumerate(_list(sp, "role_assignments", where)):
+            role = _str(ra, "role", f"{where}.role_assignments[{j}]")
+            if role.lower() not in ROLE_ACTIONS:
+                raise SeedError(f"{where}: role '{role}' is not one of Owner, Contributor, Reader")
+            scope = _str(ra, "scope", f"{where}.role_assignments[{j}]")
+            if not scope.lower().startswith("/subscriptions/"):
+                raise SeedError(f"{where}: scope '{scope}' must start with /subscriptions/")
+            assignments.append((role, scope))
+        principals.append(
+            SeedPrincipal(
+                tenant,
+                client_id,
+                _str(sp, "client_secret", where),
+                str(sp.get("object_id") or uuid.uuid5(uuid.NAMESPACE_URL, f"sp:{client_id}")),
+                str(sp.get("display_name", client_id)),
+                assignments,
+            )
+        )
+    faults = document.get("faults", {})
+    if not isinstance(faults, dict):
+        raise SeedError("'faults' must be an object")
+    limits_doc = document.get("limits", {})
+    if not isinstance(limits_doc, dict):
+        raise SeedError("'limits' must be an object")
+    try:
+        limits = Limits(**{k: int(v) for k, v in limits_doc.items()})
+    except TypeError as exc:
+        raise SeedError(f"'limits': {exc}") from None
+    if not subscriptions:
+        raise SeedError("the seed needs at least one subscription")
+    return Seed(tenants, subscriptions, principals, dict(faults), limits)
+
+
+def load_seed(path: Path) -> Seed:
+    """Read and validate a seed file."""
+    try:
+        return parse_seed(json.loads(path.read_text(encoding="utf-8")))
+    except json.JSONDecodeError as exc:
+        raise SeedError(f"{path}: invalid JSON: {exc}") from None
+
+
+def default_seed() -> Seed:
+    """The built-in seed: one tenant, one subscription, two hubs and a DPS, three principals.
+
+    Principal 0: Contributor on the subscription. Principal 1: Contributor on another resource
+    group only (for 403 tests). Principal 2: Reader on the subscription (reads, never writes).
+    """
+    sub_scope = f"/subscriptions/{DEFAULT_SUBSCRIPTION}"
+    return parse_seed(
+        {
+            "tenants": [{"tenant_id": DEFAULT_TENANT, "display_name": "Emulated tenant"}],
+            "subscriptions": [
+                {
+                    "subscription_id": DEFAULT_SUBSCRIPTION,
+                    "tenant_id": DEFAULT_TENANT,
+                    "display_name": "pop-demo",
+                    "resource_groups": [
+                        {
+                            "name": DEFAULT_RESOURCE_GROUP,
+                            "location": "westeurope",
+                            "iot_hubs": ["hub-pop-demo", "hub-pop-demo-2"],
+                            "dps": ["dps-pop-demo"],
+                        },
+                        {
+                            "name": OTHER_RESOURCE_GROUP,
+                            "location": "westeurope",
+                            "iot_hubs": ["hub-pop-other"],
+                        },
+                    ],
+                }
+            ],
+            "service_principals": [
+                {
+                    "tenant_id": DEFAULT_TENANT,
+                    "client_id": "c0ffee00-0000-4000-8000-000000000001",
+                    "client_secret": "emulator-secret-contributor",
+                    "display_name": "sp-contributor",
+                    "role_assignments": [{"role": "Contributor", "scope": sub_scope}],
+                },
+                {
+                    "tenant_id": DEFAULT_TENANT,
+                    "client_id": "c0ffee00-0000-4000-8000-000000000002",
+                    "client_secret": "emulator-secret-other-rg",
+                    "display_name": "sp-other-rg",
+                    "role_assignments": [
+                        {
+                            "role": "Contributor",
+                            "scope": f"{sub_scope}/resourceGroups/{OTHER_RESOURCE_GROUP}",
+                        }
+                    ],
+                },
+                {
+                    "tenant_id": DEFAULT_TENANT,
+                    "client_id": "c0ffee00-0000-4000-8000-000000000003",
+                    "client_secret": "emulator-secret-reader",
+                    "display_name": "sp-reader",
+                    "role_assignments": [{"role": "Reader", "scope": sub_scope}],
+                },
+            ],
+        }
+    )
+
+
+def apply_seed(store: Store, seed: Seed) -> None:
+    """Insert whatever the seed declares and the state lacks; never overwrite."""
+    with store.write() as conn:
+        for tenant_id, name in seed.tenants:
+            conn.execute("INSERT OR IGNORE INTO tenants VALUES (?, ?)", (tenant_id, name))
+        for sp in seed.principals:
+            conn.execute(
+                "INSERT OR IGNORE INTO principals VALUES (?, ?, ?, ?, ?)",
+                (sp.client_id, sp.tenant_id, sp.client_secret, sp.object_id, sp.display_name),
+            )
+            existing = conn.execute(
+                "SELECT object_id FROM principals WHERE client_id = ?", (sp.client_id,)
+            ).fetchone()
+            for role, scope in sp.role_assignments:
+                conn.execute(
+                    "INSERT OR IGNORE INTO role_assignments VALUES (?, ?, ?)",
+                    (existing["object_id"], role, scope),
+                )
+        for sub in seed.subscriptions:
+            conn.execute(
+                "INSERT OR IGNORE INTO subscriptions VALUES (?, ?, ?)",
+                (sub.subscription_id, sub.tenant_id, sub.display_name),
+            )
+            for group in sub.resource_groups:
+                conn.execute(
+                    "INSERT OR IGNORE INTO resource_groups VALUES (?, ?, ?, ?)",
+                    (sub.subscription_id, group.name, group.location, json.dumps(group.tags)),
+                )
+                resources = [
+                    ("iothub", n, hub_document(n, {"sku": {"name": s}})) for n, s in group.iot_hubs
+                ]
+                resources += [
+                    ("dps", n, dps_document(n, {"sku": {"name": s}})) for n, s in group.dps
+                ]
+                for kind, name, document in resources:
+                    found = conn.execute(
+                        "SELECT 1 FROM resources WHERE subscription_id = ? AND resource_group = ? "
+                        "AND kind = ? AND name = ?",
+                        (sub.subscription_id, group.name, kind, name),
+                    ).fetchone()
+                    if found is None:
+                        conn.execute(
+                            "INSERT INTO resources VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (
+                                sub.subscription_id,
+                                group.name,
+                                kind,
+                                name,
+                                group.location,
+                                json.dumps(document),
+                                format_etag(store.next_rowversion(conn)),
+                            ),
+                        )

@@ -1,0 +1,215 @@
+"""Wiring and process lifecycle: build the backends and routes, serve HTTPS, announce readiness.
+
+Readiness is one JSON line on stdout, printed once uvicorn accepts connections; nothing else is
+ever written to stdout (logs go to stderr).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import uvicorn
+
+from azure_iot_emulator.admin import urls as admin_urls
+from azure_iot_emulator.admin.responses import AdminResponses
+from azure_iot_emulator.app import EmulatorApp
+from azure_iot_emulator.arm import urls as arm_urls
+from azure_iot_emulator.arm.auth import BearerAuthenticator
+from azure_iot_emulator.arm.models import ArmBackend
+from azure_iot_emulator.arm.pipeline import ArmGate
+from azure_iot_emulator.arm.responses import ArmResponses
+from azure_iot_emulator.devices.models import CertificateBackend
+from azure_iot_emulator.dps import models as dps_models
+from azure_iot_emulator.dps import urls as dps_urls
+from azure_iot_emulator.dps.responses import (
+    DPS_LIST_WIRE,
+    DpsCertificateResponses,
+    DpsResourceResponses,
+)
+from azure_iot_emulator.faults import FaultInjector, RandomFaults, ScriptedFailure
+from azure_iot_emulator.identity import urls as identity_urls
+from azure_iot_emulator.identity.keys import load_or_create_signing_key
+from azure_iot_emulator.identity.models import IdentityBackend
+from azure_iot_emulator.identity.responses import IdentityResponses
+from azure_iot_emulator.iothub import models as iothub_models
+from azure_iot_emulator.iothub import urls as iothub_urls
+from azure_iot_emulator.iothub.responses import (
+    HUB_LIST_WIRE,
+    IotHubCertificateResponses,
+    IotHubResourceResponses,
+)
+from azure_iot_emulator.requestlog import RequestLog
+from azure_iot_emulator.routing import Router
+from azure_iot_emulator.seed import Seed, apply_seed, default_seed, load_seed
+from azure_iot_emulator.store import Store
+from azure_iot_emulator.tls import ensure_tls
+
+log = logging.getLogger("azure_iot_emulator")
+
+
+@dataclass
+class Emulator:
+    """Everything one emulator process holds."""
+
+    app: EmulatorApp
+    store: Store
+    faults: FaultInjector
+    requests: RequestLog
+    admin: AdminResponses
+
+
+def fault_injector(seed: Seed) -> FaultInjector:
+    """Faults from the seed's ``faults`` object (off when absent)."""
+    settings = dict(seed.faults)
+    scripted = [ScriptedFailure(**s) for s in settings.pop("scripted", [])]
+    return FaultInjector(RandomFaults(**settings), scripted)
+
+
+def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
+    """Open the state, apply the seed, wire backends, handlers and routes."""
+    store = Store(state_dir / "state.sqlite3")
+    apply_seed(store, seed)
+    identity = IdentityBackend(
+        store,
+        load_or_create_signing_key(state_dir),
+        token_lifetime=timedelta(seconds=seed.limits.token_lifetime_s),
+    )
+    arm = ArmBackend(store)
+    authenticator = BearerAuthenticator(identity)
+    gate = ArmGate(arm, authenticator)
+    hub_certificates = CertificateBackend(
+        store, iothub_models.certificate_policy(seed.limits.iothub_max_certificates)
+    )
+    dps_certificates = CertificateBackend(
+        store, dps_models.certificate_policy(seed.limits.dps_max_certificates)
+    )
+    routes = (
+        identity_urls.routes(IdentityResponses(identity))
+        + arm_urls.routes(ArmResponses(arm, gate, authenticator))
+        + iothub_urls.routes(
+            IotHubResourceResponses(gate, arm),
+            IotHubResourceResponses(gate, arm, HUB_LIST_WIRE),
+            IotHubCertificateResponses(gate, hub_certificates),
+        )
+        + dps_urls.routes(
+            DpsResourceResponses(gate, arm),
+            DpsResourceResponses(gate, arm, DPS_LIST_WIRE),
+            DpsCertificateResponses(gate, dps_certificates),
+        )
+    )
+    faults = fault_injector(seed)
+    requests = RequestLog()
+    admin = AdminResponses(faults, requests, {})
+    app = EmulatorApp(Router(routes), Router(admin_urls.routes(admin)), faults, requests)
+    return Emulator(app, store, faults, requests, admin)
+
+
+def announcement(base_url: str, ca_bundle: Path, seed: Seed, emulator: Emulator) -> dict[str, Any]:
+    """The JSON line: where to connect, what to trust, what exists, who may log in."""
+    first_sub = seed.subscriptions[0]
+    first_group = first_sub.resource_groups[0].name if first_sub.resource_groups else ""
+    arm = ArmBackend(emulator.store)
+    hubs = [r.name for r in arm.resources(first_sub.subscription_id, "iothub", first_group)]
+    dps = [r.name for r in arm.resources(first_sub.subscription_id, "dps", first_group)]
+    return {
+        "base_url": base_url,
+        "authority_host": base_url,
+        "ca_bundle": str(ca_bundle),
+        "admin_url": f"{base_url}/_emulator",
+        "subscription_id": first_sub.subscription_id,
+        "resource_group": first_group,
+        "iot_hubs": hubs,
+        "dps": dps,
+        "credentials": [
+            {"tenant_id": p.tenant_id, "client_id": p.client_id, "client_secret": p.client_secret}
+            for p in seed.principals
+        ],
+        "pid": os.getpid(),
+    }
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run(state_dir: Path, seed_path: Path | None, host: str, port: int) -> int:
+    """Serve until SIGTERM/SIGINT; returns the process exit code."""
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    stop = asyncio.Event()
+    stop_requested = False
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        # uvicorn installs its own handlers while serving and re-raises the signal after a
+        # graceful shutdown; this handler absorbs that re-raise so the exit code stays 0.
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+
+    state_dir = state_dir.resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    seed = load_seed(seed_path) if seed_path else default_seed()
+    tls = ensure_tls(state_dir, host)
+    emulator = build_emulator(state_dir, seed)
+    sock = _listen(host, port)
+    actual_port = sock.getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    base_url = f"https://{shown_host}:{actual_port}"
+    info = announcement(base_url, tls.ca_cert, seed, emulator)
+    emulator.admin.info.update(info)
+
+    config = uvicorn.Config(
+        emulator.app,
+        ssl_certfile=str(tls.server_cert),
+        ssl_keyfile=str(tls.server_key),
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+
+    async def serve() -> None:
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started:
+            if task.done():
+                await task
+                raise RuntimeError("uvicorn stopped before it started")
+            if stop_requested:
+                server.should_exit = True
+            await asyncio.sleep(0.01)
+        sys.stdout.write(json.dumps(info) + "\n")
+        sys.stdout.flush()
+        if stop_requested:
+            server.should_exit = True
+        await task
+        stop.set()
+
+    try:
+        asyncio.run(serve())
+    finally:
+        emulator.store.close()
+    return 0

@@ -1,0 +1,271 @@
+"""Helpers for tests (and users) that drive the emulator: start it, talk to its admin API.
+
+``EmulatorProcess`` spawns ``python -m azure_iot_emulator`` and reads its one JSON line from the
+pipe (no sleeping); ``AdminClient`` reads the request log and sets faults over HTTPS, trusting
+the emulator's CA bundle (verification stays on); ``management_credential`` and
+``client_kwargs`` configure Microsoft's own clients for the emulator.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import selectors
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+from urllib.parse import urlparse
+
+from azure.core.credentials import TokenCredential
+from azure.identity import ClientSecretCredential
+
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class EmulatorInfo:
+    """The parsed JSON line the emulator prints when it is ready."""
+
+    base_url: str
+    authority_host: str
+    ca_bundle: str
+    admin_url: str
+    subscription_id: str
+    resource_group: str
+    iot_hubs: list[str]
+    dps: list[str]
+    credentials: list[dict[str, str]]
+    pid: int
+
+    @classmethod
+    def from_json(cls, line: str) -> EmulatorInfo:
+        """Parse the startup line."""
+        data = json.loads(line)
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+
+class EmulatorStartError(RuntimeError):
+    """The emulator exited or stayed silent instead of announcing itself."""
+
+
+class EmulatorProcess:
+    """A child emulator process; use as a context manager or call start()/stop()."""
+
+    info: EmulatorInfo
+
+    def __init__(
+        self, state_dir: Path, seed: Path | None = None, port: int = 0, python: str = sys.executable
+    ) -> None:
+        self.state_dir = Path(state_dir)
+        self.seed = seed
+        self.port = port
+        self.python = python
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+
+    def _stderr_text(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace")
+
+    def start(self) -> EmulatorInfo:
+        """Spawn the emulator and wait (bounded) for its JSON line; raise with stderr if none."""
+        command = [
+            self.python,
+            "-m",
+            "azure_iot_emulator",
+            "--port",
+            str(self.port),
+            "--state-dir",
+            str(self.state_dir),
+        ]
+        if self.seed is not None:
+            command += ["--seed", str(self.seed)]
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p
+        )
+        # Kept open for the life of the process (closed by stop/kill): not a with-block.
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        self._process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL, env=env
+        )
+        assert self._process.stdout is not None
+        line = self._read_line(self._process.stdout, START_TIMEOUT_S)
+        if line is None:
+            if self._process.poll() is None:
+                self._process.kill()
+            code = self._process.wait(STOP_TIMEOUT_S)
+            stderr = self._stderr_text()
+            self._close()
+            raise EmulatorStartError(
+                f"emulator did not announce itself; exit code {code}; stderr:\n{stderr}"
+            )
+        self.info = EmulatorInfo.from_json(line)
+        return self.info
+
+    def _read_line(self, pipe: IO[bytes], timeout: float) -> str | None:
+        deadline = time.monotonic() + timeout
+        buffer = b""
+        with selectors.DefaultSelector() as selector:
+            selector.register(pipe, selectors.EVENT_READ)
+            while b"\n" not in buffer:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                if not selector.select(remaining):
+                    continue
+                chunk = os.read(pipe.fileno(), 65536)
+                if not chunk:
+                    return None
+                buffer += chunk
+        return buffer.split(b"\n", 1)[0].decode("utf-8")
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the process ended."""
+        return self._process.poll() if self._process else None
+
+    def stop(self) -> None:
+        """SIGTERM, wait; SIGKILL if it does not exit in time."""
+        if self._process is None or self._process.poll() is not None:
+            self._close()
+            return
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            self._process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(STOP_TIMEOUT_S)
+        self._close()
+
+    def kill(self) -> None:
+        """SIGKILL, no shutdown at all (the durability test's crash)."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(STOP_TIMEOUT_S)
+        self._close()
+
+    def _close(self) -> None:
+        if self._process is not None and self._process.stdout is not None:
+            self._process.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def __enter__(self) -> EmulatorProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class AdminClient:
+    """The emulator's admin API over HTTPS, trusting ``info.ca_bundle``."""
+
+    def __init__(self, info: EmulatorInfo) -> None:
+        self.info = info
+        self._url = urlparse(info.admin_url)
+        self._context = ssl.create_default_context(cafile=info.ca_bundle)
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        connection = http.client.HTTPSConnection(
+            self._url.hostname or "127.0.0.1", self._url.port, context=self._context, timeout=30
+        )
+        try:
+            payload = None if body is None else json.dumps(body).encode()
+            headers = {"content-type": "application/json"} if payload is not None else {}
+            connection.request(method, self._url.path + path, body=payload, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+            if response.status >= 400:
+                raise RuntimeError(f"admin {method} {path}: {response.status} {data!r}")
+            return json.loads(data) if data else None
+        finally:
+            connection.close()
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log, oldest first."""
+        result: list[dict[str, Any]] = self._call("GET", "/requests")["value"]
+        return result
+
+    def clear_requests(self) -> None:
+        """Reset the request log."""
+        self._call("DELETE", "/requests")
+
+    def set_faults(self, **faults: Any) -> None:
+        """latency_ms=, throttle_fraction=, error_fraction=, error_status=, drop_fraction=,
+        retry_after_s=, seed= (the RNG is reseeded on every call)."""
+        self._call("PUT", "/faults", faults)
+
+    def script_failure(
+        self,
+        operation: str,
+        status: int,
+        code: int | str | None = None,
+        message: str | None = None,
+        times: int = 1,
+        certificate_name: str | None = None,
+        body: Any = None,
+    ) -> None:
+        """Fail the next ``times`` calls of ``operation`` with this status / code / body."""
+        payload: dict[str, Any] = {
+            "operation": operation,
+            "status": status,
+            "code": code,
+            "message": message,
+            "times": times,
+            "certificate_name": certificate_name,
+        }
+        if body is not None:
+            payload["body"] = body
+        self._call("POST", "/faults/scripted", payload)
+
+    def clear_faults(self) -> None:
+        """All faults off, scripted failures dropped."""
+        self._call("DELETE", "/faults")
+
+    def faults(self) -> dict[str, Any]:
+        """The current fault settings."""
+        result: dict[str, Any] = self._call("GET", "/faults")
+        return result
+
+
+def management_credential(info: EmulatorInfo, index: int = 0) -> TokenCredential:
+    """A ClientSecretCredential for seeded principal ``index``, pointed at the emulator.
+
+    ``disable_instance_discovery=True`` is required: otherwise MSAL asks login.microsoftonline.com
+    whether the authority is known. ``connection_verify`` makes the token requests trust the
+    emulator's CA.
+    """
+    credential = info.credentials[index]
+    return ClientSecretCredential(
+        credential["tenant_id"],
+        credential["client_id"],
+        credential["client_secret"],
+        authority=info.authority_host,
+        disable_instance_discovery=True,
+        connection_verify=info.ca_bundle,
+    )
+
+
+def client_kwargs(info: EmulatorInfo) -> dict[str, Any]:
+    """Keyword arguments for IotHubClient / IotDpsClient (the default ARM scope is right)."""
+    return {"base_url": info.base_url, "connection_verify": info.ca_bundle}

@@ -1,0 +1,71 @@
+"""Shared fixtures: an emulator per test that needs one, and a Pulumi stack wired to it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess
+from tests.pulumi_cli import REPO, PulumiStack
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[EmulatorInfo]:
+    """A fresh emulator (default seed) for one test: its own hubs, request log and faults."""
+    process = EmulatorProcess(tmp_path / "emulator")
+    info = process.start()
+    try:
+        yield info
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def admin(emulator: EmulatorInfo) -> AdminClient:
+    return AdminClient(emulator)
+
+
+def azure_environment(info: EmulatorInfo) -> dict[str, str]:
+    """The standard AZURE_* variables a pipeline would set, pointing at the emulator."""
+    credential = info.credentials[0]
+    return {
+        "AZURE_TENANT_ID": credential["tenant_id"],
+        "AZURE_CLIENT_ID": credential["client_id"],
+        "AZURE_CLIENT_SECRET": credential["client_secret"],
+        "AZURE_SUBSCRIPTION_ID": info.subscription_id,
+        "AZURE_AUTHORITY_HOST": info.authority_host,
+        "POP_ARM_ENDPOINT": info.base_url,
+        "POP_CA_BUNDLE": info.ca_bundle,
+    }
+
+
+@pytest.fixture
+def program_stack(tmp_path: Path, emulator: EmulatorInfo) -> PulumiStack:
+    """This repo's own program (`__main__.py`) in a scratch project, against the emulator."""
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(REPO / "__main__.py", project / "__main__.py")
+    (project / "Pulumi.yaml").write_text(
+        (REPO / "Pulumi.yaml")
+        .read_text()
+        .replace("virtualenv: .venv", f"virtualenv: {REPO / '.venv'}")
+    )
+    stack = PulumiStack(project, tmp_path / "pulumi", extra_env=azure_environment(emulator))
+    return stack.init()
+
+
+def write_certificates_config(stack: PulumiStack, certificates: list[dict[str, object]]) -> None:
+    """Set the program's `certificates` list in one CLI call (`config set` takes no objects)."""
+    stack.run(
+        "config", "set-all", "--stack", stack.stack, "--json", config_object_json(certificates)
+    )
+
+
+def config_object_json(value: object, key: str = "pop-provider:certificates") -> str:
+    """The `pulumi config set-all --json` form of one structured, non-secret value."""
+    text = json.dumps(value)
+    return json.dumps({key: {"value": text, "objectValue": value, "secret": False}})
