@@ -164,7 +164,7 @@ def _check(
         try:
             return step()
         except InvalidInput as error:
-            failures.append(CheckFailure(error.field, error.reason))
+            failures.append(_failure(error))
             return None
 
     now = datetime.now(UTC)
@@ -210,11 +210,20 @@ def _check(
     if name is not None:
         checked[inputs.NAME_GENERATED] = False
     elif not inputs.is_unknown(news.get(inputs.CERTIFICATE_NAME)) and not any(
-        f.property_ == inputs.CERTIFICATE_NAME for f in failures
+        f.property == inputs.CERTIFICATE_NAME for f in failures
     ):
         checked[inputs.CERTIFICATE_NAME] = _generated_name(olds, checked, certificate)
         checked[inputs.NAME_GENERATED] = True
     return CheckResult(checked, failures)
+
+
+def _failure(error: InvalidInput) -> CheckFailure:
+    """The engine prints a failing property's value beside the reason. Secrets show as [secret],
+    but a certificate is plain text and may hold a pasted private key, so its failures name the
+    property in the reason instead."""
+    if error.field == inputs.CERTIFICATE_PEM:
+        return CheckFailure("", f"{error.field}: {error.reason}")
+    return CheckFailure(error.field, error.reason)
 
 
 def _generated_name(olds: Mapping[str, Any], checked: Mapping[str, Any], certificate: Any) -> str:
