@@ -7,8 +7,8 @@ turn the checked inputs into typed objects (certificates and keys are parsed onc
 
 from __future__ import annotations
 
+import hashlib
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +35,7 @@ PRIVATE_KEY_PEM = "private_key_pem"
 PRIVATE_KEY_PASSWORD = "private_key_password"
 CERTIFICATE_NAME = "certificate_name"
 NAME_PREFIX = "name_prefix"
+NAME_SCOPE = "name_scope"
 # Set by check: whether certificate_name was generated (and so may change on replacement).
 NAME_GENERATED = "certificate_name_generated"
 # Set by check: the canonical ARM id of the target, however the user named it.
@@ -177,10 +178,18 @@ def parse_certificate_name(props: Mapping[str, Any]) -> str | None:
     return name
 
 
-def generate_certificate_name(prefix: str) -> str:
-    """`<resource name>-<8 hex>`: unique, so a replacement can exist beside the old one."""
+def generate_certificate_name(prefix: str, scope: str, target_id: str, thumbprint: str) -> str:
+    """`<resource name>-<8 hex>`, the suffix a digest of what the certificate is and where.
+
+    It looks random and differs for a new certificate or hub, so a replacement can be created
+    beside the old one; yet it is the same on every run for the same inputs, so a create retried
+    after a crash finds the certificate it uploaded. `scope` (project/stack) keeps two stacks
+    trusting the same CA on the same hub from sharing a certificate.
+    """
     cleaned = re.sub(r"[^A-Za-z0-9-._]", "-", prefix or "ca")
-    return f"{cleaned[: 64 - _NAME_SUFFIX_HEX - 1]}-{secrets.token_hex(_NAME_SUFFIX_HEX // 2)}"
+    seed = "\n".join((scope, prefix, target_id.lower(), thumbprint.upper()))
+    suffix = hashlib.sha256(seed.encode()).hexdigest()[:_NAME_SUFFIX_HEX]
+    return f"{cleaned[: 64 - _NAME_SUFFIX_HEX - 1]}-{suffix}"
 
 
 def same_public_key(signer: ProofSigner, certificate: x509.Certificate) -> bool:

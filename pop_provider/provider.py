@@ -227,13 +227,18 @@ def _failure(error: InvalidInput) -> CheckFailure:
 
 
 def _generated_name(olds: Mapping[str, Any], checked: Mapping[str, Any], certificate: Any) -> str:
-    """Keep a generated name while the certificate and hub stay; a new one for a replacement,
-    so the replacement can be created (and verified) before the old certificate is deleted."""
-    previous = olds.get(inputs.CERTIFICATE_NAME)
-    unchanged = certificate is None or _thumbprint_of(olds) == certificates.thumbprint(certificate)
-    if previous and olds.get(inputs.NAME_GENERATED) and _same_target(olds, checked) and unchanged:
-        return str(previous)
-    return inputs.generate_certificate_name(str(checked.get(inputs.NAME_PREFIX) or "ca"))
+    """The name for this certificate on this hub (see inputs.generate_certificate_name); while
+    the certificate or the hub is not known yet (preview), the recorded name or unknown."""
+    target_id = checked.get(inputs.TARGET_ID)
+    if certificate is None or not isinstance(target_id, str) or inputs.is_unknown(target_id):
+        previous = olds.get(inputs.CERTIFICATE_NAME)
+        return str(previous) if previous and olds.get(inputs.NAME_GENERATED) else UNKNOWN
+    return inputs.generate_certificate_name(
+        str(checked.get(inputs.NAME_PREFIX) or "ca"),
+        str(checked.get(inputs.NAME_SCOPE) or ""),
+        target_id,
+        certificates.thumbprint(certificate),
+    )
 
 
 def _same_target(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

@@ -74,6 +74,7 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
             inputs.MODE: args.mode,
             inputs.CERTIFICATE_NAME: args.certificate_name,
             inputs.NAME_PREFIX: resource_name,
+            inputs.NAME_SCOPE: f"{pulumi.get_project()}/{pulumi.get_stack()}",
             # Secret from the moment they enter the program, whatever the caller passed: the
             # engine then encrypts them in the state and masks them in every display.
             inputs.PRIVATE_KEY_PEM: _secret(args.private_key_pem),

@@ -7,6 +7,8 @@ Microsoft's client and by the emulator's request log (ARM calls by operation).
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from azure.mgmt.iothub import IotHubClient
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, management_credential
 from tests.conftest import write_certificates_config
-from tests.pki import CertifiedKey, make_ca
+from tests.pki import CertifiedKey, KeyType, make_ca, make_intermediate_ca
 from tests.pulumi_cli import PulumiStack
 
 pytestmark = pytest.mark.engine
@@ -93,19 +95,226 @@ def entry(
 def test_auto_mode_is_one_call_and_verified(
     program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
 ) -> None:
+    ca = make_ca("auto root")
     write_certificates_config(
-        program_stack, [entry(tmp_path, "auto-root", make_ca("auto root"), emulator, mode="auto")]
+        program_stack, [entry(tmp_path, "auto-root", ca, emulator, mode="auto")]
     )
     admin.clear_requests()
     program_stack.up()
     assert arm_calls(admin) == Counter({"Certificates_CreateOrUpdate": 1})
     outputs = program_stack.outputs()["certificates"]["auto-root"]
     assert outputs["is_verified"] is True
-    assert hub_certificates(emulator)[outputs["certificate_name"]].properties.is_verified
+    on_hub = hub_certificates(emulator)[outputs["certificate_name"]]
+    assert on_hub.properties.is_verified
+    assert on_hub.properties.thumbprint == outputs["thumbprint"]
 
     admin.clear_requests()
     program_stack.preview("--expect-no-changes")
-    assert not (set(arm_calls(admin)) & WRITE_OPERATIONS)
+    assert arm_calls(admin) == Counter()
 
     program_stack.destroy()
     assert hub_certificates(emulator) == {}
+
+
+def test_proof_of_possession_for_every_key_type_root_and_intermediate(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    password = "correct horse battery staple 42"
+    root_2048 = make_ca("root rsa 2048", key_type=KeyType.RSA_2048)
+    cas = {
+        "rsa-2048": root_2048,
+        "rsa-4096": make_ca("root rsa 4096", key_type=KeyType.RSA_4096),
+        "ec-p256": make_ca("root ec p256", key_type=KeyType.EC_P256),
+        "ec-p384": make_ca("root ec p384", key_type=KeyType.EC_P384),
+        "encrypted-key": make_ca("root with encrypted key", key_type=KeyType.EC_P256),
+        "intermediate": make_intermediate_ca(
+            root_2048, "intermediate rsa", key_type=KeyType.RSA_2048
+        ),
+    }
+    program_stack.set_config("encryptedKeyPassword", password, secret=True)
+    entries = [
+        entry(tmp_path, name, ca, emulator, password=password if name == "encrypted-key" else None)
+        for name, ca in cas.items()
+    ]
+    entries[4]["privateKeyPasswordSecret"] = "encryptedKeyPassword"
+    write_certificates_config(program_stack, entries)
+
+    admin.clear_requests()
+    program_stack.up()
+    n = len(cas)
+    assert arm_calls(admin) == Counter(
+        {
+            "Certificates_CreateOrUpdate": n,
+            "Certificates_GenerateVerificationCode": n,
+            "Certificates_Verify": n,
+        }
+    )
+    outputs = program_stack.outputs()["certificates"]
+    on_hub = hub_certificates(emulator)
+    for name, ca in cas.items():
+        out = outputs[name]
+        assert out["is_verified"] is True, name
+        remote = on_hub[out["certificate_name"]]
+        assert remote.properties.is_verified, name
+        assert remote.properties.thumbprint == out["thumbprint"]
+        assert out["arm_id"].endswith(f"/certificates/{out['certificate_name']}")
+        assert (
+            out["subject"] == ca.certificate.subject.rfc4514_string().split("CN=")[1].split(",")[0]
+        )
+
+    # Nothing secret in clear anywhere the backend keeps bytes, nor in the export.
+    secrets = [password] + [
+        line
+        for ca in cas.values()
+        for line in (ca.private_key_pem + ca.encrypted_private_key_pem(password)).splitlines()
+        if line and "-----" not in line
+    ]
+    stored = program_stack.state_files_text() + json.dumps(program_stack.export())
+    leaked = [secret for secret in secrets if secret in stored]
+    assert leaked == []
+    assert "ciphertext" in stored  # the key inputs are there, encrypted
+
+    admin.clear_requests()
+    program_stack.preview("--expect-no-changes")
+    program_stack.up("--expect-no-changes")
+    assert arm_calls(admin) == Counter()
+
+    admin.clear_requests()
+    program_stack.destroy()
+    assert arm_calls(admin) == Counter({"Certificates_Get": n, "Certificates_Delete": n})
+    assert hub_certificates(emulator) == {}
+
+
+def test_refresh_shows_out_of_band_drift_and_up_repairs_it(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    cas = {name: make_ca(f"drift {name}") for name in ("deleted", "unverified", "replaced")}
+    write_certificates_config(
+        program_stack, [entry(tmp_path, name, ca, emulator) for name, ca in cas.items()]
+    )
+    program_stack.up()
+    names = {
+        name: out["certificate_name"]
+        for name, out in program_stack.outputs()["certificates"].items()
+    }
+
+    # Out of band, as a colleague with the portal would.
+    client = hub_client(emulator).certificates
+    group, hub = emulator.resource_group, emulator.iot_hubs[0]
+    gone = client.get(group, hub, names["deleted"])
+    client.delete(group, hub, names["deleted"], if_match=gone.etag)
+    unverify = client.get(group, hub, names["unverified"])
+    unverify.properties.is_verified = False
+    client.create_or_update(group, hub, names["unverified"], unverify, if_match=unverify.etag)
+    intruder = make_ca("intruder")
+    replaced = client.get(group, hub, names["replaced"])
+    replaced.properties.certificate = intruder.certificate_pem
+    replaced.properties.is_verified = True
+    client.create_or_update(group, hub, names["replaced"], replaced, if_match=replaced.etag)
+
+    admin.clear_requests()
+    drift = program_stack.refresh().stdout
+    assert arm_calls(admin) == Counter({"Certificates_Get": 3})
+    # What a person sees: the deletion and the two changed certificates.
+    assert re.search(r"^ -  \S+VerifiedCaCertificate deleted deleted", drift, re.MULTILINE)
+    assert re.search(r"^ ~  \S+VerifiedCaCertificate unverified updated", drift, re.MULTILINE)
+    assert re.search(r"^ ~  \S+VerifiedCaCertificate replaced updated", drift, re.MULTILINE)
+    after_refresh = program_stack.export()["deployment"]["resources"]
+    kept = {
+        r["outputs"].get("certificate_name")
+        for r in after_refresh
+        if "VerifiedCaCertificate" in r["type"]
+    }
+    assert names["deleted"] not in kept  # gone from the state
+
+    program_stack.up()
+    on_hub = hub_certificates(emulator)
+    outputs = program_stack.outputs()["certificates"]
+    assert sorted(on_hub) == sorted(out["certificate_name"] for out in outputs.values())
+    for name, ca in cas.items():
+        remote = on_hub[outputs[name]["certificate_name"]]
+        assert remote.properties.is_verified, name
+        assert remote.properties.thumbprint == make_thumbprint(ca), name
+    program_stack.preview("--expect-no-changes")
+    program_stack.refresh("--expect-no-changes")
+
+
+def make_thumbprint(ca: CertifiedKey) -> str:
+    from pop_provider.certificates import thumbprint
+
+    return thumbprint(ca.certificate)
+
+
+def test_rotation_verifies_the_new_certificate_before_deleting_the_old(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    write_certificates_config(
+        program_stack, [entry(tmp_path, "fleet", make_ca("fleet 2026"), emulator)]
+    )
+    program_stack.up()
+    old_name = program_stack.outputs()["certificates"]["fleet"]["certificate_name"]
+
+    new_ca = make_ca("fleet 2027")
+    write_certificates_config(program_stack, [entry(tmp_path, "fleet", new_ca, emulator)])
+    admin.clear_requests()
+    program_stack.up()
+    new = program_stack.outputs()["certificates"]["fleet"]
+    assert new["certificate_name"] != old_name
+    log = [(e["operation"], e.get("certificate_name")) for e in admin.requests()]
+    verified_new = log.index(("Certificates_Verify", new["certificate_name"]))
+    deleted_old = log.index(("Certificates_Delete", old_name))
+    assert verified_new < deleted_old
+    on_hub = hub_certificates(emulator)
+    assert list(on_hub) == [new["certificate_name"]]
+    assert on_hub[new["certificate_name"]].properties.thumbprint == make_thumbprint(new_ca)
+
+
+def test_a_rejected_proof_leaves_nothing_behind_and_the_next_up_succeeds(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    write_certificates_config(
+        program_stack, [entry(tmp_path, "root", make_ca("rejected"), emulator)]
+    )
+    admin.script_failure(
+        "Certificates_Verify",
+        400,
+        code=400053,
+        message="Proof-Of-Possession failed. Injected by the test.",
+    )
+    failed = program_stack.up(check=False)
+    assert failed.returncode != 0
+    assert "Proof-Of-Possession failed" in failed.stdout
+    assert "was removed" in failed.stdout
+    assert hub_certificates(emulator) == {}
+
+    program_stack.up()
+    assert program_stack.outputs()["certificates"]["root"]["is_verified"] is True
+
+
+def test_a_create_interrupted_after_upload_is_finished_by_the_next_up(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    ca = make_ca("interrupted")
+    write_certificates_config(program_stack, [entry(tmp_path, "root", ca, emulator)])
+    # The run dies after the upload: the code step fails and so does the clean-up.
+    admin.script_failure(
+        "Certificates_GenerateVerificationCode", 400, code=400004, message="Injected."
+    )
+    admin.script_failure("Certificates_Delete", 400, code=400004, message="Injected.")
+    assert program_stack.up(check=False).returncode != 0
+    left = hub_certificates(emulator)
+    assert len(left) == 1 and not next(iter(left.values())).properties.is_verified
+
+    admin.clear_requests()
+    program_stack.up()
+    assert arm_calls(admin) == Counter(
+        {
+            "Certificates_CreateOrUpdate": 1,  # 412: the name is taken (by our own upload)
+            "Certificates_Get": 1,  # same thumbprint: ours, carry on
+            "Certificates_GenerateVerificationCode": 1,
+            "Certificates_Verify": 1,
+        }
+    )
+    on_hub = hub_certificates(emulator)
+    assert list(on_hub) == list(left)
+    assert next(iter(on_hub.values())).properties.is_verified
