@@ -24,6 +24,7 @@ DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-00000000a2e0"
 DEFAULT_TENANT = "7e1a0000-0000-4000-8000-0000000a2e01"
 DEFAULT_RESOURCE_GROUP = "rg-pop-demo"
 OTHER_RESOURCE_GROUP = "rg-pop-other"
+DEFAULT_KEY_VAULT = "kv-pop-demo"
 
 
 class SeedError(ValueError):
@@ -73,6 +74,14 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class SeedKeyVault:
+    """The Key Vault served at the emulator's origin (keys are imported through its API)."""
+
+    name: str
+    tenant_id: str
+
+
+@dataclass(frozen=True)
 class Seed:
     """The whole seed document, validated."""
 
@@ -81,6 +90,7 @@ class Seed:
     principals: list[SeedPrincipal]
     faults: dict[str, Any] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    key_vault: SeedKeyVault | None = None
 
 
 def _str(obj: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
@@ -187,7 +197,26 @@ def parse_seed(document: Any) -> Seed:
         raise SeedError(f"'limits': {exc}") from None
     if not subscriptions:
         raise SeedError("the seed needs at least one subscription")
-    return Seed(tenants, subscriptions, principals, dict(faults), limits)
+    return Seed(
+        tenants, subscriptions, principals, dict(faults), limits, _key_vault(document, tenants)
+    )
+
+
+def _key_vault(document: dict[str, Any], tenants: list[tuple[str, str]]) -> SeedKeyVault | None:
+    """``"key_vault": "name"`` or ``{"name", "tenant_id"?}``; the tenant defaults to the first."""
+    raw = document.get("key_vault")
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    if not isinstance(raw, dict):
+        raise SeedError("'key_vault' must be a name or an object")
+    if not tenants:
+        raise SeedError("'key_vault' needs a tenant in 'tenants'")
+    tenant = _str(raw, "tenant_id", "key_vault", tenants[0][0])
+    if tenant.lower() not in {t.lower() for t, _ in tenants}:
+        raise SeedError(f"key_vault: tenant '{tenant}' is not declared in 'tenants'")
+    return SeedKeyVault(_str(raw, "name", "key_vault"), tenant)
 
 
 def load_seed(path: Path) -> Seed:
@@ -203,11 +232,13 @@ def default_seed() -> Seed:
 
     Principal 0: Contributor on the subscription. Principal 1: Contributor on another resource
     group only (for 403 tests). Principal 2: Reader on the subscription (reads, never writes).
+    Key Vault ``kv-pop-demo`` of the tenant, without keys (tests import theirs).
     """
     sub_scope = f"/subscriptions/{DEFAULT_SUBSCRIPTION}"
     return parse_seed(
         {
             "tenants": [{"tenant_id": DEFAULT_TENANT, "display_name": "Emulated tenant"}],
+            "key_vault": DEFAULT_KEY_VAULT,
             "subscriptions": [
                 {
                     "subscription_id": DEFAULT_SUBSCRIPTION,

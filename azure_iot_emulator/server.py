@@ -49,6 +49,10 @@ from azure_iot_emulator.iothub.responses import (
     IotHubCertificateResponses,
     IotHubResourceResponses,
 )
+from azure_iot_emulator.keyvault import urls as keyvault_urls
+from azure_iot_emulator.keyvault.auth import VaultAuthenticator
+from azure_iot_emulator.keyvault.models import KeyVaultBackend
+from azure_iot_emulator.keyvault.responses import KeyVaultResponses
 from azure_iot_emulator.requestlog import RequestLog
 from azure_iot_emulator.routing import Router
 from azure_iot_emulator.seed import Seed, apply_seed, default_seed, load_seed
@@ -94,7 +98,14 @@ def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
     dps_certificates = CertificateBackend(
         store, dps_models.certificate_policy(seed.limits.dps_max_certificates)
     )
-    routes = (
+    routes = []
+    if seed.key_vault is not None:
+        # First: "/keys/..." must not be taken for a tenant's "/{tenant}/discovery/keys".
+        vault = KeyVaultBackend(store, seed.key_vault.name, seed.key_vault.tenant_id)
+        routes += keyvault_urls.routes(
+            KeyVaultResponses(vault, VaultAuthenticator(identity, seed.key_vault.tenant_id))
+        )
+    routes += (
         identity_urls.routes(IdentityResponses(identity))
         + arm_urls.routes(ArmResponses(arm, gate, authenticator))
         + iothub_urls.routes(
@@ -131,6 +142,11 @@ def announcement(base_url: str, ca_bundle: Path, seed: Seed, emulator: Emulator)
         "resource_group": first_group,
         "iot_hubs": hubs,
         "dps": dps,
+        "key_vault": (
+            {"name": seed.key_vault.name, "url": base_url, "tenant_id": seed.key_vault.tenant_id}
+            if seed.key_vault
+            else None
+        ),
         "credentials": [
             {"tenant_id": p.tenant_id, "client_id": p.client_id, "client_secret": p.client_secret}
             for p in seed.principals

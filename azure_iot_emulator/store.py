@@ -75,6 +75,20 @@ CREATE TABLE IF NOT EXISTS certificates (
     verification_code TEXT,
     PRIMARY KEY (subscription_id, resource_group, kind, parent, name)
 );
+CREATE TABLE IF NOT EXISTS keyvault_keys (
+    vault TEXT NOT NULL COLLATE NOCASE,
+    name TEXT NOT NULL COLLATE NOCASE,
+    version TEXT NOT NULL COLLATE NOCASE,
+    seq INTEGER NOT NULL,
+    kty TEXT NOT NULL,
+    key_ops TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    tags TEXT NOT NULL,
+    private_key_pem TEXT NOT NULL,
+    PRIMARY KEY (vault, name, version)
+);
 """
 
 

@@ -200,10 +200,13 @@ def _check(
         and not inputs.same_public_key(signer, certificate)
     ):
         failures.append(
-            CheckFailure(
-                inputs.PRIVATE_KEY_PEM,
-                "the private key does not belong to the certificate (their public keys differ); "
-                "proof of possession needs the key of the CA being uploaded, not of its issuer",
+            _failure(
+                InvalidInput(
+                    inputs.PRIVATE_KEY_PEM,
+                    "the private key does not belong to the certificate (their public keys "
+                    "differ); proof of possession needs the key of the CA being uploaded, "
+                    "not of its issuer",
+                )
             )
         )
     name = attempt(lambda: inputs.parse_certificate_name(news), inputs.CERTIFICATE_NAME)
@@ -218,10 +221,11 @@ def _check(
 
 
 def _failure(error: InvalidInput) -> CheckFailure:
-    """The engine prints a failing property's value beside the reason. Secrets show as [secret],
-    but a certificate is plain text and may hold a pasted private key, so its failures name the
-    property in the reason instead."""
-    if error.field == inputs.CERTIFICATE_PEM:
+    """The engine prints a failing property's value beside the reason, and it does not reliably
+    mask secrets there (a key read from a file was printed in clear). A certificate may also
+    hold a pasted private key. So failures of these properties name the property in the reason
+    and leave the engine nothing to print."""
+    if error.field in (inputs.CERTIFICATE_PEM, *inputs.SECRET_INPUTS):
         return CheckFailure("", f"{error.field}: {error.reason}")
     return CheckFailure(error.field, error.reason)
 

@@ -1,8 +1,9 @@
 """Service principals and token issuance: the rules of the token endpoint, no HTTP.
 
-Tokens are v1-shaped app tokens for Azure Resource Manager, signed RS256 with the state-dir key:
-``aud`` is the requested ARM resource, ``tid``/``oid``/``appid`` identify the principal, ``iss``
-is ``<authority>/<tenant>/`` (the emulator's stand-in for ``https://sts.windows.net/<tenant>/``).
+Tokens are v1-shaped app tokens for Azure Resource Manager or Key Vault, signed RS256 with the
+state-dir key: ``aud`` is the requested resource, ``tid``/``oid``/``appid`` identify the
+principal, ``iss`` is ``<authority>/<tenant>/`` (the emulator's stand-in for
+``https://sts.windows.net/<tenant>/``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ ARM_AUDIENCES = (
     "https://management.azure.com/",
     "https://management.azure.com",
 )
+# Key Vault's resource: the scope azure-keyvault-keys asks for after the vault's challenge.
+KEY_VAULT_AUDIENCES = ("https://vault.azure.net", "https://vault.azure.net/")
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,8 @@ class IdentityBackend:
             resource = resource_of_scope(scopes[0])
         except ValueError:
             raise InvalidScope(scopes[0]) from None
-        if resource not in ARM_AUDIENCES and resource.rstrip("/") + "/" not in ARM_AUDIENCES:
+        known = ARM_AUDIENCES + KEY_VAULT_AUDIENCES
+        if resource not in known and resource.rstrip("/") + "/" not in known:
             raise ResourceNotFound(resource, tenant_id)
         now = self.clock()
         lifetime = int(self.token_lifetime.total_seconds())

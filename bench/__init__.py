@@ -1,0 +1,7 @@
+"""Benchmarks of the provider against the emulator with injected latency (`python -m bench`).
+
+Not tests: nothing here asserts. Each module measures one thing and `__main__` prints the tables:
+`stack_run` (a real `pulumi up` / no-change `up` / `destroy`), `floor` (the same ARM calls from a
+plain azure-mgmt-iothub script with 4 threads), `proof_timing` (building one proof certificate per
+key type), `memory` (peak RSS of the dynamic provider host), `environment` (emulator seed, CAs).
+"""

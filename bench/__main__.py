@@ -1,0 +1,106 @@
+"""`python -m bench`: ours vs the floor for each N, then proof certificates per key type.
+
+    python -m bench [--sizes 10,50,200] [--latency-ms 50] [--no-floor] [--no-stack]
+                    [--no-proof] [--profile] [--workdir DIR]
+
+Progress goes to stderr, the tables (Markdown) to stdout. Nothing is asserted: targets missed
+are printed as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from azure_iot_emulator.testing import AdminClient
+from bench import report
+from bench.environment import HUBS, hub_limit, make_cas, start_emulator
+from bench.floor import run_floor
+from bench.proof_timing import TARGET_US, profile_proof, time_proofs
+from bench.stack_run import cli_start_s, run_stack
+
+
+def _sizes(text: str) -> list[int]:
+    sizes = [int(part) for part in text.split(",") if part.strip()]
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes are positive integers, comma-separated")
+    return sizes
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=_sizes, default=[10, 50, 200], help="N, comma-separated")
+    parser.add_argument("--latency-ms", type=int, default=50, help="added to every ARM call")
+    parser.add_argument("--no-stack", action="store_true", help="skip `pulumi up` (and floor)")
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor script")
+    parser.add_argument("--no-proof", action="store_true", help="skip proof certificate timing")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile proof builds that miss their target"
+    )
+    parser.add_argument("--workdir", type=Path, help="keep scratch files here (default: temp)")
+    return parser.parse_args(argv)
+
+
+def progress(message: str) -> None:
+    """One line on stderr, so stdout holds only the tables."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run_sizes(args: argparse.Namespace, workdir: Path) -> list[report.SizeResult]:
+    """Ours (and the floor) for each N against one emulator with injected latency."""
+    largest = max(args.sizes)
+    process, info = start_emulator(workdir, largest)
+    try:
+        admin = AdminClient(info)
+        admin.set_faults(latency_ms=args.latency_ms)
+        progress(f"emulator up, {HUBS} hubs, {hub_limit(largest)} CAs per hub allowed")
+        cas = make_cas(workdir / "cas", largest, info)
+        results = []
+        for size in args.sizes:
+            progress(f"N={size}: pulumi up, no-change up, destroy")
+            ours = run_stack(workdir / f"stack-{size}", info, cas[:size])
+            floor = []
+            if not args.no_floor:
+                progress(f"N={size}: floor script, create and delete")
+                floor = run_floor(workdir / f"floor-{size}", info, cas[:size])
+            results.append(report.SizeResult(size, ours, floor))
+        return results
+    finally:
+        process.stop()
+
+
+def main(argv: list[str]) -> int:
+    """Run the bench and print its tables."""
+    args = parse_args(argv)
+    print(f"Machine: {report.machine()}\n")
+    print(
+        f"Injected latency: {args.latency_ms} ms per ARM call; {HUBS} hubs; proof mode, EC P-256."
+    )
+    if not args.no_stack:
+        print(f"CLI start (`tools/pulumi version`): {cli_start_s():.2f} s\n")
+        with tempfile.TemporaryDirectory(prefix="pop-bench-") as scratch:
+            workdir = args.workdir or Path(scratch)
+            results = run_sizes(args, workdir)
+        print(report.phases_table(results) + "\n")
+        print("Our commands' timeline, seconds after start:\n")
+        print(report.timeline_table(results) + "\n")
+        if not args.no_floor:
+            print(report.ratio_table(results) + "\n")
+    if not args.no_proof:
+        progress("proof certificates per key type")
+        timings = time_proofs()
+        print(report.proof_table(timings) + "\n")
+        if args.profile:
+            for timing in timings:
+                if timing.median_us >= TARGET_US:
+                    print(f"cProfile, {timing.key_type.value}, 50 proofs:")
+                    print(profile_proof(timing.key_type))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,99 @@
+"""The bench's world: an emulator seeded with five hubs, and N throw-away CAs spread over them."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from azure_iot_emulator.testing import EmulatorInfo, EmulatorProcess
+from tests.pki import make_ca
+from tests.pop_provider.test_engine_lifecycle import hub_id
+
+HUBS = 5
+TENANT = "7e1a0000-0000-4000-8000-0000000be7c1"
+SUBSCRIPTION = "00000000-0000-0000-0000-0000000be7c1"
+RESOURCE_GROUP = "rg-pop-bench"
+# The emulator's per-hub CA cap is a [guess] of 25; the bench raises it so the largest size fits
+# on five hubs twice over (room for leftovers of an interrupted run).
+DEFAULT_HUB_LIMIT = 25
+
+
+@dataclass(frozen=True)
+class BenchCa:
+    """One CA to trust: its files on disk and the hub it goes to."""
+
+    name: str
+    hub: str
+    certificate_file: Path
+    key_file: Path
+
+
+def hub_limit(max_certificates: int) -> int:
+    """The per-hub CA cap the seed sets for a run whose largest size is `max_certificates`."""
+    return max(DEFAULT_HUB_LIMIT, 2 * math.ceil(max_certificates / HUBS))
+
+
+def write_seed(path: Path, max_certificates: int) -> Path:
+    """A seed with one subscription, one resource group, HUBS hubs and a Contributor principal."""
+    seed = {
+        "tenants": [{"tenant_id": TENANT, "display_name": "bench"}],
+        "subscriptions": [
+            {
+                "subscription_id": SUBSCRIPTION,
+                "tenant_id": TENANT,
+                "resource_groups": [
+                    {
+                        "name": RESOURCE_GROUP,
+                        "location": "westeurope",
+                        "iot_hubs": [f"hub-pop-bench-{i}" for i in range(1, HUBS + 1)],
+                    }
+                ],
+            }
+        ],
+        "service_principals": [
+            {
+                "tenant_id": TENANT,
+                "client_id": "be7c0000-0000-4000-8000-000000000001",
+                "client_secret": "emulator-secret-bench",
+                "display_name": "sp-bench",
+                "role_assignments": [
+                    {"role": "Contributor", "scope": f"/subscriptions/{SUBSCRIPTION}"}
+                ],
+            }
+        ],
+        "limits": {"iothub_max_certificates": hub_limit(max_certificates)},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(seed, indent=2))
+    return path
+
+
+def start_emulator(workdir: Path, max_certificates: int) -> tuple[EmulatorProcess, EmulatorInfo]:
+    """A fresh emulator on the bench seed; the caller stops the process."""
+    seed = write_seed(workdir / "seed.json", max_certificates)
+    process = EmulatorProcess(workdir / "emulator", seed=seed)
+    return process, process.start()
+
+
+def make_cas(directory: Path, count: int, info: EmulatorInfo) -> list[BenchCa]:
+    """`count` distinct EC P-256 root CAs, PEM files under `directory`, round-robin over hubs."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cas = []
+    for index in range(count):
+        name = f"bench-ca-{index:03d}"
+        ca = make_ca(f"pop-provider bench CA {index}")
+        certificate_file = directory / f"{name}.pem"
+        key_file = directory / f"{name}.key"
+        certificate_file.write_text(ca.certificate_pem)
+        key_file.write_text(ca.private_key_pem)
+        cas.append(
+            BenchCa(name, info.iot_hubs[index % len(info.iot_hubs)], certificate_file, key_file)
+        )
+    return cas
+
+
+def ca_hub_id(info: EmulatorInfo, ca: BenchCa) -> str:
+    """The ARM id of the hub `ca` goes to."""
+    return hub_id(info, ca.hub)

@@ -1,0 +1,222 @@
+"""Plain-text tables of one bench run (Markdown, so they paste into bench/README.md)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.floor import FloorPhase
+from bench.proof_timing import TARGET_US, ProofTiming
+from bench.stack_run import Phase
+from tests.pulumi_cli import REPO
+
+RATIO_TARGET = 1.3
+OPERATION_ABBREVIATIONS = {
+    "Certificates_CreateOrUpdate": "PUT",
+    "Certificates_GenerateVerificationCode": "gvc",
+    "Certificates_Verify": "verify",
+    "Certificates_Get": "GET",
+    "Certificates_Delete": "DELETE",
+    "Certificates_ListByIotHub": "list",
+}
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    """Everything measured for one N."""
+
+    size: int
+    ours: list[Phase]
+    floor: list[FloorPhase]
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def operations(calls: Counter[str]) -> str:
+    """`PUT 10, gvc 10, verify 10`, in a stable order."""
+    if not calls:
+        return "none"
+    order = list(OPERATION_ABBREVIATIONS)
+    ranked = sorted(calls, key=lambda op: (order.index(op) if op in order else len(order), op))
+    return ", ".join(f"{OPERATION_ABBREVIATIONS.get(op, op)} {calls[op]}" for op in ranked)
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _mib(kib: int | None) -> str:
+    return "-" if kib is None else f"{kib / 1024:.0f}"
+
+
+def phases_table(results: Sequence[SizeResult]) -> str:
+    """Ours and the floor, per N and command: time, calls, and where in the time the calls sat."""
+    rows: list[list[object]] = []
+    for result in results:
+        for phase in result.ours:
+            calls = phase.calls
+            rows.append(
+                [
+                    result.size,
+                    f"ours: {phase.name}",
+                    f"{phase.wall_s:.2f}",
+                    operations(calls.arm),
+                    f"{calls.total / result.size:.2f}",
+                    calls.writes,
+                    _seconds(calls.first_answer_s),
+                    _seconds(calls.last_answer_s),
+                    _mib(phase.provider_peak_kib),
+                ]
+            )
+        for floor in result.floor:
+            calls = floor.calls
+            rows.append(
+                [
+                    result.size,
+                    f"floor: {floor.name}",
+                    f"{floor.wall_s:.2f}",
+                    operations(calls.arm),
+                    f"{calls.total / result.size:.2f}",
+                    calls.writes,
+                    _seconds(calls.first_answer_s),
+                    _seconds(calls.last_answer_s),
+                    _mib(floor.peak_kib),
+                ]
+            )
+    return table(
+        [
+            "N",
+            "command",
+            "wall s",
+            "ARM calls",
+            "calls/cert",
+            "writes",
+            "1st answer s",
+            "last answer s",
+            "peak RSS MiB",
+        ],
+        rows,
+    )
+
+
+def timeline_table(results: Sequence[SizeResult]) -> str:
+    """Where each of our commands spends its time: seconds after the command started."""
+    rows: list[list[object]] = []
+    for result in results:
+        for phase in result.ours:
+            rows.append(
+                [
+                    result.size,
+                    phase.name,
+                    _seconds(phase.first_start_s("language host")),
+                    _seconds(phase.first_start_s("program")),
+                    _seconds(phase.first_start_s("provider host")),
+                    _seconds(phase.calls.first_answer_s),
+                    _seconds(phase.calls.last_answer_s),
+                    f"{phase.wall_s:.2f}",
+                ]
+            )
+    return table(
+        [
+            "N",
+            "command",
+            "language host started",
+            "program started",
+            "provider host started",
+            "1st ARM answer",
+            "last ARM answer",
+            "exit",
+        ],
+        rows,
+    )
+
+
+def ratio_table(results: Sequence[SizeResult]) -> str:
+    """Ours / floor for creating (`up` vs the script's create) and deleting (`destroy`)."""
+    rows: list[list[object]] = []
+    for result in results:
+        ours = {phase.name: phase for phase in result.ours}
+        floor = {phase.name: phase for phase in result.floor}
+        for our_name, floor_name in (("up", "create"), ("destroy", "delete")):
+            mine, theirs = ours[our_name], floor[floor_name]
+            ratio = mine.wall_s / theirs.wall_s
+            same_calls = mine.calls.arm == theirs.calls.arm
+            rows.append(
+                [
+                    result.size,
+                    our_name,
+                    f"{mine.wall_s:.2f}",
+                    f"{theirs.wall_s:.2f}",
+                    f"{theirs.calls_s:.2f}",
+                    f"{ratio:.2f}",
+                    f"{mine.wall_s / theirs.calls_s:.2f}",
+                    "yes" if same_calls else "NO",
+                ]
+            )
+    return table(
+        [
+            "N",
+            "ours",
+            "ours s",
+            "floor script s",
+            "floor calls only s",
+            f"ours/floor (target ≤ {RATIO_TARGET})",
+            "ours/floor calls only",
+            "same calls",
+        ],
+        rows,
+    )
+
+
+def proof_table(timings: Sequence[ProofTiming]) -> str:
+    """Microseconds per proof certificate, per key type."""
+    return table(
+        ["key type", "median µs", "p95 µs", "min µs", "runs", f"< {TARGET_US:.0f} µs"],
+        [
+            [
+                timing.key_type.value,
+                f"{timing.median_us:.0f}",
+                f"{timing.p95_us:.0f}",
+                f"{timing.min_us:.0f}",
+                timing.iterations,
+                "met" if timing.median_us < TARGET_US else "MISSED",
+            ]
+            for timing in timings
+        ],
+    )
+
+
+def machine() -> str:
+    """What the numbers ran on: CPU, cores, memory, load, Python, Pulumi, OpenSSL."""
+    from cryptography.hazmat.backends.openssl.backend import backend
+
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory_kib = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            memory_kib = int(line.split()[1])
+    pulumi = subprocess.run(
+        [str(REPO / "tools" / "pulumi"), "version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory_kib / 1024 / 1024:.0f} GiB, "
+        f"{platform.system()} {platform.release()}; load average {load} at start; "
+        f"Python {sys.version.split()[0]}, Pulumi CLI {pulumi}, "
+        f"cryptography's {backend.openssl_version_text()}"
+    )

@@ -1,0 +1,110 @@
+"""Ours: this repo's program under the real CLI, `up`, a no-change `up`, then `destroy`.
+
+The program runs from a scratch project (as the engine tests do) with its own backend, configured
+through the stack config exactly as a user would: one proof-mode entry per CA.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from azure_iot_emulator.testing import AdminClient, EmulatorInfo
+from bench.calls import CallSummary, summarize
+from bench.environment import BenchCa, ca_hub_id
+from bench.processes import ProcessWatch, Started
+from tests.conftest import azure_environment, write_certificates_config
+from tests.pulumi_cli import REPO, PulumiStack
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One measured command."""
+
+    name: str
+    wall_s: float
+    calls: CallSummary
+    provider_peak_kib: int | None
+    processes: list[Started]
+
+    def first_start_s(self, role: str) -> float | None:
+        """When the first process of `role` started, in seconds after the command's first process.
+
+        Both from the kernel's start times, so the coarse boot time they are counted from cancels.
+        """
+        times = [p.started_at for p in self.processes if p.role == role]
+        if not times:
+            return None
+        return min(times) - min(p.started_at for p in self.processes)
+
+
+def program_project(directory: Path) -> Path:
+    """This repo's `__main__.py` and `Pulumi.yaml` in `directory`, using the repo's virtualenv.
+
+    The same scratch project as the `program_stack` test fixture.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "__main__.py", directory / "__main__.py")
+    (directory / "Pulumi.yaml").write_text(
+        (REPO / "Pulumi.yaml")
+        .read_text()
+        .replace("virtualenv: .venv", f"virtualenv: {REPO / '.venv'}")
+    )
+    return directory
+
+
+def measure(name: str, command: Callable[[], object], admin: AdminClient) -> Phase:
+    """Run `command`, timing it, watching the processes it starts, reading the emulator's log."""
+    admin.clear_requests()
+    started_at = time.time()
+    start = time.perf_counter()
+    with ProcessWatch(os.getpid()) as watch:
+        command()
+    wall = time.perf_counter() - start
+    calls = summarize(admin.requests(), started_at)
+    return Phase(name, wall, calls, watch.peak_kib, list(watch.started.values()))
+
+
+def run_stack(workdir: Path, info: EmulatorInfo, cas: list[BenchCa]) -> list[Phase]:
+    """`up` creating one proof-mode certificate per CA, a no-change `up`, then `destroy`."""
+    admin = AdminClient(info)
+    stack = PulumiStack(
+        program_project(workdir / "project"),
+        workdir / "pulumi",
+        stack="bench",
+        extra_env=azure_environment(info),
+    ).init()
+    write_certificates_config(
+        stack,
+        [
+            {
+                "name": ca.name,
+                "hubId": ca_hub_id(info, ca),
+                "mode": "proof",
+                "certificateFile": str(ca.certificate_file),
+                "privateKeyFile": str(ca.key_file),
+            }
+            for ca in cas
+        ],
+    )
+    phases = [
+        measure("up", stack.up, admin),
+        measure("no-change up", stack.up, admin),
+        measure("destroy", stack.destroy, admin),
+    ]
+    stack.run("stack", "rm", "--yes", "--stack", stack.stack)
+    return phases
+
+
+def cli_start_s() -> float:
+    """Wall time of `tools/pulumi version`: the wrapper, its build check and the CLI's start."""
+    start = time.perf_counter()
+    subprocess.run(
+        [str(REPO / "tools" / "pulumi"), "version"], check=True, capture_output=True, text=True
+    )
+    return time.perf_counter() - start

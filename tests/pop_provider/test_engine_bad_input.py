@@ -1,0 +1,142 @@
+"""Bad input fails at `pulumi preview` with a clear message and without a single call to Azure.
+
+28 malformed inputs, packed into a dozen previews: the engine reports the failures of the first
+failing resource, and the provider reports every failing property of it at once, so each preview
+carries one problem per property (certificate, key, target, name).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from azure_iot_emulator.testing import AdminClient, EmulatorInfo
+from tests.conftest import write_certificates_config
+from tests.pki import (
+    KeyType,
+    key_usage,
+    make_ca,
+    make_certificate,
+    make_expired_ca,
+    make_leaf,
+    make_not_yet_valid_ca,
+    pkcs7_bundle,
+)
+from tests.pulumi_cli import PulumiStack
+
+pytestmark = pytest.mark.engine
+
+PASSWORD = "the-right-password-7"
+WRONG_PASSWORD = "a-wrong-password-9"
+
+
+def test_malformed_inputs_fail_at_preview_with_zero_arm_calls(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    ca, other, leaf = make_ca("good"), make_ca("other"), None
+    leaf = make_leaf(ca)
+    ed25519 = make_ca("ed", key_type=KeyType.ED25519)
+    no_cert_sign = make_certificate("no sign", key_usage=key_usage(cert_sign=False))
+    program_stack.set_config("rightPassword", PASSWORD, secret=True)
+    program_stack.set_config("wrongPassword", WRONG_PASSWORD, secret=True)
+
+    def file(name: str, text: str) -> str:
+        path = tmp_path / name
+        path.write_text(text)
+        return str(path)
+
+    good_key = file("good.key", ca.private_key_pem)
+    encrypted_key = file("encrypted.key", ca.encrypted_private_key_pem(PASSWORD))
+    sub = emulator.subscription_id
+    hub_arm_id = (
+        f"/subscriptions/{sub}/resourceGroups/{emulator.resource_group}"
+        f"/providers/Microsoft.Devices/IotHubs/{emulator.iot_hubs[0]}"
+    )
+    good: dict[str, Any] = {
+        "resourceGroupName": emulator.resource_group,
+        "hubName": emulator.iot_hubs[0],
+        "mode": "proof",
+        "certificatePem": ca.certificate_pem,
+        "privateKeyFile": good_key,
+    }
+    # (certificate problem, key problem, target problem, name problem): each a dict of entry
+    # fields and the words the error must say.
+    certificate_cases = [
+        ({"certificatePem": "hello"}, "is neither PEM"),
+        ({"certificatePem": " "}, "is empty"),
+        ({"certificatePem": ca.certificate_pem + other.certificate_pem}, "contains 2 certificates"),
+        ({"certificatePem": ca.private_key_pem}, "looks like a private key, not a certificate"),
+        ({"certificatePem": leaf.certificate_pem}, "is not a CA certificate"),
+        ({"certificatePem": make_expired_ca().certificate_pem}, "expired on"),
+        ({"certificatePem": make_not_yet_valid_ca().certificate_pem}, "is not valid until"),
+        ({"certificatePem": ed25519.certificate_pem}, "unsupported Ed25519 key"),
+        ({"certificatePem": no_cert_sign.certificate_pem}, "lacks keyCertSign"),
+        ({"certificatePem": pkcs7_bundle(ca.certificate).decode()}, "is PKCS#7"),
+        ({}, None),
+    ]
+    key_cases = [
+        ({"mode": "manual"}, "'manual' is not a mode"),
+        ({"privateKeyFile": None}, "mode 'proof' needs the CA's private key"),
+        ({"mode": "auto"}, "mode 'auto' verifies on upload and never uses a private key"),
+        (
+            {"privateKeyFile": encrypted_key},
+            "the private key is encrypted; set private_key_password",
+        ),
+        (
+            {"privateKeyFile": encrypted_key, "privateKeyPasswordSecret": "wrongPassword"},
+            "the password does not decrypt the private key",
+        ),
+        ({"privateKeyPasswordSecret": "rightPassword"}, "no password is needed"),
+        ({"privateKeyFile": file("garbage.key", "not a key")}, "is not a PEM private key"),
+        (
+            {"privateKeyFile": file("cert.key", ca.certificate_pem)},
+            "looks like a certificate, not a private key",
+        ),
+        ({}, None),
+        ({}, None),
+        ({"privateKeyFile": file("other.key", other.private_key_pem)}, "does not belong to"),
+    ]
+    no_names = {"resourceGroupName": None, "hubName": None}
+    target_cases = [
+        ({"hubId": "/subscriptions/x/hub", **no_names}, "is not the ARM id of an IoT hub"),
+        (
+            {"hubId": hub_arm_id.replace("IotHubs", "provisioningServices"), **no_names},
+            "is not an IoT hub",
+        ),
+        ({"hubId": hub_arm_id}, "give either hub_id or resource_group_name"),
+        (no_names, "no target: set hub_id"),
+        ({"hubName": "-bad"}, "IoT hub name '-bad' is invalid"),
+        ({"resourceGroupName": "rg."}, "resource group name 'rg.' is invalid"),
+        ({"subscriptionId": "not-a-guid"}, "subscription id 'not-a-guid' is not a GUID"),
+        ({"resourceGroupName": "x" * 91}, "is invalid: 1-90"),
+    ]
+    name_cases = [
+        ({"certificateName": "has space"}, "'has space' is not a valid certificate name"),
+        ({"certificateName": "n" * 65}, "is not a valid certificate name"),
+    ]
+
+    checked = 0
+    for index, (cert_case, key_case) in enumerate(zip(certificate_cases, key_cases, strict=True)):
+        target_case = target_cases[index] if index < len(target_cases) else ({}, None)
+        name_case = name_cases[index] if index < len(name_cases) else ({}, None)
+        fields = {**good}
+        for case_fields, _ in (cert_case, key_case, target_case, name_case):
+            fields.update(case_fields)
+        entry = {"name": f"bad-{index}", **{k: v for k, v in fields.items() if v is not None}}
+        write_certificates_config(program_stack, [entry])
+
+        admin.clear_requests()
+        result = program_stack.preview(check=False)
+        shown = result.stdout + result.stderr
+        assert result.returncode != 0, entry
+        for _, words in (cert_case, key_case, target_case, name_case):
+            if words:
+                assert words in shown, (words, shown)
+                checked += 1
+        for secret in (PASSWORD, WRONG_PASSWORD, *ca.private_key_pem.splitlines()[1:-1]):
+            assert secret not in shown
+        assert [e for e in admin.requests() if e.get("operation") != "Keys"] == []
+
+    assert checked >= 20
