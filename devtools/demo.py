@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from azure_iot_emulator.testing import EmulatorInfo, EmulatorProcess, management_credential
-
 from devtools.demo_pki import DemoCa, ensure_demo_pki
 
 REPO = Path(__file__).resolve().parents[1]

@@ -20,7 +20,10 @@ from pop_provider.remote import (
     RemoteCertificate,
 )
 
-TARGET = "/subscriptions/00000000-0000-0000-0000-0000000000a1/resourceGroups/rg/providers/Microsoft.Devices/IotHubs/hub-one"
+TARGET = (
+    "/subscriptions/00000000-0000-0000-0000-0000000000a1/resourceGroups/rg"
+    "/providers/Microsoft.Devices/IotHubs/hub-one"
+)
 
 
 @dataclass
@@ -35,7 +38,7 @@ class FakeCertificates:
     """Follows Azure's etag rules; `fail` maps an operation name to exceptions to raise next."""
 
     calls: list[str] = field(default_factory=list)
-    fail: dict[str, list[Exception]] = field(default_factory=dict)
+    fail: dict[str, list[BaseException]] = field(default_factory=dict)
     store: dict[str, _Stored] = field(default_factory=dict)
     _etags: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 

@@ -63,7 +63,7 @@ def test_malformed_inputs_fail_at_preview_with_zero_arm_calls(
     }
     # (certificate problem, key problem, target problem, name problem): each a dict of entry
     # fields and the words the error must say.
-    certificate_cases = [
+    certificate_cases: list[tuple[dict[str, Any], str | None]] = [
         ({"certificatePem": "hello"}, "is neither PEM"),
         ({"certificatePem": " "}, "is empty"),
         ({"certificatePem": ca.certificate_pem + other.certificate_pem}, "contains 2 certificates"),
@@ -76,7 +76,7 @@ def test_malformed_inputs_fail_at_preview_with_zero_arm_calls(
         ({"certificatePem": pkcs7_bundle(ca.certificate).decode()}, "is PKCS#7"),
         ({}, None),
     ]
-    key_cases = [
+    key_cases: list[tuple[dict[str, Any], str | None]] = [
         ({"mode": "manual"}, "'manual' is not a mode"),
         ({"privateKeyFile": None}, "mode 'proof' needs the CA's private key"),
         ({"mode": "auto"}, "mode 'auto' verifies on upload and never uses a private key"),
@@ -99,7 +99,7 @@ def test_malformed_inputs_fail_at_preview_with_zero_arm_calls(
         ({"privateKeyFile": file("other.key", other.private_key_pem)}, "does not belong to"),
     ]
     no_names = {"resourceGroupName": None, "hubName": None}
-    target_cases = [
+    target_cases: list[tuple[dict[str, Any], str | None]] = [
         ({"hubId": "/subscriptions/x/hub", **no_names}, "is not the ARM id of an IoT hub"),
         (
             {"hubId": hub_arm_id.replace("IotHubs", "provisioningServices"), **no_names},
@@ -112,7 +112,7 @@ def test_malformed_inputs_fail_at_preview_with_zero_arm_calls(
         ({"subscriptionId": "not-a-guid"}, "subscription id 'not-a-guid' is not a GUID"),
         ({"resourceGroupName": "x" * 91}, "is invalid: 1-90"),
     ]
-    name_cases = [
+    name_cases: list[tuple[dict[str, Any], str | None]] = [
         ({"certificateName": "has space"}, "'has space' is not a valid certificate name"),
         ({"certificateName": "n" * 65}, "is not a valid certificate name"),
     ]

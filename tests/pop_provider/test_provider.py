@@ -1,0 +1,170 @@
+"""The provider verbs without an engine: check, diff, and how the provider travels in state."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import dill
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime.rpc import UNKNOWN
+
+from pop_provider import inputs
+from pop_provider.provider import VerifiedCaCertificateProvider, _check, _diff
+from tests.pki import make_ca
+
+SUB = "00000000-0000-0000-0000-0000000000a1"
+HUB = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Devices/IotHubs/hub-one"
+OTHER_HUB = HUB.replace("hub-one", "hub-two")
+
+
+def news(ca: Any, **overrides: Any) -> dict[str, Any]:
+    props = {
+        "hub_id": HUB,
+        "mode": "proof",
+        "certificate_pem": ca.certificate_pem,
+        "private_key_pem": ca.private_key_pem,
+        "name_prefix": "fleet-root",
+        "name_scope": "project/stack",
+    }
+    props.update(overrides)
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def checked(props: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
+    result = _check(olds or {}, props, SUB)
+    assert result.failures == [], [(f.property, f.reason) for f in result.failures]
+    return dict(result.inputs)
+
+
+def outputs_of(checked_inputs: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """What create would have recorded for these inputs (the fields diff reads)."""
+    from pop_provider.certificates import parse_certificate, thumbprint
+
+    cert = parse_certificate(checked_inputs["certificate_pem"])
+    outs = {k: v for k, v in checked_inputs.items() if k not in inputs.SECRET_INPUTS}
+    outs.update(thumbprint=thumbprint(cert), is_verified=True)
+    outs.update(overrides)
+    return outs
+
+
+def test_check_resolves_the_target_and_a_stable_generated_name() -> None:
+    ca = make_ca("check")
+    first = checked(news(ca))
+    assert first["target_id"] == HUB
+    assert first["certificate_name"].startswith("fleet-root-")
+    assert first["certificate_name_generated"] is True
+    # Same inputs, same name: a create retried after a crash finds its certificate.
+    assert checked(news(ca))["certificate_name"] == first["certificate_name"]
+    # Names instead of the ARM id: the same target, the same name.
+    by_names = checked(news(ca, hub_id=None, resource_group_name="rg", hub_name="hub-one"))
+    assert by_names["target_id"] == HUB
+    assert by_names["certificate_name"] == first["certificate_name"]
+
+
+def test_check_gives_a_new_name_for_a_new_certificate_or_hub_or_stack() -> None:
+    ca = make_ca("check")
+    name = checked(news(ca))["certificate_name"]
+    assert checked(news(make_ca("rotated")))["certificate_name"] != name
+    assert checked(news(ca, hub_id=OTHER_HUB))["certificate_name"] != name
+    assert checked(news(ca, name_scope="project/other-stack"))["certificate_name"] != name
+
+
+def test_check_keeps_a_given_name_and_defaults_to_proof_mode() -> None:
+    ca = make_ca("check")
+    result = checked(news(ca, mode=None, certificate_name="my-ca"))
+    assert result["certificate_name"] == "my-ca"
+    assert result["certificate_name_generated"] is False
+    assert result["mode"] == "proof"
+
+
+def test_check_in_preview_tolerates_a_hub_that_does_not_exist_yet() -> None:
+    ca = make_ca("check")
+    result = checked(news(ca, hub_id=UNKNOWN))
+    assert result["target_id"] == UNKNOWN
+    assert result["certificate_name"] == UNKNOWN
+
+
+def test_check_reports_every_failing_property_at_once() -> None:
+    result = _check(
+        {}, {"mode": "sometimes", "certificate_pem": "", "certificate_name": "a b"}, SUB
+    )
+    reasons = " | ".join(f"{f.property}:{f.reason}" for f in result.failures)
+    assert "hub_id:no target" in reasons
+    assert "certificate_pem: is empty" in reasons
+    assert "mode:'sometimes' is not a mode" in reasons
+    assert "certificate_name:'a b' is not a valid certificate name" in reasons
+
+
+def test_diff_no_change_for_same_inputs_or_a_new_mode_or_key() -> None:
+    ca = make_ca("diff")
+    current = checked(news(ca))
+    olds = outputs_of(current)
+    assert _diff(olds, current).changes is False
+    assert _diff(olds, checked(news(ca, mode="auto", private_key_pem=None))).changes is False
+    reencoded = checked(news(ca, certificate_pem=ca.certificate_der_base64))
+    assert _diff(olds, reencoded).changes is False
+
+
+def test_diff_replaces_a_new_certificate_before_deleting_the_old() -> None:
+    ca = make_ca("diff")
+    olds = outputs_of(checked(news(ca)))
+    result = _diff(olds, checked(news(make_ca("rotated"))))
+    assert result.changes is True
+    assert "certificate_pem" in result.replaces
+    assert result.delete_before_replace is False  # a new generated name: both can coexist
+
+
+def test_diff_replaces_a_named_certificate_after_deleting_the_old() -> None:
+    ca = make_ca("diff")
+    olds = outputs_of(checked(news(ca, certificate_name="fixed")))
+    result = _diff(olds, checked(news(make_ca("rotated"), certificate_name="fixed")))
+    assert result.replaces == ["certificate_pem"]
+    assert result.delete_before_replace is True  # one name on one hub: the old must go first
+
+
+def test_diff_replaces_on_a_new_hub_and_updates_a_drifted_certificate() -> None:
+    ca = make_ca("diff")
+    current = checked(news(ca))
+    olds = outputs_of(current)
+    assert "target_id" in _diff(olds, checked(news(ca, hub_id=OTHER_HUB))).replaces
+    unverified = _diff(outputs_of(current, is_verified=False), current)
+    assert unverified.changes is True and not unverified.replaces
+    swapped = _diff(outputs_of(current, thumbprint="0" * 40), current)
+    assert swapped.replaces == ["certificate_pem"] and swapped.delete_before_replace is True
+
+
+def test_the_provider_pickles_by_reference_with_no_state() -> None:
+    raw = base64.b64decode(serialize_provider(VerifiedCaCertificateProvider()))
+    assert b"pop_provider.provider" in raw
+    assert len(raw) < 200
+    assert isinstance(dill.loads(raw), VerifiedCaCertificateProvider)
+
+
+def test_the_provider_unpickles_in_a_fresh_process_from_another_directory(tmp_path: Path) -> None:
+    encoded = serialize_provider(VerifiedCaCertificateProvider())
+    script = (
+        "import base64, dill, sys\n"
+        "p = dill.loads(base64.b64decode(sys.argv[1]))\n"
+        "print(type(p).__module__, type(p).__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, encoded], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["pop_provider.provider", "VerifiedCaCertificateProvider"]
+
+
+def test_credentials_in_use_never_enter_the_pickle(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "a-client-secret-value-123")
+    monkeypatch.setenv("AZURE_TENANT_ID", "tenant")
+    monkeypatch.setenv("AZURE_CLIENT_ID", "client")
+    provider = VerifiedCaCertificateProvider()
+    assert provider.runtime.settings.client_secret == "a-client-secret-value-123"
+    raw = base64.b64decode(serialize_provider(provider))
+    assert b"a-client-secret-value-123" not in raw
+    assert raw == base64.b64decode(serialize_provider(VerifiedCaCertificateProvider()))
