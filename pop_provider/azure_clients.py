@@ -12,6 +12,7 @@ from typing import Any
 from azure.core.credentials import TokenCredential
 
 from pop_provider.connection import ConnectionSettings, build_credential, client_kwargs
+from pop_provider.dps_certificates import DpsCertificates
 from pop_provider.hub_certificates import HubCertificates
 from pop_provider.remote import CertificateApi
 from pop_provider.target import Target, TargetKind
@@ -25,6 +26,7 @@ class ClientFactory:
         self._lock = threading.Lock()
         self._credential: TokenCredential | None = None
         self._hub_clients: dict[str, Any] = {}
+        self._dps_clients: dict[str, Any] = {}
 
     def _credential_locked(self) -> TokenCredential:
         if self._credential is None:
@@ -43,8 +45,25 @@ class ClientFactory:
                 self._hub_clients[subscription_id] = client
             return client
 
+    def _dps_client(self, subscription_id: str) -> Any:
+        from azure.mgmt.iothubprovisioningservices import IotDpsClient
+
+        with self._lock:
+            client = self._dps_clients.get(subscription_id)
+            if client is None:
+                client = IotDpsClient(
+                    self._credential_locked(), subscription_id, **client_kwargs(self._settings)
+                )
+                self._dps_clients[subscription_id] = client
+            return client
+
+    def credential(self) -> TokenCredential:
+        """The shared credential, for other Azure services (Key Vault) in the same run."""
+        with self._lock:
+            return self._credential_locked()
+
     def certificates(self, target: Target) -> CertificateApi:
-        """The certificates collection of one IoT hub (DPS comes next, behind the same API)."""
+        """The certificates collection of one IoT hub or DPS instance."""
         if target.kind is TargetKind.IOT_HUB:
             return HubCertificates(self._hub_client(target.subscription_id), target)
-        raise NotImplementedError(f"{target.kind.value} targets are not supported yet")
+        return DpsCertificates(self._dps_client(target.subscription_id), target)

@@ -4,24 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-
-from pop_provider.remote import (
-    CertificateNotFound,
-    EtagConflict,
-    ProofRejected,
-    RemoteCertificate,
-    RemoteError,
-)
+from pop_provider.azure_errors import call_azure
+from pop_provider.remote import CertificateNotFound, RemoteCertificate
 from pop_provider.target import Target
-
-
-def _azure_message(error: HttpResponseError) -> str:
-    """Azure's own words (code and message), without the SDK's request dump."""
-    detail = getattr(error, "error", None)
-    code = getattr(detail, "code", None)
-    message = getattr(detail, "message", None) or error.message or str(error)
-    return f"{message} (code {code})" if code else str(message)
 
 
 class HubCertificates:
@@ -45,21 +30,14 @@ class HubCertificates:
         )
 
     def _call(self, operation: str, *args: Any, **kwargs: Any) -> Any:
-        """One SDK call with its errors mapped to what the provider acts on."""
         group, hub = self._target.resource_group, self._target.name
-        try:
-            return getattr(self._operations, operation)(group, hub, *args, **kwargs)
-        except ResourceNotFoundError as error:
-            raise CertificateNotFound(_azure_message(error)) from None
-        except HttpResponseError as error:
-            if error.status_code == 412:
-                raise EtagConflict(_azure_message(error)) from None
-            if operation == "verify" and error.status_code == 400:
-                raise ProofRejected(_azure_message(error)) from None
-            raise RemoteError(
-                f"{operation} on {self._target.name} failed with HTTP {error.status_code}: "
-                f"{_azure_message(error)}"
-            ) from None
+        method = getattr(self._operations, operation)
+        return call_azure(
+            f"IoT hub {hub}",
+            operation,
+            lambda: method(group, hub, *args, **kwargs),
+            verifying=operation == "verify",
+        )
 
     def get(self, name: str) -> RemoteCertificate:
         return self._from_model(self._call("get", name))
@@ -80,9 +58,8 @@ class HubCertificates:
 
     def verify(self, name: str, etag: str, proof_pem: str) -> RemoteCertificate:
         body = self._models.CertificateVerificationDescription(certificate=proof_pem)
-        return self._from_model(
-            self._call("verify", name, if_match=etag, certificate_verification_body=body)
-        )
+        answer = self._call("verify", name, if_match=etag, certificate_verification_body=body)
+        return self._from_model(answer)
 
     def delete(self, name: str, etag: str) -> None:
         try:

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from pulumi.runtime.rpc import UNKNOWN
 
 from pop_provider import certificates
 from pop_provider.errors import InvalidInput
+from pop_provider.keyvault_signer import validate_key_reference
 from pop_provider.signers import LocalKeySigner, ProofSigner
 from pop_provider.target import Target, TargetError, TargetKind, make_target, parse_target_id
 
@@ -29,20 +31,33 @@ HUB_ID = "hub_id"
 SUBSCRIPTION_ID = "subscription_id"
 RESOURCE_GROUP_NAME = "resource_group_name"
 HUB_NAME = "hub_name"
+DPS_ID = "dps_id"
+DPS_NAME = "dps_name"
 CERTIFICATE_PEM = "certificate_pem"
 MODE = "mode"
 PRIVATE_KEY_PEM = "private_key_pem"
 PRIVATE_KEY_PASSWORD = "private_key_password"
 CERTIFICATE_NAME = "certificate_name"
+KEY_VAULT_URL = "key_vault_url"
+KEY_VAULT_KEY_NAME = "key_vault_key_name"
+KEY_VAULT_KEY_VERSION = "key_vault_key_version"
+PROOF_CERTIFICATE_PEM = "proof_certificate_pem"
 NAME_PREFIX = "name_prefix"
 NAME_SCOPE = "name_scope"
 # Set by check: whether certificate_name was generated (and so may change on replacement).
 NAME_GENERATED = "certificate_name_generated"
 # Set by check: the canonical ARM id of the target, however the user named it.
 TARGET_ID = "target_id"
-TARGET_INPUTS = (HUB_ID, SUBSCRIPTION_ID, RESOURCE_GROUP_NAME, HUB_NAME)
+TARGET_INPUTS = (HUB_ID, DPS_ID, SUBSCRIPTION_ID, RESOURCE_GROUP_NAME, HUB_NAME, DPS_NAME)
 
 SECRET_INPUTS = (PRIVATE_KEY_PEM, PRIVATE_KEY_PASSWORD)
+SIGNER_INPUTS = (
+    PRIVATE_KEY_PEM,
+    PRIVATE_KEY_PASSWORD,
+    KEY_VAULT_URL,
+    KEY_VAULT_KEY_NAME,
+    KEY_VAULT_KEY_VERSION,
+)
 
 # Azure's rule for IoT Hub certificate names (azure-rest-api-specs iothub.json, certificateName).
 _CERTIFICATE_NAME = re.compile(r"^[A-Za-z0-9-._]{1,64}$")
@@ -54,6 +69,7 @@ class Mode(Enum):
 
     AUTO = "auto"  # verified on upload: Azure takes the uploader's word for it
     PROOF = "proof"  # proof of possession: a certificate signed by the CA's key
+    OFFLINE = "offline"  # proof of possession, signed offline by the operator in a second run
 
 
 def is_unknown(value: Any) -> bool:
@@ -71,6 +87,7 @@ class DesiredCertificate:
     name_generated: bool
     mode: Mode
     signer: ProofSigner | None
+    proof: x509.Certificate | None = None
 
     @property
     def thumbprint(self) -> str:
@@ -91,32 +108,51 @@ def _text(props: Mapping[str, Any], key: str) -> str | None:
 
 
 def resolve_target(props: Mapping[str, Any], default_subscription: str | None) -> Target:
-    """The hub named by `hub_id`, or by subscription, resource group and hub name."""
-    hub_id = _text(props, HUB_ID)
-    group, hub, subscription = (
+    """The hub or DPS named by its ARM id, or by subscription, resource group and name."""
+    hub_id, dps_id = _text(props, HUB_ID), _text(props, DPS_ID)
+    group, hub, dps = (
         _text(props, RESOURCE_GROUP_NAME),
         _text(props, HUB_NAME),
-        _text(props, SUBSCRIPTION_ID),
+        _text(props, DPS_NAME),
     )
+    subscription = _text(props, SUBSCRIPTION_ID)
+    given = [
+        key
+        for key, value in ((HUB_ID, hub_id), (DPS_ID, dps_id), (HUB_NAME, hub), (DPS_NAME, dps))
+        if value
+    ]
+    if len(given) > 1:
+        raise InvalidInput(given[0], f"give one target, not {' and '.join(given)}")
+    field_for = {
+        "id": given[0] if given else HUB_ID,
+        "subscription": SUBSCRIPTION_ID,
+        "resource_group": RESOURCE_GROUP_NAME,
+        "name": given[0] if given else HUB_NAME,
+    }
     try:
-        if hub_id:
-            if group or hub or subscription:
+        arm_id = hub_id or dps_id
+        if arm_id:
+            if group or subscription:
                 raise InvalidInput(
-                    HUB_ID,
-                    f"give either {HUB_ID} or {RESOURCE_GROUP_NAME}/{HUB_NAME}"
-                    f"/{SUBSCRIPTION_ID}, not both",
+                    given[0],
+                    f"give either {given[0]} or {RESOURCE_GROUP_NAME}/{SUBSCRIPTION_ID} "
+                    "with a name, not both",
                 )
-            target = parse_target_id(hub_id)
-            if target.kind is not TargetKind.IOT_HUB:
-                raise InvalidInput(
-                    HUB_ID, f"'{hub_id}' is not an IoT hub (Microsoft.Devices/IotHubs)"
+            target = parse_target_id(arm_id)
+            expected = TargetKind.IOT_HUB if hub_id else TargetKind.DPS
+            if target.kind is not expected:
+                what = (
+                    "an IoT hub (Microsoft.Devices/IotHubs)"
+                    if hub_id
+                    else ("a DPS (Microsoft.Devices/provisioningServices)")
                 )
+                raise InvalidInput(given[0], f"'{arm_id}' is not {what}")
             return target
-        if not hub or not group:
+        if not (hub or dps) or not group:
             raise InvalidInput(
                 HUB_ID,
                 f"no target: set {HUB_ID} (for example an azure-native IotHubResource's id) or "
-                f"both {RESOURCE_GROUP_NAME} and {HUB_NAME}",
+                f"{DPS_ID}, or {RESOURCE_GROUP_NAME} with {HUB_NAME} or {DPS_NAME}",
             )
         subscription = subscription or default_subscription
         if not subscription:
@@ -125,14 +161,10 @@ def resolve_target(props: Mapping[str, Any], default_subscription: str | None) -
                 f"no subscription: set {SUBSCRIPTION_ID}, the stack config "
                 "azure-native:subscriptionId or the AZURE_SUBSCRIPTION_ID environment variable",
             )
-        return make_target(TargetKind.IOT_HUB, subscription, group, hub)
+        kind = TargetKind.IOT_HUB if hub else TargetKind.DPS
+        return make_target(kind, subscription, group, str(hub or dps))
     except TargetError as error:
-        field = (
-            HUB_ID if hub_id else (SUBSCRIPTION_ID if "subscription" in str(error) else HUB_NAME)
-        )
-        if "resource group" in str(error):
-            field = RESOURCE_GROUP_NAME
-        raise InvalidInput(field, str(error)) from None
+        raise InvalidInput(field_for[error.part], str(error)) from None
 
 
 def parse_mode(props: Mapping[str, Any]) -> Mode:
@@ -144,28 +176,105 @@ def parse_mode(props: Mapping[str, Any]) -> Mode:
         raise InvalidInput(MODE, f"'{raw}' is not a mode; use one of {choices}") from None
 
 
-def parse_signer(props: Mapping[str, Any], mode: Mode) -> ProofSigner | None:
-    """The signer proof mode needs; auto mode must not be handed a key it would not use."""
+@dataclass(frozen=True)
+class KeyVaultKey:
+    """A CA key held in Azure Key Vault: the proof is signed there, the key never leaves."""
+
+    vault_url: str
+    key_name: str
+    key_version: str | None
+
+
+# Builds a signer for a Key Vault key; the provider supplies one with its credential.
+KeyVaultSignerFactory = Callable[[KeyVaultKey], ProofSigner]
+
+
+def parse_key_vault_key(props: Mapping[str, Any]) -> KeyVaultKey | None:
+    """The Key Vault key named by the inputs, syntax-checked, or None if none is named."""
+    url, name, version = (
+        _text(props, KEY_VAULT_URL),
+        _text(props, KEY_VAULT_KEY_NAME),
+        _text(props, KEY_VAULT_KEY_VERSION),
+    )
+    if not (url or name or version):
+        return None
+    if not url or not name:
+        missing = KEY_VAULT_URL if not url else KEY_VAULT_KEY_NAME
+        raise InvalidInput(
+            missing, f"a Key Vault key needs both {KEY_VAULT_URL} and {KEY_VAULT_KEY_NAME}"
+        )
+    return KeyVaultKey(*validate_key_reference(url, name, version))
+
+
+def parse_signer(
+    props: Mapping[str, Any], mode: Mode, key_vault: KeyVaultSignerFactory | None = None
+) -> ProofSigner | None:
+    """The signer proof mode needs: a local key or a Key Vault key, exactly one. Other modes
+    must not be handed a key they would not use. Without `key_vault` (in check, before any
+    call) a Key Vault key is syntax-checked only and None is returned."""
     key_pem = _text(props, PRIVATE_KEY_PEM)
     password = _text(props, PRIVATE_KEY_PASSWORD)
-    if mode is Mode.AUTO:
-        if key_pem or password:
-            field = PRIVATE_KEY_PEM if key_pem else PRIVATE_KEY_PASSWORD
+    vault_key = parse_key_vault_key(props)
+    if mode is not Mode.PROOF:
+        if key_pem or password or vault_key:
+            field = (
+                PRIVATE_KEY_PEM
+                if key_pem
+                else (PRIVATE_KEY_PASSWORD if password else KEY_VAULT_KEY_NAME)
+            )
+            why = (
+                "verifies on upload"
+                if mode is Mode.AUTO
+                else f"is proved by a certificate you sign offline ({PROOF_CERTIFICATE_PEM})"
+            )
             raise InvalidInput(
                 field,
-                "mode 'auto' verifies on upload and never uses a private key; remove the key "
+                f"mode '{mode.value}' {why} and never uses a private key; remove the key "
                 "(keep CA keys out of stacks that do not need them) or use mode 'proof'",
             )
         return None
+    if vault_key is not None:
+        if key_pem or password:
+            raise InvalidInput(
+                PRIVATE_KEY_PEM,
+                f"give the CA key either as {PRIVATE_KEY_PEM} or as a Key Vault key "
+                f"({KEY_VAULT_URL}, {KEY_VAULT_KEY_NAME}), not both",
+            )
+        return key_vault(vault_key) if key_vault else None
     if not key_pem:
         if password:
             raise InvalidInput(PRIVATE_KEY_PEM, "a password was given but no private key")
         raise InvalidInput(
             PRIVATE_KEY_PEM,
             "mode 'proof' needs the CA's private key to sign the proof of possession; set "
-            f"{PRIVATE_KEY_PEM} (as a secret) or use mode 'auto'",
+            f"{PRIVATE_KEY_PEM} (as a secret), or {KEY_VAULT_URL} and {KEY_VAULT_KEY_NAME}, "
+            "or use mode 'auto' or 'offline'",
         )
     return LocalKeySigner.from_pem(key_pem, password, field=PRIVATE_KEY_PEM)
+
+
+def parse_proof_certificate(
+    props: Mapping[str, Any], mode: Mode, ca: x509.Certificate | None
+) -> x509.Certificate | None:
+    """The offline-signed proof, checked against the CA here, before Azure sees it."""
+    text = _text(props, PROOF_CERTIFICATE_PEM)
+    if text is None:
+        return None
+    if mode is not Mode.OFFLINE:
+        raise InvalidInput(
+            PROOF_CERTIFICATE_PEM, "is only used in mode 'offline'; remove it or switch mode"
+        )
+    proof = certificates.parse_certificate(text, PROOF_CERTIFICATE_PEM)
+    if ca is not None:
+        try:
+            proof.verify_directly_issued_by(ca)
+        except (ValueError, TypeError, InvalidSignature):
+            raise InvalidInput(
+                PROOF_CERTIFICATE_PEM,
+                "is not signed by this CA's key (its issuer or signature does not match the "
+                "certificate in certificate_pem); sign the verification code with the CA's key",
+            ) from None
+    return proof
 
 
 def parse_certificate_name(props: Mapping[str, Any]) -> str | None:
@@ -208,7 +317,10 @@ def certificate_problems(cert: x509.Certificate, now: datetime) -> None:
 
 
 def desired_certificate(
-    props: Mapping[str, Any], default_subscription: str | None, now: datetime | None = None
+    props: Mapping[str, Any],
+    default_subscription: str | None,
+    now: datetime | None = None,
+    key_vault: KeyVaultSignerFactory | None = None,
 ) -> DesiredCertificate:
     """Typed objects from checked inputs; raises InvalidInput on the first problem."""
     now = now or datetime.now(UTC)
@@ -223,13 +335,10 @@ def desired_certificate(
     )
     certificate_problems(certificate, now)
     mode = parse_mode(props)
-    signer = parse_signer(props, mode)
+    signer = parse_signer(props, mode, key_vault)
     if signer is not None and not same_public_key(signer, certificate):
-        raise InvalidInput(
-            PRIVATE_KEY_PEM,
-            "the private key does not belong to the certificate (their public keys differ); "
-            "proof of possession needs the key of the CA being uploaded, not of its issuer",
-        )
+        raise key_mismatch(KEY_VAULT_KEY_NAME if parse_key_vault_key(props) else PRIVATE_KEY_PEM)
+    proof = parse_proof_certificate(props, mode, certificate)
     name = parse_certificate_name(props)
     return DesiredCertificate(
         target=target,
@@ -238,4 +347,14 @@ def desired_certificate(
         name_generated=bool(props.get(NAME_GENERATED)),
         mode=mode,
         signer=signer,
+        proof=proof,
+    )
+
+
+def key_mismatch(field: str) -> InvalidInput:
+    """The key given is not the certificate's: Azure would reject the proof."""
+    return InvalidInput(
+        field,
+        "the private key does not belong to the certificate (their public keys differ); "
+        "proof of possession needs the key of the CA being uploaded, not of its issuer",
     )

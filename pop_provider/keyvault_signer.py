@@ -104,19 +104,9 @@ class KeyVaultSigner:
         credential: TokenCredential,
         **client_kwargs: Any,
     ) -> None:
-        self._vault_url = _check_vault_url(vault_url)
-        if not isinstance(key_name, str) or not _NAME.match(key_name):
-            raise InvalidInput(
-                KEY_NAME, "must be a Key Vault key name: 1-127 letters, digits or '-'"
-            )
-        if key_version is not None and (
-            not isinstance(key_version, str) or not _VERSION.match(key_version)
-        ):
-            raise InvalidInput(
-                KEY_VERSION, "must be a Key Vault key version (letters and digits), or unset"
-            )
-        self._key_name = key_name
-        self._key_version = key_version or None
+        self._vault_url, self._key_name, self._key_version = validate_key_reference(
+            vault_url, key_name, key_version
+        )
         self._credential = credential
         self._client_kwargs = dict(client_kwargs)
         self._client = KeyClient(self._vault_url, credential, **client_kwargs)
@@ -266,6 +256,23 @@ def _enum_text(value: object) -> str:
 def _jwk_int(jwk: object, field: str) -> int | None:
     value = getattr(jwk, field, None)
     return int.from_bytes(value, "big") if isinstance(value, bytes) and value else None
+
+
+def validate_key_reference(
+    vault_url: str, key_name: str, key_version: str | None
+) -> tuple[str, str, str | None]:
+    """Syntax-check a key reference without calling the vault (the provider's check does this
+    before any call to Azure); returns the normalised (vault_url, key_name, key_version)."""
+    url = _check_vault_url(vault_url)
+    if not isinstance(key_name, str) or not _NAME.match(key_name):
+        raise InvalidInput(KEY_NAME, "must be a Key Vault key name: 1-127 letters, digits or '-'")
+    if key_version is not None and (
+        not isinstance(key_version, str) or not _VERSION.match(key_version)
+    ):
+        raise InvalidInput(
+            KEY_VERSION, "must be a Key Vault key version (letters and digits), or unset"
+        )
+    return url, key_name, key_version or None
 
 
 def _check_vault_url(vault_url: str) -> str:

@@ -8,8 +8,9 @@ a verification that fails removes what was uploaded, so nothing is orphaned.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass, replace
 
-from pop_provider import proof
+from pop_provider import certificates, proof
 from pop_provider.inputs import DesiredCertificate, Mode
 from pop_provider.remote import (
     CertificateApi,
@@ -28,14 +29,36 @@ class ProofOfPossessionFailed(RuntimeError):
     """Azure did not accept the proof; the message says what happened to the upload."""
 
 
+class StaleProof(RuntimeError):
+    """An offline-signed proof was for an old code; carries the new code to sign."""
+
+    def __init__(self, certificate_name: str, code: str, reason: str) -> None:
+        super().__init__(
+            f"the proof certificate for '{certificate_name}' was not accepted ({reason}): the "
+            f"verification code changed since it was signed (a new code was generated or the "
+            f"certificate re-uploaded). Sign this new verification code with the CA's key and "
+            f"set it as proof_certificate_pem: {code}"
+        )
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a certificate stands after a verb, and the code awaiting an offline proof."""
+
+    remote: RemoteCertificate
+    verification_code: str | None = None
+
+
 class CertificateLifecycle:
     """Create, re-verify and delete one certificate on one target."""
 
     def __init__(self, api: CertificateApi) -> None:
         self._api = api
 
-    def create(self, desired: DesiredCertificate) -> RemoteCertificate:
-        """1 call in auto mode, 3 in proof mode; resumes a certificate a crashed run uploaded."""
+    def create(self, desired: DesiredCertificate) -> Outcome:
+        """1 call in auto mode, 3 in proof mode, 2 in offline mode (upload, code); resumes a
+        certificate a crashed run uploaded."""
         auto = desired.mode is Mode.AUTO
         try:
             uploaded = self._api.upload(
@@ -44,15 +67,23 @@ class CertificateLifecycle:
         except EtagConflict:
             uploaded = self._adopt_own(desired)
         if uploaded.is_verified:
-            return uploaded
+            return Outcome(uploaded)
         if auto:
-            return self._api.upload(
-                desired.certificate_name, desired.certificate_pem, verified=True, etag=uploaded.etag
+            return Outcome(
+                self._api.upload(
+                    desired.certificate_name,
+                    desired.certificate_pem,
+                    verified=True,
+                    etag=uploaded.etag,
+                )
             )
-        return self._prove_or_remove(desired, uploaded)
+        if desired.mode is Mode.OFFLINE:
+            return self._await_offline_proof(desired, uploaded)
+        return Outcome(self._prove_or_remove(desired, uploaded))
 
-    def ensure_verified(self, desired: DesiredCertificate) -> RemoteCertificate:
-        """Bring a certificate that drifted (unverified, or deleted) back to Verified."""
+    def ensure_verified(self, desired: DesiredCertificate) -> Outcome:
+        """Bring a certificate that drifted (unverified, or deleted) back to Verified; in
+        offline mode, submit the operator's proof."""
         try:
             current = self._api.get(desired.certificate_name)
         except CertificateNotFound:
@@ -64,12 +95,19 @@ class CertificateLifecycle:
                 "`pulumi refresh` so the next `pulumi up` replaces it"
             )
         if current.is_verified:
-            return current
+            return Outcome(current)
         if desired.mode is Mode.AUTO:
-            return self._api.upload(
-                desired.certificate_name, desired.certificate_pem, verified=True, etag=current.etag
+            return Outcome(
+                self._api.upload(
+                    desired.certificate_name,
+                    desired.certificate_pem,
+                    verified=True,
+                    etag=current.etag,
+                )
             )
-        return self._prove(desired, current)
+        if desired.mode is Mode.OFFLINE:
+            return self._submit_offline_proof(desired, current)
+        return Outcome(self._prove(desired, current))
 
     def delete(self, name: str) -> None:
         """Delete with the current etag; gone already is success; a racing change is retried."""
@@ -97,6 +135,27 @@ class CertificateLifecycle:
                 "certificate_name or leave it unset to get a generated one"
             )
         return existing
+
+    def _await_offline_proof(
+        self, desired: DesiredCertificate, uploaded: RemoteCertificate
+    ) -> Outcome:
+        """Offline mode, first run: a code for the operator to sign; the certificate waits."""
+        code, etag = self._api.generate_verification_code(desired.certificate_name, uploaded.etag)
+        return Outcome(replace(uploaded, etag=etag), verification_code=code)
+
+    def _submit_offline_proof(
+        self, desired: DesiredCertificate, current: RemoteCertificate
+    ) -> Outcome:
+        """Offline mode, second run: verify the operator's proof, or hand out a fresh code."""
+        if desired.proof is None:
+            return self._await_offline_proof(desired, current)
+        proof_pem = certificates.certificate_pem(desired.proof)
+        try:
+            return Outcome(self._api.verify(desired.certificate_name, current.etag, proof_pem))
+        except ProofRejected as error:
+            refreshed = self._api.get(desired.certificate_name)
+            code, _ = self._api.generate_verification_code(desired.certificate_name, refreshed.etag)
+            raise StaleProof(desired.certificate_name, code, str(error)) from None
 
     def _prove(self, desired: DesiredCertificate, uploaded: RemoteCertificate) -> RemoteCertificate:
         assert desired.signer is not None, "checked: proof mode always has a signer"

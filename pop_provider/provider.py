@@ -11,10 +11,12 @@ process from `configure()` and the environment, and never serialized.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlparse
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -32,9 +34,10 @@ from pop_provider import certificates, inputs
 from pop_provider.azure_clients import ClientFactory
 from pop_provider.connection import ConnectionSettings, load_settings
 from pop_provider.errors import InvalidInput
-from pop_provider.inputs import DesiredCertificate, Mode
-from pop_provider.lifecycle import CertificateLifecycle
+from pop_provider.inputs import DesiredCertificate, KeyVaultKey, Mode
+from pop_provider.lifecycle import CertificateLifecycle, Outcome
 from pop_provider.remote import CertificateNotFound, RemoteCertificate
+from pop_provider.signers import ProofSigner
 from pop_provider.target import Target, parse_target_id
 
 # Output property names (the inputs' names are in pop_provider.inputs).
@@ -43,6 +46,8 @@ SUBJECT = "subject"
 THUMBPRINT = "thumbprint"
 NOT_AFTER = "not_after"
 IS_VERIFIED = "is_verified"
+DAYS_UNTIL_EXPIRY = "days_until_expiry"
+CODE = "verification_code"
 
 OUTPUT_NAMES = (
     ARM_ID,
@@ -96,8 +101,8 @@ class VerifiedCaCertificateProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         desired = self._desired(props)
-        remote = self._lifecycle(desired).create(desired)
-        return CreateResult(id_=remote.arm_id, outs=_outputs(props, desired, remote))
+        outcome = self._lifecycle(desired).create(desired)
+        return CreateResult(id_=outcome.remote.arm_id, outs=_outputs(props, desired, outcome))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         target, name = _recorded_location(id_, props)
@@ -105,12 +110,14 @@ class VerifiedCaCertificateProvider(ResourceProvider):
             remote = self.runtime.clients.certificates(target).get(name)
         except CertificateNotFound:
             return ReadResult(id_="", outs={})  # gone: refresh removes it from the state
+        if remote.is_verified:
+            return ReadResult(id_=id_, outs={**props, **_remote_outputs(remote), CODE: None})
         return ReadResult(id_=id_, outs={**props, **_remote_outputs(remote)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         desired = self._desired(news)
-        remote = self._lifecycle(desired).ensure_verified(desired)
-        return UpdateResult(outs=_outputs(news, desired, remote))
+        outcome = self._lifecycle(desired).ensure_verified(desired)
+        return UpdateResult(outs=_outputs(news, desired, outcome))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         target, name = _recorded_location(id_, props)
@@ -119,8 +126,14 @@ class VerifiedCaCertificateProvider(ResourceProvider):
     # -- helpers ---------------------------------------------------------------------------------
 
     def _desired(self, props: Mapping[str, Any]) -> DesiredCertificate:
+        """Typed inputs; a Key Vault key is fetched and matched here, before any ARM call."""
+        runtime = self.runtime
         try:
-            return inputs.desired_certificate(props, self.runtime.settings.default_subscription_id)
+            return inputs.desired_certificate(
+                props,
+                runtime.settings.default_subscription_id,
+                key_vault=runtime.key_vault_signer,
+            )
         except InvalidInput as error:
             raise ValueError(f"{error.field}: {error.reason}") from None
 
@@ -143,6 +156,32 @@ class _Runtime:
     def __init__(self, settings: ConnectionSettings) -> None:
         self.settings = settings
         self.clients = ClientFactory(settings)
+
+    def key_vault_signer(self, key: KeyVaultKey) -> ProofSigner:
+        """A signer for a CA key in Key Vault, with this run's credential and trust."""
+        from pop_provider.keyvault_signer import KeyVaultSigner
+
+        kwargs: dict[str, Any] = {}
+        if self.settings.ca_bundle:
+            kwargs["connection_verify"] = self.settings.ca_bundle
+        if _is_loopback(key.vault_url):
+            # The client only sends a token to a challenge whose resource is a parent domain
+            # of the vault host (*.vault.azure.net); a vault on this machine (the emulator)
+            # has no such name. The token goes back to the process that issued it.
+            kwargs["verify_challenge_resource"] = False
+        return KeyVaultSigner(
+            key.vault_url, key.key_name, key.key_version, self.clients.credential(), **kwargs
+        )
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 _RUNTIME_LOCK = threading.Lock()
@@ -189,26 +228,18 @@ def _check(
     signer = None
     if mode is not None:
         checked[inputs.MODE] = mode.value
-        signer = attempt(
-            lambda: inputs.parse_signer(news, mode),
-            inputs.PRIVATE_KEY_PEM,
-            inputs.PRIVATE_KEY_PASSWORD,
+        signer = attempt(lambda: inputs.parse_signer(news, mode), *inputs.SIGNER_INPUTS)
+        attempt(
+            lambda: inputs.parse_proof_certificate(news, mode, certificate),
+            inputs.PROOF_CERTIFICATE_PEM,
+            inputs.CERTIFICATE_PEM,
         )
     if (
         signer is not None
         and certificate is not None
         and not inputs.same_public_key(signer, certificate)
     ):
-        failures.append(
-            _failure(
-                InvalidInput(
-                    inputs.PRIVATE_KEY_PEM,
-                    "the private key does not belong to the certificate (their public keys "
-                    "differ); proof of possession needs the key of the CA being uploaded, "
-                    "not of its issuer",
-                )
-            )
-        )
+        failures.append(_failure(inputs.key_mismatch(inputs.PRIVATE_KEY_PEM)))
     name = attempt(lambda: inputs.parse_certificate_name(news), inputs.CERTIFICATE_NAME)
     if name is not None:
         checked[inputs.NAME_GENERATED] = False
@@ -279,26 +310,36 @@ def _diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
         # replacement is created and verified before the old one is deleted.
         same_slot = inputs.CERTIFICATE_NAME not in replaces and inputs.TARGET_ID not in replaces
         return DiffResult(changes=True, replaces=replaces, delete_before_replace=same_slot)
-    if not olds.get(IS_VERIFIED):
-        return DiffResult(changes=True)  # drifted to unverified: update proves possession again
-    return DiffResult(changes=False)
+    if olds.get(IS_VERIFIED):
+        return DiffResult(changes=False)
+    awaiting_offline_proof = (
+        news.get(inputs.MODE) == Mode.OFFLINE.value
+        and not news.get(inputs.PROOF_CERTIFICATE_PEM)
+        and olds.get(CODE)
+    )
+    # Unverified: drifted (update proves possession again) or, offline, a proof to submit; an
+    # offline certificate with a code out and no proof yet waits for the operator.
+    return DiffResult(changes=not awaiting_offline_proof)
 
 
 # -- outputs -------------------------------------------------------------------------------------
 
 
-def _remote_outputs(remote: RemoteCertificate) -> dict[str, Any]:
+def _remote_outputs(remote: RemoteCertificate, now: datetime | None = None) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    expiry = remote.expiry.astimezone(UTC) if remote.expiry else None
     return {
         ARM_ID: remote.arm_id,
         SUBJECT: remote.subject,
         THUMBPRINT: remote.thumbprint,
-        NOT_AFTER: remote.expiry.astimezone(UTC).isoformat() if remote.expiry else None,
+        NOT_AFTER: expiry.isoformat() if expiry else None,
+        DAYS_UNTIL_EXPIRY: (expiry - now).days if expiry else None,
         IS_VERIFIED: remote.is_verified,
     }
 
 
 def _outputs(
-    props: Mapping[str, Any], desired: DesiredCertificate, remote: RemoteCertificate
+    props: Mapping[str, Any], desired: DesiredCertificate, outcome: Outcome
 ) -> dict[str, Any]:
     """Every output, always: an update that returned fewer would wipe the rest (pulumi#7809).
     The key and its password are inputs only; they never become outputs."""
@@ -309,10 +350,8 @@ def _outputs(
             inputs.MODE: desired.mode.value,
             inputs.CERTIFICATE_NAME: desired.certificate_name,
             inputs.NAME_GENERATED: desired.name_generated,
+            CODE: None if outcome.remote.is_verified else outcome.verification_code,
         }
     )
-    outs.update(_remote_outputs(remote))
+    outs.update(_remote_outputs(outcome.remote))
     return outs
-
-
-__all__ = ["VerifiedCaCertificateProvider", "Mode"]

@@ -19,6 +19,8 @@ _SUBSCRIPTION = re.compile(
 )
 _RESOURCE_GROUP = re.compile(r"^[-\w\._\(\)]{1,90}(?<!\.)$")
 _HUB_NAME = re.compile(r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$")
+# DPS names: the spec gives no pattern; the portal asks for 3-64 letters, digits and '-'.
+_DPS_NAME = re.compile(r"^[a-zA-Z0-9-]{3,64}$")
 _ARM_ID = re.compile(
     r"^/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<group>[^/]+)"
     r"/providers/Microsoft\.Devices/(?P<type>IotHubs|provisioningServices)/(?P<name>[^/]+)/?$",
@@ -34,7 +36,12 @@ class TargetKind(Enum):
 
 
 class TargetError(ValueError):
-    """A target that cannot name an Azure resource; the message says how to fix it."""
+    """A target that cannot name an Azure resource; the message says how to fix it and `part`
+    which piece is wrong: "id", "subscription", "resource_group" or "name"."""
+
+    def __init__(self, part: str, message: str) -> None:
+        super().__init__(message)
+        self.part = part
 
 
 @dataclass(frozen=True)
@@ -68,8 +75,10 @@ def parse_target_id(arm_id: str) -> Target:
     match = _ARM_ID.match(arm_id.strip())
     if not match:
         raise TargetError(
-            f"'{arm_id}' is not the ARM id of an IoT hub; expected "
-            "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Devices/IotHubs/<hub>"
+            "id",
+            f"'{arm_id}' is not the ARM id of an IoT hub or DPS; expected "
+            "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Devices/IotHubs/<hub> "
+            "or .../Microsoft.Devices/provisioningServices/<dps>",
         )
     kind = TargetKind.IOT_HUB if match["type"].lower() == "iothubs" else TargetKind.DPS
     return make_target(kind, match["subscription"], match["group"], match["name"])
@@ -78,15 +87,19 @@ def parse_target_id(arm_id: str) -> Target:
 def make_target(kind: TargetKind, subscription_id: str, resource_group: str, name: str) -> Target:
     """A validated Target; every rule ARM would enforce is checked before any call is made."""
     if not _SUBSCRIPTION.match(subscription_id):
-        raise TargetError(f"subscription id '{subscription_id}' is not a GUID")
+        raise TargetError("subscription", f"subscription id '{subscription_id}' is not a GUID")
     if not _RESOURCE_GROUP.match(resource_group):
         raise TargetError(
+            "resource_group",
             f"resource group name '{resource_group}' is invalid: 1-90 letters, digits, '-', '_', "
-            "'.', '(' or ')', not ending in '.'"
+            "'.', '(' or ')', not ending in '.'",
         )
     if kind is TargetKind.IOT_HUB and not _HUB_NAME.match(name):
         raise TargetError(
+            "name",
             f"IoT hub name '{name}' is invalid: 3-50 letters, digits or '-', not all digits, "
-            "not starting or ending with '-'"
+            "not starting or ending with '-'",
         )
+    if kind is TargetKind.DPS and not _DPS_NAME.match(name):
+        raise TargetError("name", f"DPS name '{name}' is invalid: 3-64 letters, digits or '-'")
     return Target(kind, subscription_id.lower(), resource_group, name)

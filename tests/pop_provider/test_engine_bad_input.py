@@ -105,7 +105,7 @@ def test_malformed_inputs_fail_at_preview_with_zero_arm_calls(
             {"hubId": hub_arm_id.replace("IotHubs", "provisioningServices"), **no_names},
             "is not an IoT hub",
         ),
-        ({"hubId": hub_arm_id}, "give either hub_id or resource_group_name"),
+        ({"hubId": hub_arm_id}, "give one target, not hub_id and hub_name"),
         (no_names, "no target: set hub_id"),
         ({"hubName": "-bad"}, "IoT hub name '-bad' is invalid"),
         ({"resourceGroupName": "rg."}, "resource group name 'rg.' is invalid"),

@@ -23,14 +23,14 @@ def desired(mode: Mode = Mode.PROOF, name: str = "root-1234abcd", ca=None) -> De
 
 def test_proof_mode_is_three_calls_and_ends_verified() -> None:
     api = FakeCertificates()
-    remote = CertificateLifecycle(api).create(desired())
+    remote = CertificateLifecycle(api).create(desired()).remote
     assert api.calls == ["upload", "generate_verification_code", "verify"]
     assert remote.is_verified
 
 
 def test_auto_mode_is_one_call() -> None:
     api = FakeCertificates()
-    remote = CertificateLifecycle(api).create(desired(Mode.AUTO))
+    remote = CertificateLifecycle(api).create(desired(Mode.AUTO)).remote
     assert api.calls == ["upload"]
     assert remote.is_verified
 
@@ -44,7 +44,7 @@ def test_a_create_interrupted_after_upload_is_resumed() -> None:
     assert want.certificate_name in api.store  # left behind by the crash
 
     api.calls.clear()
-    remote = CertificateLifecycle(api).create(want)  # the next `pulumi up`
+    remote = CertificateLifecycle(api).create(want).remote  # the next `pulumi up`
     assert remote.is_verified
     assert api.calls == ["upload", "get", "generate_verification_code", "verify"]
 
@@ -95,7 +95,7 @@ def test_ensure_verified_reproves_an_unverified_certificate() -> None:
     stored = api.store[want.certificate_name]
     api.upload(want.certificate_name, want.certificate_pem, verified=False, etag=stored.remote.etag)
     api.calls.clear()
-    remote = CertificateLifecycle(api).ensure_verified(want)
+    remote = CertificateLifecycle(api).ensure_verified(want).remote
     assert remote.is_verified
     assert api.calls == ["get", "generate_verification_code", "verify"]
 
@@ -103,6 +103,51 @@ def test_ensure_verified_reproves_an_unverified_certificate() -> None:
 def test_ensure_verified_recreates_a_deleted_certificate() -> None:
     api = FakeCertificates()
     want = desired(Mode.AUTO)
-    remote = CertificateLifecycle(api).ensure_verified(want)
+    remote = CertificateLifecycle(api).ensure_verified(want).remote
     assert remote.is_verified
     assert api.calls == ["get", "upload"]
+
+
+def test_offline_mode_uploads_and_hands_out_a_code() -> None:
+    api = FakeCertificates()
+    outcome = CertificateLifecycle(api).create(desired(Mode.OFFLINE))
+    assert api.calls == ["upload", "generate_verification_code"]
+    assert not outcome.remote.is_verified
+    assert outcome.verification_code
+
+
+def test_offline_proof_signed_for_the_code_verifies() -> None:
+    from dataclasses import replace
+
+    from pop_provider.proof import build_proof_certificate
+
+    ca = make_ca("offline root")
+    api = FakeCertificates()
+    first = CertificateLifecycle(api).create(desired(Mode.OFFLINE, ca=ca))
+    assert first.verification_code
+    signer = LocalKeySigner.from_pem(ca.private_key_pem, None)
+    proof = build_proof_certificate(ca.certificate, signer, first.verification_code)
+    second = CertificateLifecycle(api).ensure_verified(
+        replace(desired(Mode.OFFLINE, ca=ca), proof=proof)
+    )
+    assert second.remote.is_verified
+
+
+def test_a_stale_offline_proof_fails_and_shows_the_new_code() -> None:
+    from dataclasses import replace
+
+    from pop_provider.lifecycle import StaleProof
+    from pop_provider.proof import build_proof_certificate
+
+    ca = make_ca("offline root")
+    api = FakeCertificates()
+    CertificateLifecycle(api).create(desired(Mode.OFFLINE, ca=ca))
+    signer = LocalKeySigner.from_pem(ca.private_key_pem, None)
+    stale = build_proof_certificate(ca.certificate, signer, "0" * 48)
+    with pytest.raises(StaleProof) as raised:
+        CertificateLifecycle(api).ensure_verified(
+            replace(desired(Mode.OFFLINE, ca=ca), proof=stale)
+        )
+    new_code = raised.value.code
+    assert new_code in str(raised.value)
+    assert api.store[desired(Mode.OFFLINE, ca=ca).certificate_name].code == new_code

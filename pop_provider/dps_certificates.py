@@ -1,0 +1,102 @@
+"""Device Provisioning Service certificates through azure-mgmt-iothubprovisioningservices.
+
+DPS's contract differs from the hub's: certificate content travels as bytes (base64 on the
+wire) and is never returned by GET, so drift is judged by thumbprint; the etag goes in the
+client's `etag`/`match_condition` arguments; argument order differs per operation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.core import MatchConditions
+
+from pop_provider.azure_errors import call_azure
+from pop_provider.remote import CertificateNotFound, RemoteCertificate
+from pop_provider.target import Target
+
+
+class DpsCertificates:
+    """The `Microsoft.Devices/provisioningServices/{dps}/certificates` collection of one DPS."""
+
+    def __init__(self, client: Any, target: Target) -> None:
+        from azure.mgmt.iothubprovisioningservices import models
+
+        self._operations = client.dps_certificate
+        self._models = models
+        self._target = target
+
+    def _from_model(self, model: Any) -> RemoteCertificate:
+        props = model.properties
+        return RemoteCertificate(
+            name=model.name,
+            arm_id=model.id or self._target.certificate_id(model.name),
+            etag=model.etag,
+            thumbprint=(props.thumbprint or "").upper(),
+            subject=props.subject or "",
+            expiry=props.expiry if not isinstance(props.expiry, str) else None,
+            is_verified=bool(props.is_verified),
+        )
+
+    def _call(self, operation: str, call: Any) -> Any:
+        return call_azure(
+            f"DPS {self._target.name}",
+            operation,
+            call,
+            verifying=operation == "verify_certificate",
+        )
+
+    @staticmethod
+    def _guard(etag: str) -> dict[str, Any]:
+        return {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+
+    def get(self, name: str) -> RemoteCertificate:
+        group, dps = self._target.resource_group, self._target.name
+        return self._from_model(self._call("get", lambda: self._operations.get(name, group, dps)))
+
+    def upload(
+        self, name: str, certificate_pem: str, *, verified: bool, etag: str | None
+    ) -> RemoteCertificate:
+        group, dps = self._target.resource_group, self._target.name
+        body = self._models.CertificateResponse(
+            properties=self._models.CertificateProperties(
+                certificate=certificate_pem.encode(), is_verified=verified
+            )
+        )
+        guard = self._guard(etag) if etag else {}
+        answer = self._call(
+            "create_or_update",
+            lambda: self._operations.create_or_update(group, dps, name, body, **guard),
+        )
+        return self._from_model(answer)
+
+    def generate_verification_code(self, name: str, etag: str) -> tuple[str, str]:
+        group, dps = self._target.resource_group, self._target.name
+        answer = self._call(
+            "generate_verification_code",
+            lambda: self._operations.generate_verification_code(
+                name, group, dps, **self._guard(etag)
+            ),
+        )
+        return str(answer.properties.verification_code), str(answer.etag)
+
+    def verify(self, name: str, etag: str, proof_pem: str) -> RemoteCertificate:
+        group, dps = self._target.resource_group, self._target.name
+        request = self._models.VerificationCodeRequest(certificate=proof_pem)
+        answer = self._call(
+            "verify_certificate",
+            lambda: self._operations.verify_certificate(
+                name, group, dps, request, **self._guard(etag)
+            ),
+        )
+        return self._from_model(answer)
+
+    def delete(self, name: str, etag: str) -> None:
+        group, dps = self._target.resource_group, self._target.name
+        try:
+            self._call(
+                "delete",
+                lambda: self._operations.delete(group, dps, name, **self._guard(etag)),
+            )
+        except CertificateNotFound:
+            return
