@@ -22,6 +22,8 @@ pulumi.export(
             "thumbprint": cert.thumbprint,
             "not_after": cert.not_after,
             "is_verified": cert.is_verified,
+            "days_until_expiry": cert.days_until_expiry,
+            "verification_code": cert.verification_code,
         }
         for name, cert in trusted.items()
     },

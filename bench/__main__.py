@@ -21,6 +21,7 @@ from bench.environment import HUBS, hub_limit, make_cas, start_emulator
 from bench.floor import run_floor
 from bench.proof_timing import TARGET_US, profile_proof, time_proofs
 from bench.stack_run import cli_start_s, run_stack
+from bench.startup import import_costs
 
 
 def _sizes(text: str) -> list[int]:
@@ -39,7 +40,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-floor", action="store_true", help="skip the floor script")
     parser.add_argument("--no-proof", action="store_true", help="skip proof certificate timing")
     parser.add_argument(
-        "--profile", action="store_true", help="cProfile proof builds that miss their target"
+        "--profile",
+        action="store_true",
+        help="also time each process's imports, and cProfile proof builds that miss their target",
     )
     parser.add_argument("--workdir", type=Path, help="keep scratch files here (default: temp)")
     return parser.parse_args(argv)
@@ -90,6 +93,10 @@ def main(argv: list[str]) -> int:
         print(report.timeline_table(results) + "\n")
         if not args.no_floor:
             print(report.ratio_table(results) + "\n")
+    if args.profile:
+        progress("imports of each process")
+        print("Imports per process (fresh interpreter, median of 3):\n")
+        print(report.import_table(import_costs()) + "\n")
     if not args.no_proof:
         progress("proof certificates per key type")
         timings = time_proofs()

@@ -14,6 +14,7 @@ from pathlib import Path
 from bench.floor import FloorPhase
 from bench.proof_timing import TARGET_US, ProofTiming
 from bench.stack_run import Phase
+from bench.startup import ImportCost
 from tests.pulumi_cli import REPO
 
 RATIO_TARGET = 1.3
@@ -194,6 +195,14 @@ def proof_table(timings: Sequence[ProofTiming]) -> str:
             ]
             for timing in timings
         ],
+    )
+
+
+def import_table(costs: Sequence[ImportCost]) -> str:
+    """Seconds each process spends importing, in a fresh interpreter."""
+    return table(
+        ["process", "imports", "seconds"],
+        [[cost.process, f"`{cost.modules}`", f"{cost.seconds:.2f}"] for cost in costs],
     )
 
 

@@ -11,6 +11,8 @@ from pulumi.dynamic import Resource
 from pop_provider import inputs
 from pop_provider.provider import (
     ARM_ID,
+    CODE,
+    DAYS_UNTIL_EXPIRY,
     IS_VERIFIED,
     NOT_AFTER,
     SUBJECT,
@@ -18,29 +20,44 @@ from pop_provider.provider import (
     VerifiedCaCertificateProvider,
 )
 
+DEFAULT_EXPIRY_WARNING_DAYS = 30
+
 
 @dataclass
 class VerifiedCaCertificateArgs:
     """What to trust, where, and how to prove it.
 
-    Target: `hub_id` (an ARM id, e.g. an azure-native `IotHubResource.id`) or `resource_group_name`
-    and `hub_name` (with `subscription_id`, or the stack's `azure-native:subscriptionId`, or
-    `AZURE_SUBSCRIPTION_ID`).
+    Target, one of: `hub_id` or `dps_id` (ARM ids, e.g. an azure-native `IotHubResource.id`),
+    or `resource_group_name` with `hub_name` or `dps_name` (and `subscription_id`, or the
+    stack's `azure-native:subscriptionId`, or `AZURE_SUBSCRIPTION_ID`).
 
-    `mode`: "proof" (default) proves possession of the CA's private key, given in
-    `private_key_pem` (optionally encrypted, with `private_key_password`); "auto" uploads the
-    certificate as verified and needs no key. Key and password are always stored as secrets.
+    `mode`:
+    - "proof" (default) proves possession of the CA's key: `private_key_pem` (optionally
+      encrypted, with `private_key_password`; both always stored as secrets), or a key that never
+      leaves Azure Key Vault (`key_vault_url`, `key_vault_key_name`, `key_vault_key_version`);
+    - "offline": the first `up` uploads and exports `verification_code`; you sign it where the
+      key lives and set `proof_certificate_pem`; the next `up` verifies;
+    - "auto" uploads the certificate as verified and needs no key.
+
+    `expiry_warning_days`: warn in `pulumi up` when the CA expires within this many days.
     """
 
     certificate_pem: pulumi.Input[str]
     hub_id: pulumi.Input[str] | None = None
+    dps_id: pulumi.Input[str] | None = None
     resource_group_name: pulumi.Input[str] | None = None
     hub_name: pulumi.Input[str] | None = None
+    dps_name: pulumi.Input[str] | None = None
     subscription_id: pulumi.Input[str] | None = None
     mode: pulumi.Input[str] | None = None
     private_key_pem: pulumi.Input[str] | None = None
     private_key_password: pulumi.Input[str] | None = None
+    key_vault_url: pulumi.Input[str] | None = None
+    key_vault_key_name: pulumi.Input[str] | None = None
+    key_vault_key_version: pulumi.Input[str] | None = None
+    proof_certificate_pem: pulumi.Input[str] | None = None
     certificate_name: pulumi.Input[str] | None = None
+    expiry_warning_days: int | None = DEFAULT_EXPIRY_WARNING_DAYS
 
 
 class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"):
@@ -56,6 +73,10 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
     not_after: pulumi.Output[str]
     """Expiry, ISO 8601 UTC."""
     is_verified: pulumi.Output[bool]
+    days_until_expiry: pulumi.Output[int]
+    """Whole days until not_after, as of the last up or refresh."""
+    verification_code: pulumi.Output[str]
+    """Offline mode: the code to sign, while the certificate awaits its proof."""
     target_id: pulumi.Output[str]
     """The ARM id of the hub trusting the certificate."""
 
@@ -67,9 +88,15 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
     ) -> None:
         props: dict[str, Any] = {
             inputs.HUB_ID: args.hub_id,
+            inputs.DPS_ID: args.dps_id,
             inputs.SUBSCRIPTION_ID: args.subscription_id,
             inputs.RESOURCE_GROUP_NAME: args.resource_group_name,
             inputs.HUB_NAME: args.hub_name,
+            inputs.DPS_NAME: args.dps_name,
+            inputs.KEY_VAULT_URL: args.key_vault_url,
+            inputs.KEY_VAULT_KEY_NAME: args.key_vault_key_name,
+            inputs.KEY_VAULT_KEY_VERSION: args.key_vault_key_version,
+            inputs.PROOF_CERTIFICATE_PEM: args.proof_certificate_pem,
             inputs.CERTIFICATE_PEM: args.certificate_pem,
             inputs.MODE: args.mode,
             inputs.CERTIFICATE_NAME: args.certificate_name,
@@ -85,6 +112,8 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
             THUMBPRINT: None,
             NOT_AFTER: None,
             IS_VERIFIED: None,
+            DAYS_UNTIL_EXPIRY: None,
+            CODE: None,
             inputs.TARGET_ID: None,
         }
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(inputs.SECRET_INPUTS))
@@ -94,6 +123,22 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
             props,
             pulumi.ResourceOptions.merge(secret_opts, opts),
         )
+        if args.expiry_warning_days is not None:
+            self._warn_before_expiry(int(args.expiry_warning_days))
+
+    def _warn_before_expiry(self, within_days: int) -> None:
+        """A warning on this resource in `pulumi up` while the CA is close to expiry."""
+
+        def warn(values: list[Any]) -> None:
+            days, not_after = values
+            if days is not None and int(days) <= within_days:
+                pulumi.log.warn(
+                    f"the CA certificate expires in {int(days)} days ({not_after}); rotate it: "
+                    "trust its successor beside it, then remove this one (see README.md)",
+                    resource=self,
+                )
+
+        pulumi.Output.all(self.days_until_expiry, self.not_after).apply(warn)
 
 
 def _secret(value: pulumi.Input[str] | None) -> pulumi.Output[str] | None:

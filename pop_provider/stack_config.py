@@ -3,12 +3,15 @@
     pop-provider:certificates:
       - name: fleet-root                 # the Pulumi resource name
         hubId: /subscriptions/.../providers/Microsoft.Devices/IotHubs/my-hub
-        # or: resourceGroupName: rg, hubName: my-hub, subscriptionId: <guid>
-        mode: proof                      # or auto
+        # or dpsId, or resourceGroupName with hubName or dpsName (subscriptionId: <guid>)
+        mode: proof                      # or auto, or offline
         certificateFile: certs/root.pem  # or certificatePem: "-----BEGIN CERTIFICATE-----..."
         privateKeyFile: certs/root.key   # or privateKeySecret: <config key set with --secret>
         privateKeyPasswordSecret: rootKeyPassword   # optional, a config key set with --secret
+        # or a key in Key Vault: keyVaultUrl, keyVaultKeyName (, keyVaultKeyVersion)
+        # offline mode, second run: proofCertificateFile (or proofCertificatePem)
         certificateName: fleet-root      # optional; generated otherwise
+        expiryWarningDays: 30            # optional; warn in `up` this close to expiry
 
 Secrets never sit in this list: a key comes from a file or from a config key of its own that was
 set with `pulumi config set --secret`, so `pulumi config` never shows it in clear.
@@ -23,7 +26,7 @@ from typing import Any
 
 import pulumi
 
-from pop_provider.resource import VerifiedCaCertificateArgs
+from pop_provider.resource import DEFAULT_EXPIRY_WARNING_DAYS, VerifiedCaCertificateArgs
 
 CONFIG_KEY = "certificates"
 
@@ -40,6 +43,14 @@ _ALLOWED = {
     "privateKeySecret",
     "privateKeyPasswordSecret",
     "certificateName",
+    "dpsId",
+    "dpsName",
+    "keyVaultUrl",
+    "keyVaultKeyName",
+    "keyVaultKeyVersion",
+    "proofCertificateFile",
+    "proofCertificatePem",
+    "expiryWarningDays",
 }
 
 
@@ -108,6 +119,10 @@ def _parse_entry(
         key = secret(str(item["privateKeySecret"]))
     elif key is not None:
         key = pulumi.Output.secret(key)
+    proof = one_of("proofCertificateFile", "proofCertificatePem", "proof", required=False)
+    warning_days = item.get("expiryWarningDays", DEFAULT_EXPIRY_WARNING_DAYS)
+    if warning_days is not None and (not isinstance(warning_days, int) or warning_days < 0):
+        raise StackConfigError(f"{where}: expiryWarningDays must be a whole number of days")
     password_key = item.get("privateKeyPasswordSecret")
     password = secret(str(password_key)) if password_key else None
     return CertificateEntry(
@@ -115,12 +130,19 @@ def _parse_entry(
         args=VerifiedCaCertificateArgs(
             certificate_pem=certificate,
             hub_id=item.get("hubId"),
+            dps_id=item.get("dpsId"),
             resource_group_name=item.get("resourceGroupName"),
             hub_name=item.get("hubName"),
+            dps_name=item.get("dpsName"),
             subscription_id=item.get("subscriptionId"),
             mode=item.get("mode"),
             private_key_pem=key,
             private_key_password=password,
+            key_vault_url=item.get("keyVaultUrl"),
+            key_vault_key_name=item.get("keyVaultKeyName"),
+            key_vault_key_version=item.get("keyVaultKeyVersion"),
+            proof_certificate_pem=proof,
             certificate_name=item.get("certificateName"),
+            expiry_warning_days=warning_days,
         ),
     )
