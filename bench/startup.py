@@ -20,7 +20,7 @@ IMPORTS = {
     "program (__main__.py)": "pulumi, pop_provider, pop_provider.stack_config",
     "provider host (pulumi.dynamic), to configure": "pulumi.dynamic, dill, pop_provider.provider",
     "provider host, to its first ARM call": "azure.identity, azure.mgmt.iothub",
-    "floor script": "azure.identity, azure.mgmt.iothub, cryptography.x509, pop_provider.proof",
+    "floor script": "azure.identity, azure.mgmt.iothub, cryptography.x509",
 }
 _SNIPPET = "import time; t = time.perf_counter(); import {modules}; print(time.perf_counter() - t)"
 

@@ -11,85 +11,16 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
-from azure.mgmt.iothub import IotHubClient
 
-from azure_iot_emulator.testing import AdminClient, EmulatorInfo, management_credential
+from azure_iot_emulator.testing import AdminClient, EmulatorInfo
 from tests.conftest import write_certificates_config
 from tests.pki import CertifiedKey, KeyType, make_ca, make_intermediate_ca
+from tests.pop_provider.engine import arm_calls, entry, hub_certificates, hub_client
 from tests.pulumi_cli import PulumiStack
 
 pytestmark = pytest.mark.engine
-
-WRITE_OPERATIONS = {
-    "Certificates_CreateOrUpdate",
-    "Certificates_Delete",
-    "Certificates_GenerateVerificationCode",
-    "Certificates_Verify",
-}
-
-
-def hub_client(info: EmulatorInfo) -> Any:
-    return IotHubClient(
-        management_credential(info),
-        info.subscription_id,
-        base_url=info.base_url,
-        connection_verify=info.ca_bundle,
-    )
-
-
-def hub_certificates(info: EmulatorInfo, hub: str | None = None) -> dict[str, Any]:
-    listing = hub_client(info).certificates.list_by_iot_hub(
-        info.resource_group, hub or info.iot_hubs[0]
-    )
-    return {cert.name: cert for cert in listing.value or []}
-
-
-def arm_calls(admin: AdminClient) -> Counter[str]:
-    """ARM calls by operation id (token requests and admin calls are not ARM calls)."""
-    return Counter(
-        entry["operation"]
-        for entry in admin.requests()
-        if str(entry.get("operation", "")).startswith("Certificates_")
-    )
-
-
-def hub_id(info: EmulatorInfo, hub: str | None = None) -> str:
-    return (
-        f"/subscriptions/{info.subscription_id}/resourceGroups/{info.resource_group}"
-        f"/providers/Microsoft.Devices/IotHubs/{hub or info.iot_hubs[0]}"
-    )
-
-
-def entry(
-    workdir: Path,
-    name: str,
-    ca: CertifiedKey,
-    info: EmulatorInfo,
-    *,
-    mode: str = "proof",
-    password: str | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """One `certificates` config entry with the CA's files written beside the project."""
-    cert_file = workdir / f"{name}.pem"
-    cert_file.write_text(ca.certificate_pem)
-    item: dict[str, Any] = {
-        "name": name,
-        "hubId": hub_id(info),
-        "mode": mode,
-        "certificateFile": str(cert_file),
-    }
-    if mode == "proof":
-        key_file = workdir / f"{name}.key"
-        key_file.write_text(
-            ca.encrypted_private_key_pem(password) if password else ca.private_key_pem
-        )
-        item["privateKeyFile"] = str(key_file)
-    item.update(extra)
-    return item
 
 
 def test_auto_mode_is_one_call_and_verified(
