@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tests.pop_provider.test_engine_lifecycle import WRITE_OPERATIONS
-
 
 @dataclass(frozen=True)
 class CallSummary:
     """ARM calls of one command; times are seconds after the command started."""
 
     arm: Counter[str]
+    writes: int
     other: Counter[str]
     first_answer_s: float | None
     last_answer_s: float | None
@@ -29,11 +28,6 @@ class CallSummary:
     def total(self) -> int:
         """All ARM calls."""
         return sum(self.arm.values())
-
-    @property
-    def writes(self) -> int:
-        """Calls that change a certificate (PUT, generateVerificationCode, verify, DELETE)."""
-        return sum(count for op, count in self.arm.items() if op in WRITE_OPERATIONS)
 
     @property
     def span_s(self) -> float | None:
@@ -46,9 +40,11 @@ class CallSummary:
 def summarize(entries: list[dict[str, Any]], started_at: float) -> CallSummary:
     """Summarize request-log entries of a command that started at `started_at` (epoch seconds).
 
-    ARM calls are those under /subscriptions; token-service calls are counted apart.
+    ARM calls are those under /subscriptions; token-service calls are counted apart. Writes are
+    ARM calls other than GET (PUT, DELETE, and the POST actions generateVerificationCode, verify).
     """
     arm: Counter[str] = Counter()
+    writes = 0
     other: Counter[str] = Counter()
     stamps: list[float] = []
     failures = 0
@@ -56,6 +52,7 @@ def summarize(entries: list[dict[str, Any]], started_at: float) -> CallSummary:
         operation = str(entry.get("operation") or f"{entry['method']} (unrouted)")
         if str(entry["path"]).lower().startswith("/subscriptions"):
             arm[operation] += 1
+            writes += entry["method"] != "GET"
             stamps.append(datetime.fromisoformat(entry["time"]).timestamp() - started_at)
             status = entry.get("status")
             if status is None or int(status) >= 400:
@@ -64,6 +61,7 @@ def summarize(entries: list[dict[str, Any]], started_at: float) -> CallSummary:
             other[operation] += 1
     return CallSummary(
         arm=arm,
+        writes=writes,
         other=other,
         first_answer_s=min(stamps, default=None),
         last_answer_s=max(stamps, default=None),

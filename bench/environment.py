@@ -9,7 +9,7 @@ from pathlib import Path
 
 from azure_iot_emulator.testing import EmulatorInfo, EmulatorProcess
 from tests.pki import make_ca
-from tests.pop_provider.test_engine_lifecycle import hub_id
+from tests.pop_provider.engine import hub_id
 
 HUBS = 5
 TENANT = "7e1a0000-0000-4000-8000-0000000be7c1"

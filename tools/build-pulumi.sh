@@ -23,6 +23,8 @@ for mod in pkg sdk; do
 done
 
 if [[ -f "$stamp" && -x "$bin/pulumi" ]] && [[ "$("$bin/pulumi" version 2>/dev/null)" == "v$version" ]]; then
+  # Our launcher is part of this repo: keep the cached copy current (copies only on change).
+  install -C -m 0755 "$repo/tools/pulumi-language-python" "$bin/"
   echo "$bin"
   exit 0
 fi

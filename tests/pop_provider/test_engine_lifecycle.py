@@ -249,3 +249,29 @@ def test_a_create_interrupted_after_upload_is_finished_by_the_next_up(
     on_hub = hub_certificates(emulator)
     assert list(on_hub) == list(left)
     assert next(iter(on_hub.values())).properties.is_verified
+
+
+def test_throttling_server_errors_and_dropped_connections_are_retried(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    cas = {f"flaky-{n}": make_ca(f"flaky {n}") for n in range(4)}
+    write_certificates_config(
+        program_stack, [entry(tmp_path, name, ca, emulator) for name, ca in cas.items()]
+    )
+    admin.set_faults(
+        throttle_fraction=0.2,
+        error_fraction=0.1,
+        error_status=503,
+        drop_fraction=0.1,
+        retry_after_s=1,
+        seed=11,
+    )
+    admin.clear_requests()
+    program_stack.up()
+    statuses = Counter(e.get("status") for e in admin.requests() if e.get("operation"))
+    assert statuses[429] + statuses[503] + statuses[None] > 0  # the faults did happen
+    admin.clear_faults()
+    on_hub = hub_certificates(emulator)
+    assert len(on_hub) == len(cas)  # retried, not duplicated
+    assert all(cert.properties.is_verified for cert in on_hub.values())
+    program_stack.preview("--expect-no-changes")
