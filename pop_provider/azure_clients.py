@@ -33,28 +33,14 @@ class ClientFactory:
             self._credential = build_credential(self._settings)
         return self._credential
 
-    def _hub_client(self, subscription_id: str) -> Any:
-        from azure.mgmt.iothub import IotHubClient
-
+    def _client(self, cache: dict[str, Any], client_class: Any, subscription_id: str) -> Any:
         with self._lock:
-            client = self._hub_clients.get(subscription_id)
+            client = cache.get(subscription_id)
             if client is None:
-                client = IotHubClient(
+                client = client_class(
                     self._credential_locked(), subscription_id, **client_kwargs(self._settings)
                 )
-                self._hub_clients[subscription_id] = client
-            return client
-
-    def _dps_client(self, subscription_id: str) -> Any:
-        from azure.mgmt.iothubprovisioningservices import IotDpsClient
-
-        with self._lock:
-            client = self._dps_clients.get(subscription_id)
-            if client is None:
-                client = IotDpsClient(
-                    self._credential_locked(), subscription_id, **client_kwargs(self._settings)
-                )
-                self._dps_clients[subscription_id] = client
+                cache[subscription_id] = client
             return client
 
     def credential(self) -> TokenCredential:
@@ -64,6 +50,12 @@ class ClientFactory:
 
     def certificates(self, target: Target) -> CertificateApi:
         """The certificates collection of one IoT hub or DPS instance."""
+        from azure.mgmt.iothub import IotHubClient
+        from azure.mgmt.iothubprovisioningservices import IotDpsClient
+
+        subscription = target.subscription_id
         if target.kind is TargetKind.IOT_HUB:
-            return HubCertificates(self._hub_client(target.subscription_id), target)
-        return DpsCertificates(self._dps_client(target.subscription_id), target)
+            return HubCertificates(
+                self._client(self._hub_clients, IotHubClient, subscription), target
+            )
+        return DpsCertificates(self._client(self._dps_clients, IotDpsClient, subscription), target)

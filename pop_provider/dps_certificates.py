@@ -11,7 +11,7 @@ from typing import Any
 
 from azure.core import MatchConditions
 
-from pop_provider.azure_errors import call_azure
+from pop_provider.azure_calls import call_azure, certificate_from_model
 from pop_provider.remote import CertificateNotFound, RemoteCertificate
 from pop_provider.target import Target
 
@@ -27,16 +27,7 @@ class DpsCertificates:
         self._target = target
 
     def _from_model(self, model: Any) -> RemoteCertificate:
-        props = model.properties
-        return RemoteCertificate(
-            name=model.name,
-            arm_id=model.id or self._target.certificate_id(model.name),
-            etag=model.etag,
-            thumbprint=(props.thumbprint or "").upper(),
-            subject=props.subject or "",
-            expiry=props.expiry if not isinstance(props.expiry, str) else None,
-            is_verified=bool(props.is_verified),
-        )
+        return certificate_from_model(model, self._target)
 
     def _call(self, operation: str, call: Any) -> Any:
         return call_azure(

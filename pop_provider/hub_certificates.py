@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pop_provider.azure_errors import call_azure
+from pop_provider.azure_calls import call_azure, certificate_from_model
 from pop_provider.remote import CertificateNotFound, RemoteCertificate
 from pop_provider.target import Target
 
@@ -18,16 +18,7 @@ class HubCertificates:
         self._target = target
 
     def _from_model(self, model: Any) -> RemoteCertificate:
-        props = model.properties
-        return RemoteCertificate(
-            name=model.name,
-            arm_id=model.id or self._target.certificate_id(model.name),
-            etag=model.etag,
-            thumbprint=(props.thumbprint or "").upper(),
-            subject=props.subject or "",
-            expiry=props.expiry,
-            is_verified=bool(props.is_verified),
-        )
+        return certificate_from_model(model, self._target)
 
     def _call(self, operation: str, *args: Any, **kwargs: Any) -> Any:
         group, hub = self._target.resource_group, self._target.name

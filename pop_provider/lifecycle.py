@@ -69,14 +69,7 @@ class CertificateLifecycle:
         if uploaded.is_verified:
             return Outcome(uploaded)
         if auto:
-            return Outcome(
-                self._api.upload(
-                    desired.certificate_name,
-                    desired.certificate_pem,
-                    verified=True,
-                    etag=uploaded.etag,
-                )
-            )
+            return self._mark_verified(desired, uploaded)
         if desired.mode is Mode.OFFLINE:
             return self._await_offline_proof(desired, uploaded)
         return Outcome(self._prove_or_remove(desired, uploaded))
@@ -97,14 +90,7 @@ class CertificateLifecycle:
         if current.is_verified:
             return Outcome(current)
         if desired.mode is Mode.AUTO:
-            return Outcome(
-                self._api.upload(
-                    desired.certificate_name,
-                    desired.certificate_pem,
-                    verified=True,
-                    etag=current.etag,
-                )
-            )
+            return self._mark_verified(desired, current)
         if desired.mode is Mode.OFFLINE:
             return self._submit_offline_proof(desired, current)
         return Outcome(self._prove(desired, current))
@@ -135,6 +121,14 @@ class CertificateLifecycle:
                 "certificate_name or leave it unset to get a generated one"
             )
         return existing
+
+    def _mark_verified(self, desired: DesiredCertificate, current: RemoteCertificate) -> Outcome:
+        """Auto mode on an existing, unverified certificate: set isVerified (with its etag)."""
+        return Outcome(
+            self._api.upload(
+                desired.certificate_name, desired.certificate_pem, verified=True, etag=current.etag
+            )
+        )
 
     def _await_offline_proof(
         self, desired: DesiredCertificate, uploaded: RemoteCertificate

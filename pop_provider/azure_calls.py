@@ -1,17 +1,24 @@
-"""Azure SDK exceptions turned into the few outcomes the provider acts on.
+"""What the IoT Hub and DPS clients have in common: their errors and their certificate model.
 
-Both certificate clients (IoT Hub, DPS) raise azure-core exceptions; which class a 412 becomes
-depends on the client and its match condition, so the mapping goes by status code.
+Both raise azure-core exceptions, but which class a 412 becomes depends on the client and its
+match condition, so errors are mapped by status code to the few outcomes the provider acts on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from pop_provider.remote import CertificateNotFound, EtagConflict, ProofRejected, RemoteError
+from pop_provider.remote import (
+    CertificateNotFound,
+    EtagConflict,
+    ProofRejected,
+    RemoteCertificate,
+    RemoteError,
+)
+from pop_provider.target import Target
 
 T = TypeVar("T")
 
@@ -44,3 +51,18 @@ def _other(where: str, operation: str, error: HttpResponseError, verifying: bool
     raise RemoteError(
         f"{operation} on {where} failed with HTTP {error.status_code}: {azure_message(error)}"
     ) from None
+
+
+def certificate_from_model(model: Any, target: Target) -> RemoteCertificate:
+    """A RemoteCertificate from either client's certificate model (same field names)."""
+    props = model.properties
+    expiry = props.expiry
+    return RemoteCertificate(
+        name=model.name,
+        arm_id=model.id or target.certificate_id(model.name),
+        etag=model.etag,
+        thumbprint=(props.thumbprint or "").upper(),
+        subject=props.subject or "",
+        expiry=None if isinstance(expiry, str) else expiry,
+        is_verified=bool(props.is_verified),
+    )
