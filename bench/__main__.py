@@ -91,6 +91,8 @@ def main(argv: list[str]) -> int:
         print(report.phases_table(results) + "\n")
         print("Our commands' timeline, seconds after start:\n")
         print(report.timeline_table(results) + "\n")
+        print("CPU seconds per process (the floor script's own under provider host):\n")
+        print(report.cpu_table(results) + "\n")
         if not args.no_floor:
             print(report.ratio_table(results) + "\n")
     if args.profile:

@@ -18,6 +18,7 @@ from pathlib import Path
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo
 from bench.calls import CallSummary, summarize
 from bench.environment import BenchCa
+from bench.processes import cpu_seconds
 from tests.pulumi_cli import REPO
 
 
@@ -30,6 +31,8 @@ class FloorPhase:
     calls_s: float
     calls: CallSummary
     peak_kib: int
+    cpu_s: float
+    emulator_cpu_s: float
 
 
 def run_floor(workdir: Path, info: EmulatorInfo, cas: list[BenchCa]) -> list[FloorPhase]:
@@ -60,6 +63,7 @@ def _run_script(workdir: Path, action: str, spec: Path, admin: AdminClient) -> F
     result = workdir / f"floor-{action}.json"
     stderr_path = workdir / f"floor-{action}.stderr"
     admin.clear_requests()
+    emulator_before = cpu_seconds(admin.info.pid) or 0.0
     started_at = time.time()
     start = time.perf_counter()
     with stderr_path.open("wb") as stderr:
@@ -73,6 +77,7 @@ def _run_script(workdir: Path, action: str, spec: Path, admin: AdminClient) -> F
         # wait4 rather than wait: it also hands back the child's own rusage (peak RSS).
         _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
+    emulator_cpu = (cpu_seconds(admin.info.pid) or 0.0) - emulator_before
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(
@@ -80,5 +85,11 @@ def _run_script(workdir: Path, action: str, spec: Path, admin: AdminClient) -> F
         )
     calls_s = float(json.loads(result.read_text())["calls_s"])
     return FloorPhase(
-        action, wall, calls_s, summarize(admin.requests(), started_at), usage.ru_maxrss
+        action,
+        wall,
+        calls_s,
+        summarize(admin.requests(), started_at),
+        usage.ru_maxrss,
+        usage.ru_utime + usage.ru_stime,
+        emulator_cpu,
     )

@@ -100,6 +100,16 @@ def _started_at(pid: int) -> float | None:
     return int(fields[19]) / _TICKS
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time `pid` has used so far, None once it is gone."""
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # utime and stime are fields 14 and 15 overall
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
 def high_water_kib(pid: int) -> int | None:
     """VmHWM of `pid` in KiB, None once the process is gone."""
     try:
@@ -123,7 +133,8 @@ class ProcessWatch:
         self.interval_s = interval_s
         self.started: dict[int, Started] = {}
         self.peaks: dict[int, int] = {}
-        self._before: set[int] = set()
+        self._before: dict[int, float] = {}
+        self._cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="process-watch", daemon=True)
 
@@ -136,6 +147,9 @@ class ProcessWatch:
         for pid in descendants(self.root_pid):
             if pid in self._before:
                 continue
+            cpu = cpu_seconds(pid)
+            if cpu is not None:
+                self._cpu[pid] = cpu
             known = self.started.get(pid)
             # Re-read until it is the host: a child seen between fork and exec still shows its
             # parent's command line.
@@ -155,7 +169,8 @@ class ProcessWatch:
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> ProcessWatch:
-        self._before = set(descendants(self.root_pid))  # the emulator, say: not the command's
+        # Already running (the emulator): not the command's; only their CPU use is followed.
+        self._before = {pid: cpu_seconds(pid) or 0.0 for pid in descendants(self.root_pid)}
         self._thread.start()
         return self
 
@@ -167,3 +182,18 @@ class ProcessWatch:
     ) -> None:
         self._stop.set()
         self._thread.join()
+        for pid, before in self._before.items():
+            after = cpu_seconds(pid)
+            if after is not None:
+                self._cpu[pid] = after - before
+
+    def cpu_by_role(self) -> dict[str, float]:
+        """CPU seconds used during the command, by role; processes that were already running
+        count as "already running" (what they used in the meantime). Exact to the last sample
+        of each process, so a process's final 100 ms may be missing."""
+        totals: dict[str, float] = {}
+        for pid, seconds in self._cpu.items():
+            known = self.started.get(pid)
+            name = known.role if known else "already running"
+            totals[name] = totals.get(name, 0.0) + seconds
+        return totals

@@ -143,6 +143,34 @@ def timeline_table(results: Sequence[SizeResult]) -> str:
     )
 
 
+CPU_ROLES = ("CLI", "language host", "program", "provider host", "already running")
+
+
+def cpu_table(results: Sequence[SizeResult]) -> str:
+    """CPU seconds each process used (2 cores: at most 2 s of CPU per wall second).
+
+    "emulator" is what was already running (the emulator, serving every ARM call); the floor
+    script's own CPU is in the "provider host" column, its counterpart.
+    """
+    rows: list[list[object]] = []
+    for result in results:
+        for phase in result.ours:
+            other = sum(v for k, v in phase.cpu_s.items() if k not in CPU_ROLES)
+            rows.append(
+                [result.size, f"ours: {phase.name}", f"{phase.wall_s:.2f}"]
+                + [f"{phase.cpu_s.get(role, 0.0):.2f}" for role in CPU_ROLES]
+                + [f"{other:.2f}", f"{sum(phase.cpu_s.values()):.2f}"]
+            )
+        for floor in result.floor:
+            rows.append(
+                [result.size, f"floor: {floor.name}", f"{floor.wall_s:.2f}", "-", "-", "-"]
+                + [f"{floor.cpu_s:.2f}", f"{floor.emulator_cpu_s:.2f}", "0.00"]
+                + [f"{floor.cpu_s + floor.emulator_cpu_s:.2f}"]
+            )
+    header = ["N", "command", "wall s", *CPU_ROLES[:-1], "emulator", "other", "total CPU s"]
+    return table(header, rows)
+
+
 def ratio_table(results: Sequence[SizeResult]) -> str:
     """Ours / floor for creating (`up` vs the script's create) and deleting (`destroy`)."""
     rows: list[list[object]] = []

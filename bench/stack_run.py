@@ -6,6 +6,7 @@ through the stack config exactly as a user would: one proof-mode entry per CA.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from azure_iot_emulator.testing import AdminClient, EmulatorInfo
 from bench.calls import CallSummary, summarize
 from bench.environment import BenchCa, ca_hub_id
 from bench.processes import ProcessWatch, Started
-from tests.conftest import azure_environment, write_certificates_config
+from tests.conftest import azure_environment
 from tests.pulumi_cli import REPO, PulumiStack
 
 
@@ -31,6 +32,7 @@ class Phase:
     calls: CallSummary
     provider_peak_kib: int | None
     processes: list[Started]
+    cpu_s: dict[str, float]
 
     def first_start_s(self, role: str) -> float | None:
         """When the first process of `role` started, in seconds after the command's first process.
@@ -58,6 +60,21 @@ def program_project(directory: Path) -> Path:
     return directory
 
 
+def write_certificates_file(stack: PulumiStack, certificates: list[dict[str, object]]) -> None:
+    """The program's `certificates` list, written into the stack's settings file.
+
+    Not `pulumi config set-all --json` (tests.conftest.write_certificates_config): that passes the
+    list as one argument, and Linux caps one argument at 128 KiB, which ~150 entries exceed.
+    YAML reads JSON, so the list goes in as one JSON line.
+    """
+    settings = stack.project_dir / f"Pulumi.{stack.stack}.yaml"
+    config = {"config": {"pop-provider:certificates": certificates}}
+    existing = settings.read_text() if settings.exists() else ""
+    if "config:" in existing:
+        raise RuntimeError(f"{settings} already has a config section")
+    settings.write_text(existing + json.dumps(config)[1:-1] + "\n")
+
+
 def measure(name: str, command: Callable[[], object], admin: AdminClient) -> Phase:
     """Run `command`, timing it, watching the processes it starts, reading the emulator's log."""
     admin.clear_requests()
@@ -67,7 +84,9 @@ def measure(name: str, command: Callable[[], object], admin: AdminClient) -> Pha
         command()
     wall = time.perf_counter() - start
     calls = summarize(admin.requests(), started_at)
-    return Phase(name, wall, calls, watch.peak_kib, list(watch.started.values()))
+    return Phase(
+        name, wall, calls, watch.peak_kib, list(watch.started.values()), watch.cpu_by_role()
+    )
 
 
 def run_stack(workdir: Path, info: EmulatorInfo, cas: list[BenchCa]) -> list[Phase]:
@@ -79,7 +98,7 @@ def run_stack(workdir: Path, info: EmulatorInfo, cas: list[BenchCa]) -> list[Pha
         stack="bench",
         extra_env=azure_environment(info),
     ).init()
-    write_certificates_config(
+    write_certificates_file(
         stack,
         [
             {

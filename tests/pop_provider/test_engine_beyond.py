@@ -98,6 +98,24 @@ def test_dps_proof_and_auto_mode_drift_by_thumbprint_and_destroy(
     assert dps_certificates(emulator) == {}
 
 
+def test_dps_rejected_proof_leaves_no_certificate(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    ca = make_ca("dps rejected")
+    write_certificates_config(
+        program_stack, [on_dps(entry(tmp_path, "dps", ca, emulator), emulator)]
+    )
+    admin.script_failure(
+        "DpsCertificate_VerifyCertificate", 400, code=400053, message="Injected by the test."
+    )
+    failed = program_stack.up(check=False)
+    assert failed.returncode != 0
+    assert "The uploaded certificate was removed" in failed.stdout
+    assert dps_certificates(emulator) == {}
+    stored = program_stack.state_files_text()
+    assert not any(line in stored for line in ca.private_key_pem.splitlines()[1:-1])
+
+
 def test_dps_bad_input_fails_at_preview_without_calls(
     program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
 ) -> None:
