@@ -22,6 +22,11 @@ from pop_provider.target import Target
 
 T = TypeVar("T")
 
+# azure-core retries a POST whose connection dropped only if told to: the request may have been
+# applied. Every write here carries If-Match (or creates a new name), so a replay of an applied
+# request cannot apply twice; it answers 412, which the lifecycle resolves by reading back.
+RETRY_ON_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"})
+
 
 def azure_message(error: HttpResponseError) -> str:
     """Azure's own words (code and message), without the SDK's request dump."""

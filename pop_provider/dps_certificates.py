@@ -11,7 +11,7 @@ from typing import Any
 
 from azure.core import MatchConditions
 
-from pop_provider.azure_calls import call_azure, certificate_from_model
+from pop_provider.azure_calls import RETRY_ON_METHODS, call_azure, certificate_from_model
 from pop_provider.remote import CertificateNotFound, RemoteCertificate
 from pop_provider.target import Target
 
@@ -38,12 +38,22 @@ class DpsCertificates:
         )
 
     @staticmethod
-    def _guard(etag: str) -> dict[str, Any]:
-        return {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+    def _guard(etag: str | None) -> dict[str, Any]:
+        """If-Match for a write (none for a create), and retries that cover POST (see
+        RETRY_ON_METHODS)."""
+        guard: dict[str, Any] = {"retry_on_methods": RETRY_ON_METHODS}
+        if etag:
+            guard.update(etag=etag, match_condition=MatchConditions.IfNotModified)
+        return guard
 
     def get(self, name: str) -> RemoteCertificate:
         group, dps = self._target.resource_group, self._target.name
-        return self._from_model(self._call("get", lambda: self._operations.get(name, group, dps)))
+        return self._from_model(
+            self._call(
+                "get",
+                lambda: self._operations.get(name, group, dps, retry_on_methods=RETRY_ON_METHODS),
+            )
+        )
 
     def upload(
         self, name: str, certificate_pem: str, *, verified: bool, etag: str | None
@@ -54,7 +64,7 @@ class DpsCertificates:
                 certificate=certificate_pem.encode(), is_verified=verified
             )
         )
-        guard = self._guard(etag) if etag else {}
+        guard = self._guard(etag)
         answer = self._call(
             "create_or_update",
             lambda: self._operations.create_or_update(group, dps, name, body, **guard),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pop_provider.azure_calls import call_azure, certificate_from_model
+from pop_provider.azure_calls import RETRY_ON_METHODS, call_azure, certificate_from_model
 from pop_provider.remote import CertificateNotFound, RemoteCertificate
 from pop_provider.target import Target
 
@@ -26,7 +26,7 @@ class HubCertificates:
         return call_azure(
             f"IoT hub {hub}",
             operation,
-            lambda: method(group, hub, *args, **kwargs),
+            lambda: method(group, hub, *args, retry_on_methods=RETRY_ON_METHODS, **kwargs),
             verifying=operation == "verify",
         )
 

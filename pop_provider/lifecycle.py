@@ -134,7 +134,7 @@ class CertificateLifecycle:
         self, desired: DesiredCertificate, uploaded: RemoteCertificate
     ) -> Outcome:
         """Offline mode, first run: a code for the operator to sign; the certificate waits."""
-        code, etag = self._api.generate_verification_code(desired.certificate_name, uploaded.etag)
+        code, etag = self._generate_code(desired, uploaded.etag)
         return Outcome(replace(uploaded, etag=etag), verification_code=code)
 
     def _submit_offline_proof(
@@ -153,9 +153,26 @@ class CertificateLifecycle:
 
     def _prove(self, desired: DesiredCertificate, uploaded: RemoteCertificate) -> RemoteCertificate:
         assert desired.signer is not None, "checked: proof mode always has a signer"
-        code, etag = self._api.generate_verification_code(desired.certificate_name, uploaded.etag)
+        code, etag = self._generate_code(desired, uploaded.etag)
         proof_pem = proof.proof_certificate_pem(desired.certificate, desired.signer, code)
-        return self._api.verify(desired.certificate_name, etag, proof_pem)
+        try:
+            return self._api.verify(desired.certificate_name, etag, proof_pem)
+        except EtagConflict:
+            # A retried verify whose first attempt was applied (the answer was lost) meets a
+            # new etag: what counts is whether the certificate is now verified.
+            current = self._api.get(desired.certificate_name)
+            if current.is_verified and current.thumbprint == desired.thumbprint:
+                return current
+            raise
+
+    def _generate_code(self, desired: DesiredCertificate, etag: str) -> tuple[str, str]:
+        """A verification code; if the etag moved (a retried request that was applied, whose
+        code we never saw), read the current etag and ask again."""
+        try:
+            return self._api.generate_verification_code(desired.certificate_name, etag)
+        except EtagConflict:
+            current = self._api.get(desired.certificate_name)
+            return self._api.generate_verification_code(desired.certificate_name, current.etag)
 
     def _prove_or_remove(
         self, desired: DesiredCertificate, uploaded: RemoteCertificate

@@ -39,6 +39,9 @@ class FakeCertificates:
 
     calls: list[str] = field(default_factory=list)
     fail: dict[str, list[BaseException]] = field(default_factory=dict)
+    # Operations whose next call is applied but answered with 412, as when a request is applied,
+    # its answer lost, and the pipeline's retry meets the new etag.
+    lost_answer: set[str] = field(default_factory=set)
     store: dict[str, _Stored] = field(default_factory=dict)
     _etags: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -83,12 +86,18 @@ class FakeCertificates:
         self.store[name] = _Stored(remote, cert)
         return remote
 
+    def _answer_lost(self, operation: str) -> None:
+        if operation in self.lost_answer:
+            self.lost_answer.discard(operation)
+            raise EtagConflict("Invalid ETag supplied (the retry of an applied request)")
+
     def generate_verification_code(self, name: str, etag: str) -> tuple[str, str]:
         self._record("generate_verification_code")
         stored = self._current(name)
         self._check_etag(stored, etag)
         stored.code = f"CODE{len(self.calls):044d}"
         stored.remote = replace(stored.remote, etag=self._etag())
+        self._answer_lost("generate_verification_code")
         return stored.code, stored.remote.etag
 
     def verify(self, name: str, etag: str, proof_pem: str) -> RemoteCertificate:
@@ -105,6 +114,7 @@ class FakeCertificates:
             raise ProofRejected("Proof-Of-Possession failed: wrong verification code")
         stored.code = None
         stored.remote = replace(stored.remote, etag=self._etag(), is_verified=True)
+        self._answer_lost("verify")
         return stored.remote
 
     def delete(self, name: str, etag: str) -> None:

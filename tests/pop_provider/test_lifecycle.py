@@ -151,3 +151,23 @@ def test_a_stale_offline_proof_fails_and_shows_the_new_code() -> None:
     new_code = raised.value.code
     assert new_code in str(raised.value)
     assert api.store[desired(Mode.OFFLINE, ca=ca).certificate_name].code == new_code
+
+
+def test_a_verify_applied_but_unanswered_counts_as_verified() -> None:
+    api = FakeCertificates(lost_answer={"verify"})
+    outcome = CertificateLifecycle(api).create(desired())
+    assert outcome.remote.is_verified
+    assert api.calls == ["upload", "generate_verification_code", "verify", "get"]
+
+
+def test_a_code_applied_but_unanswered_is_asked_for_again() -> None:
+    api = FakeCertificates(lost_answer={"generate_verification_code"})
+    outcome = CertificateLifecycle(api).create(desired())
+    assert outcome.remote.is_verified
+    assert api.calls == [
+        "upload",
+        "generate_verification_code",
+        "get",
+        "generate_verification_code",
+        "verify",
+    ]
