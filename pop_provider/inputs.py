@@ -22,7 +22,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from pop_provider import certificates
 from pop_provider.errors import InvalidInput
-from pop_provider.keyvault_signer import validate_key_reference
+from pop_provider.keyvault_reference import validate_key_reference
 from pop_provider.signers import LocalKeySigner, ProofSigner
 from pop_provider.target import Target, TargetError, TargetKind, make_target, parse_target_id
 

@@ -31,7 +31,6 @@ from pulumi.dynamic import (
 from pulumi.runtime.rpc import UNKNOWN
 
 from pop_provider import certificates, inputs
-from pop_provider.azure_clients import ClientFactory
 from pop_provider.connection import ConnectionSettings, load_settings
 from pop_provider.errors import InvalidInput
 from pop_provider.inputs import DesiredCertificate, KeyVaultKey, Mode
@@ -154,6 +153,9 @@ class _Runtime:
     """Settings and clients of one provider process; built lazily, shared by its threads."""
 
     def __init__(self, settings: ConnectionSettings) -> None:
+        # Imported here: only the provider process talks to Azure, not the program.
+        from pop_provider.azure_clients import ClientFactory
+
         self.settings = settings
         self.clients = ClientFactory(settings)
 

@@ -22,7 +22,8 @@ for mod in pkg sdk; do
   fi
 done
 
-if [[ -f "$stamp" && -x "$bin/pulumi" ]] && [[ "$("$bin/pulumi" version 2>/dev/null)" == "v$version" ]]; then
+# The stamp holds the version the build verified, so a warm run need not start the CLI.
+if [[ -x "$bin/pulumi" && "$(cat "$stamp" 2>/dev/null)" == "v$version" ]]; then
   # Our launcher is part of this repo: keep the cached copy current (copies only on change).
   install -C -m 0755 "$repo/tools/pulumi-language-python" "$bin/"
   echo "$bin"
@@ -50,6 +51,6 @@ install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/"
 install -m 0755 "$repo/tools/pulumi-language-python" "$bin/"
 
 [[ "$("$bin/pulumi" version)" == "v$version" ]] || { echo "build-pulumi: version stamp mismatch" >&2; exit 1; }
-touch "$stamp"
+echo "v$version" > "$stamp"
 echo "build-pulumi: done: $bin" >&2
 echo "$bin"
