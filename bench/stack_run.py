@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from bench.calls import CallSummary, summarize
 from bench.environment import BenchCa, ca_hub_id
 from bench.processes import ProcessWatch, Started
 from tests.conftest import azure_environment
-from tests.pulumi_cli import REPO, PulumiStack
+from tests.pulumi_cli import REPO, PulumiStack, program_project
 
 
 @dataclass(frozen=True)
@@ -43,21 +42,6 @@ class Phase:
         if not times:
             return None
         return min(times) - min(p.started_at for p in self.processes)
-
-
-def program_project(directory: Path) -> Path:
-    """This repo's `__main__.py` and `Pulumi.yaml` in `directory`, using the repo's virtualenv.
-
-    The same scratch project as the `program_stack` test fixture.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "__main__.py", directory / "__main__.py")
-    (directory / "Pulumi.yaml").write_text(
-        (REPO / "Pulumi.yaml")
-        .read_text()
-        .replace("virtualenv: .venv", f"virtualenv: {REPO / '.venv'}")
-    )
-    return directory
 
 
 def write_certificates_file(stack: PulumiStack, certificates: list[dict[str, object]]) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess
-from tests.pulumi_cli import REPO, PulumiStack
+from tests.pulumi_cli import PulumiStack, program_project
 
 
 @pytest.fixture
@@ -46,14 +45,7 @@ def azure_environment(info: EmulatorInfo) -> dict[str, str]:
 @pytest.fixture
 def program_stack(tmp_path: Path, emulator: EmulatorInfo) -> PulumiStack:
     """This repo's own program (`__main__.py`) in a scratch project, against the emulator."""
-    project = tmp_path / "project"
-    project.mkdir()
-    shutil.copy(REPO / "__main__.py", project / "__main__.py")
-    (project / "Pulumi.yaml").write_text(
-        (REPO / "Pulumi.yaml")
-        .read_text()
-        .replace("virtualenv: .venv", f"virtualenv: {REPO / '.venv'}")
-    )
+    project = program_project(tmp_path / "project")
     stack = PulumiStack(project, tmp_path / "pulumi", extra_env=azure_environment(emulator))
     return stack.init()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -38,6 +39,19 @@ def write_project(directory: Path, name: str, program: str) -> None:
         f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n"
     )
     (directory / "__main__.py").write_text(program)
+
+
+def program_project(directory: Path) -> Path:
+    """This repo's own program (`__main__.py`, `Pulumi.yaml`) in `directory`, on the repo's
+    virtualenv: the project a user runs, in a scratch place with its own stacks."""
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "__main__.py", directory / "__main__.py")
+    (directory / "Pulumi.yaml").write_text(
+        (REPO / "Pulumi.yaml")
+        .read_text()
+        .replace("virtualenv: .venv", f"virtualenv: {REPO / '.venv'}")
+    )
+    return directory
 
 
 @dataclass
