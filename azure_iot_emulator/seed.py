@@ -118,6 +118,14 @@ def _named(items: list[Any], where: str) -> list[tuple[str, str]]:
     return result
 
 
+def _declared_tenant(item: dict[str, Any], where: str, tenant_ids: set[str]) -> str:
+    """``item["tenant_id"]``, which must be one of the seed's ``tenants``."""
+    tenant = _str(item, "tenant_id", where)
+    if tenant.lower() not in tenant_ids:
+        raise SeedError(f"{where}: tenant '{tenant}' is not declared in 'tenants'")
+    return tenant
+
+
 def parse_seed(document: Any) -> Seed:
     """Validate a seed document (already JSON-decoded)."""
     if not isinstance(document, dict):
@@ -130,9 +138,7 @@ def parse_seed(document: Any) -> Seed:
     subscriptions = []
     for i, sub in enumerate(_list(document, "subscriptions", "seed")):
         where = f"subscriptions[{i}]"
-        tenant = _str(sub, "tenant_id", where)
-        if tenant.lower() not in tenant_ids:
-            raise SeedError(f"{where}: tenant '{tenant}' is not declared in 'tenants'")
+        tenant = _declared_tenant(sub, where, tenant_ids)
         groups = []
         for j, group in enumerate(_list(sub, "resource_groups", where)):
             gwhere = f"{where}.resource_groups[{j}]"
@@ -162,9 +168,7 @@ def parse_seed(document: Any) -> Seed:
     principals = []
     for i, sp in enumerate(_list(document, "service_principals", "seed")):
         where = f"service_principals[{i}]"
-        tenant = _str(sp, "tenant_id", where)
-        if tenant.lower() not in tenant_ids:
-            raise SeedError(f"{where}: tenant '{tenant}' is not declared in 'tenants'")
+        tenant = _declared_tenant(sp, where, tenant_ids)
         client_id = _str(sp, "client_id", where)
         assignments = []
         for j, ra in enumerate(_list(sp, "role_assignments", where)):

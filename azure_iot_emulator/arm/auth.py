@@ -11,9 +11,6 @@ from azure_iot_emulator.arm.exceptions import (
 )
 from azure_iot_emulator.identity.models import ARM_AUDIENCES, IdentityBackend, Principal
 
-# ARM tolerates clock skew of five minutes [guess: the common Entra ID default].
-CLOCK_SKEW_SECONDS = 300
-
 
 class BearerAuthenticator:
     """Checks ``Authorization: Bearer <jwt>`` against the emulator's own signing key."""
@@ -34,13 +31,7 @@ class BearerAuthenticator:
                 challenge_uri,
             )
         try:
-            claims = jwt.decode(
-                token.strip(),
-                self.identity.key.public_key,
-                algorithms=["RS256"],
-                options={"verify_aud": False, "require": ["exp", "iat", "aud", "tid", "oid"]},
-                leeway=CLOCK_SKEW_SECONDS,
-            )
+            claims = self.identity.decode_token(token.strip())
         except jwt.ExpiredSignatureError:
             raise InvalidAuthenticationToken(
                 "The access token has expired.", challenge_uri

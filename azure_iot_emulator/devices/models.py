@@ -245,11 +245,7 @@ class CertificateBackend:
         certificate [guess]. If-Match is required [spec]; missing is 412 [guess].
         """
         with self.store.write() as conn:
-            row = self._row(conn, parent, name)
-            if row is None:
-                raise CertificateNotFound(name)
-            if not etag_matches(row["etag"], if_match):
-                raise PreconditionFailed()
+            self._row_to_change(conn, parent, name, if_match)
             etag = format_etag(self.store.next_rowversion(conn))
             conn.execute(
                 "UPDATE certificates SET verification_code = ?, updated = ?, etag = ? WHERE "
@@ -266,11 +262,7 @@ class CertificateBackend:
             raise CertificateContentMissing()
         leaf = self._decode(verification_content)
         with self.store.write() as conn:
-            row = self._row(conn, parent, name)
-            if row is None:
-                raise CertificateNotFound(name)
-            if not etag_matches(row["etag"], if_match):
-                raise PreconditionFailed()
+            row = self._row_to_change(conn, parent, name, if_match)
             code = row["verification_code"]
             if not code:
                 raise ProofOfPossessionNoCode(row["name"])
@@ -317,6 +309,17 @@ class CertificateBackend:
         row = self._row(conn, parent, name)
         if row is None:  # pragma: no cover - we are inside the transaction that wrote it
             raise CertificateNotFound(name)
+        return row
+
+    def _row_to_change(
+        self, conn: sqlite3.Connection, parent: ParentRef, name: str, if_match: str | None
+    ) -> sqlite3.Row:
+        """The row a write applies to: 404 if absent, 412 if ``if_match`` is not its etag."""
+        row = self._row(conn, parent, name)
+        if row is None:
+            raise CertificateNotFound(name)
+        if not etag_matches(row["etag"], if_match):
+            raise PreconditionFailed()
         return row
 
     def _record(self, row: sqlite3.Row) -> CertificateRecord:

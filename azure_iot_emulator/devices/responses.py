@@ -6,7 +6,7 @@ handlers here only parse, call the backend and serialize.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +38,44 @@ class CertificateWire:
     echo_content: bool
 
 
+def certificate_wire(
+    *,
+    parent: ParentType,
+    parent_segment: str,
+    type_name: str,
+    api_versions: tuple[str, ...],
+    last_flat_body_version: str,
+    echo_content: bool,
+) -> CertificateWire:
+    """The certificate collection below ``Microsoft.Devices/<parent_segment>``.
+
+    Both services name its actions ``Microsoft.Devices/<parent_segment>/certificates/<action>``
+    and its resource type ``<parent_segment>/certificates``.
+    """
+
+    def spec(action: str, trailing: int = 0) -> OperationSpec:
+        return OperationSpec(
+            f"Microsoft.Devices/{parent_segment}/certificates/{action}",
+            api_versions,
+            f"{parent_segment}/certificates",
+            parent=parent,
+            trailing_action_segments=trailing,
+        )
+
+    return CertificateWire(
+        parent=parent,
+        parent_segment=parent_segment,
+        type_name=type_name,
+        read=spec("read"),
+        write=spec("write"),
+        delete=spec("delete"),
+        generate=spec("generateVerificationCode/action", 1),
+        verify=spec("verify/action", 1),
+        last_flat_body_version=last_flat_body_version,
+        echo_content=echo_content,
+    )
+
+
 def parent_ref(call: ArmCall) -> ParentRef:
     """The backend's key for the admitted parent hub or DPS."""
     assert call.parent is not None and call.resource_group is not None
@@ -58,12 +96,16 @@ def _string_field(value: Any, field: str) -> str | None:
 
 
 class CertificateResponses:
-    """list / get / createOrUpdate / delete / generateVerificationCode / verify."""
+    """list / get / createOrUpdate / delete / generateVerificationCode / verify.
 
-    def __init__(self, gate: ArmGate, backend: CertificateBackend, wire: CertificateWire) -> None:
+    Each service's subclass sets ``wire``.
+    """
+
+    wire: CertificateWire
+
+    def __init__(self, gate: ArmGate, backend: CertificateBackend) -> None:
         self.gate = gate
         self.backend = backend
-        self.wire = wire
 
     # -- serialization ------------------------------------------------------------------------
 
@@ -180,13 +222,46 @@ class TrackedResourceWire:
     write: OperationSpec
 
 
-class TrackedResourceResponses:
-    """GET / PUT / list for a hub or DPS; subclasses build the stored document."""
+def tracked_resource_wires(
+    *,
+    parent: ParentType,
+    parent_segment: str,
+    type_name: str,
+    api_versions: tuple[str, ...],
+    resource_type: str,
+) -> tuple[TrackedResourceWire, TrackedResourceWire]:
+    """The wire of one hub or DPS (its read admits the parent) and of their lists (no parent).
 
-    def __init__(self, gate: ArmGate, arm: ArmBackend, wire: TrackedResourceWire) -> None:
+    Actions are ``Microsoft.Devices/<parent_segment>/read`` and ``.../write``; a write never
+    admits the parent, which it may create.
+    """
+    action = f"Microsoft.Devices/{parent_segment}"
+    one = TrackedResourceWire(
+        parent=parent,
+        parent_segment=parent_segment,
+        type_name=type_name,
+        read=OperationSpec(f"{action}/read", api_versions, resource_type, parent=parent),
+        write=OperationSpec(f"{action}/write", api_versions, resource_type),
+    )
+    lists = replace(one, read=OperationSpec(f"{action}/read", api_versions, resource_type))
+    return one, lists
+
+
+class TrackedResourceResponses:
+    """GET / PUT / list for a hub or DPS; subclasses build the stored document.
+
+    Each service's subclass sets its default ``wire``; the list routes pass their own.
+    """
+
+    wire: TrackedResourceWire
+
+    def __init__(
+        self, gate: ArmGate, arm: ArmBackend, wire: TrackedResourceWire | None = None
+    ) -> None:
         self.gate = gate
         self.arm = arm
-        self.wire = wire
+        if wire is not None:
+            self.wire = wire
 
     def build_document(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         """The stored document (sku, tags, properties) for a PUT body."""

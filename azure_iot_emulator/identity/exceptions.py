@@ -44,6 +44,12 @@ class OAuthError(WireError):
         return {"cache-control": "no-store, no-cache"}
 
 
+_NOT_INSTALLED = (
+    "This can happen if the application has not been installed by the administrator of the "
+    "tenant or consented to by any user in the tenant."
+)
+
+
 class TenantNotFound(OAuthError):
     """AADSTS90002, unknown tenant. [guess] wording and status 400."""
 
@@ -75,9 +81,8 @@ class ApplicationNotFound(OAuthError):
     def __init__(self, client_id: str, tenant: str) -> None:
         super().__init__(
             f"Application with identifier '{client_id}' was not found in the directory "
-            f"'{tenant}'. This can happen if the application has not been installed by the "
-            "administrator of the tenant or consented to by any user in the tenant. You may "
-            "have sent your authentication request to the wrong tenant."
+            f"'{tenant}'. {_NOT_INSTALLED} You may have sent your authentication request to "
+            "the wrong tenant."
         )
 
 
@@ -133,6 +138,5 @@ class ResourceNotFound(OAuthError):
     def __init__(self, resource: str, tenant: str) -> None:
         super().__init__(
             f"The resource principal named {resource} was not found in the tenant named "
-            f"{tenant}. This can happen if the application has not been installed by the "
-            "administrator of the tenant or consented to by any user in the tenant."
+            f"{tenant}. {_NOT_INSTALLED}"
         )

@@ -37,6 +37,8 @@ ARM_AUDIENCES = (
     "https://management.azure.com/",
     "https://management.azure.com",
 )
+# ARM and Key Vault tolerate clock skew of five minutes [guess: the common Entra ID default].
+CLOCK_SKEW_SECONDS = 300
 # Key Vault's resource: the scope azure-keyvault-keys asks for after the vault's challenge.
 KEY_VAULT_AUDIENCES = ("https://vault.azure.net", "https://vault.azure.net/")
 
@@ -89,20 +91,15 @@ class IdentityBackend:
 
     def principal(self, client_id: str) -> Principal | None:
         """A principal by application (client) id."""
-        with self.store.read() as conn:
-            row = conn.execute(
-                "SELECT * FROM principals WHERE client_id = ?", (client_id,)
-            ).fetchone()
-        if row is None:
-            return None
-        return Principal(row["tenant_id"], row["client_id"], row["object_id"], row["display_name"])
+        return self._principal_where("client_id", client_id)
 
     def principal_by_object_id(self, object_id: str) -> Principal | None:
         """A principal by object id (the ``oid`` claim)."""
+        return self._principal_where("object_id", object_id)
+
+    def _principal_where(self, column: str, value: str) -> Principal | None:
         with self.store.read() as conn:
-            row = conn.execute(
-                "SELECT * FROM principals WHERE object_id = ?", (object_id,)
-            ).fetchone()
+            row = conn.execute(f"SELECT * FROM principals WHERE {column} = ?", (value,)).fetchone()
         if row is None:
             return None
         return Principal(row["tenant_id"], row["client_id"], row["object_id"], row["display_name"])
@@ -170,3 +167,17 @@ class IdentityBackend:
             claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid}
         )
         return IssuedToken(access_token=token, expires_in=lifetime)
+
+    def decode_token(self, token: str) -> dict[str, Any]:
+        """The claims of a token this emulator signed, any audience; raises ``jwt.PyJWTError``.
+
+        The caller checks ``aud``, ``tid`` and the principal, and answers in its own wire.
+        """
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            self.key.public_key,
+            algorithms=["RS256"],
+            options={"verify_aud": False, "require": ["exp", "iat", "aud", "tid", "oid"]},
+            leeway=CLOCK_SKEW_SECONDS,
+        )
+        return claims

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from azure_iot_emulator.devices.urls import OperationIds, tracked_resource_routes
 from azure_iot_emulator.iothub.responses import IotHubCertificateResponses, IotHubResourceResponses
-from azure_iot_emulator.routing import Route, param
+from azure_iot_emulator.routing import Route
 
-SUB = f"/subscriptions/{param('subscriptionId')}"
-HUBS_IN_RG = (
-    f"{SUB}/resourcegroups/{param('resourceGroupName')}/providers/microsoft\\.devices/iothubs"
+# The spec's operationIds (iothub.json 2023-06-30).
+OPERATION_IDS = OperationIds(
+    resource="IotHubResource",
+    certificate="Certificates",
+    list_certificates="Certificates_ListByIotHub",
+    verify_certificate="Certificates_Verify",
 )
-HUB = f"{HUBS_IN_RG}/{param('resourceName')}"
-CERTS = f"{HUB}/certificates"
-CERT = f"{CERTS}/{param('certificateName')}"
 
 
 def routes(
@@ -19,31 +20,7 @@ def routes(
     hub_lists: IotHubResourceResponses,
     certificates: IotHubCertificateResponses,
 ) -> list[Route]:
-    """Routes named by the spec's operationIds (iothub.json 2023-06-30)."""
-    return [
-        Route(
-            "GET",
-            f"{SUB}/providers/microsoft\\.devices/iothubs",
-            "IotHubResource_ListBySubscription",
-            hub_lists.list_by_subscription,
-        ),
-        Route(
-            "GET",
-            HUBS_IN_RG,
-            "IotHubResource_ListByResourceGroup",
-            hub_lists.list_by_resource_group,
-        ),
-        Route("GET", HUB, "IotHubResource_Get", hubs.get),
-        Route("PUT", HUB, "IotHubResource_CreateOrUpdate", hubs.create_or_update),
-        Route("GET", CERTS, "Certificates_ListByIotHub", certificates.list),
-        Route("GET", CERT, "Certificates_Get", certificates.get),
-        Route("PUT", CERT, "Certificates_CreateOrUpdate", certificates.create_or_update),
-        Route("DELETE", CERT, "Certificates_Delete", certificates.delete),
-        Route(
-            "POST",
-            f"{CERT}/generateverificationcode",
-            "Certificates_GenerateVerificationCode",
-            certificates.generate_verification_code,
-        ),
-        Route("POST", f"{CERT}/verify", "Certificates_Verify", certificates.verify),
-    ]
+    """Routes named by the spec's operationIds."""
+    return tracked_resource_routes(
+        "iothubs", "resourceName", OPERATION_IDS, hubs, hub_lists, certificates
+    )

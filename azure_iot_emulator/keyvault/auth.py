@@ -11,8 +11,6 @@ import jwt
 from azure_iot_emulator.identity.models import KEY_VAULT_AUDIENCES, IdentityBackend, Principal
 from azure_iot_emulator.keyvault.exceptions import KEY_VAULT_RESOURCE, Unauthorized
 
-CLOCK_SKEW_SECONDS = 300
-
 
 class VaultAuthenticator:
     """Checks ``Authorization: Bearer <jwt>`` and answers anything else with the challenge."""
@@ -28,13 +26,7 @@ class VaultAuthenticator:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("AKV10000: Request is missing a Bearer or PoP token.", challenge)
         try:
-            claims = jwt.decode(
-                token.strip(),
-                self.identity.key.public_key,
-                algorithms=["RS256"],
-                options={"verify_aud": False, "require": ["exp", "iat", "aud", "tid", "oid"]},
-                leeway=CLOCK_SKEW_SECONDS,
-            )
+            claims = self.identity.decode_token(token.strip())
         except jwt.ExpiredSignatureError:
             raise Unauthorized("AKV10020: The access token has expired.", challenge) from None
         except jwt.PyJWTError:

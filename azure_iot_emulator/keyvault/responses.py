@@ -82,12 +82,11 @@ class KeyVaultResponses:
         """``PUT /keys/{name}``: body ``{"key": JWK with private parts, "attributes", "tags"}``."""
         await self._admit(ctx)
         body = _json_object(ctx.body)
-        attributes = body.get("attributes") or {}
         stored = await run_in_threadpool(
             self.backend.import_key,
             ctx.params["keyName"],
             body.get("key"),
-            bool(attributes.get("enabled", True)),
+            _enabled(body),
             _tags(body),
         )
         return json_response(200, key_bundle(ctx, stored))
@@ -98,7 +97,6 @@ class KeyVaultResponses:
         body = _json_object(ctx.body)
         key_size = body.get("key_size")
         key_ops = body.get("key_ops")
-        attributes = body.get("attributes") or {}
         stored = await run_in_threadpool(
             self.backend.create_key,
             ctx.params["keyName"],
@@ -106,7 +104,7 @@ class KeyVaultResponses:
             int(key_size) if isinstance(key_size, int) else None,
             str(body["crv"]) if body.get("crv") else None,
             [str(op) for op in key_ops] if isinstance(key_ops, list) else None,
-            bool(attributes.get("enabled", True)),
+            _enabled(body),
             _tags(body),
         )
         return json_response(200, key_bundle(ctx, stored))
@@ -140,6 +138,11 @@ def _json_object(body: bytes) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise BadParameter("The request body must be a JSON object.")
     return document
+
+
+def _enabled(body: dict[str, Any]) -> bool:
+    attributes = body.get("attributes") or {}
+    return bool(attributes.get("enabled", True))
 
 
 def _tags(body: dict[str, Any]) -> dict[str, str]:

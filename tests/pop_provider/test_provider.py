@@ -115,7 +115,7 @@ def test_diff_replaces_a_new_certificate_before_deleting_the_old() -> None:
     olds = outputs_of(checked(news(ca)))
     result = _diff(olds, checked(news(make_ca("rotated"))))
     assert result.changes is True
-    assert "certificate_pem" in result.replaces
+    assert "certificate_pem" in (result.replaces or [])
     assert result.delete_before_replace is False  # a new generated name: both can coexist
 
 
@@ -131,7 +131,7 @@ def test_diff_replaces_on_a_new_hub_and_updates_a_drifted_certificate() -> None:
     ca = make_ca("diff")
     current = checked(news(ca))
     olds = outputs_of(current)
-    assert "target_id" in _diff(olds, checked(news(ca, hub_id=OTHER_HUB))).replaces
+    assert "target_id" in (_diff(olds, checked(news(ca, hub_id=OTHER_HUB))).replaces or [])
     unverified = _diff(outputs_of(current, is_verified=False), current)
     assert unverified.changes is True and not unverified.replaces
     swapped = _diff(outputs_of(current, thumbprint="0" * 40), current)
