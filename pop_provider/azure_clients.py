@@ -18,6 +18,9 @@ from pop_provider.remote import CertificateApi
 from pop_provider.target import Target, TargetKind
 
 
+ARM_SCOPE = "https://management.azure.com/.default"
+
+
 class ClientFactory:
     """Hands out the certificates API of a target; thread-safe."""
 
@@ -30,7 +33,11 @@ class ClientFactory:
 
     def _credential_locked(self) -> TokenCredential:
         if self._credential is None:
-            self._credential = build_credential(self._settings)
+            credential = build_credential(self._settings)
+            # Fetched once here, under the lock: the four threads of the provider host would
+            # otherwise all miss the empty cache at once and each ask for a token.
+            credential.get_token(ARM_SCOPE)
+            self._credential = credential
         return self._credential
 
     def _client(self, cache: dict[str, Any], client_class: Any, subscription_id: str) -> Any:
