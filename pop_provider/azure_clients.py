@@ -17,7 +17,6 @@ from pop_provider.hub_certificates import HubCertificates
 from pop_provider.remote import CertificateApi
 from pop_provider.target import Target, TargetKind
 
-
 ARM_SCOPE = "https://management.azure.com/.default"
 
 
