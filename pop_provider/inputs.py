@@ -98,7 +98,7 @@ class DesiredCertificate:
         return certificates.certificate_pem(self.certificate)
 
 
-def _text(props: Mapping[str, Any], key: str) -> str | None:
+def text(props: Mapping[str, Any], key: str) -> str | None:
     value = props.get(key)
     if value is None or value == "":
         return None
@@ -109,13 +109,13 @@ def _text(props: Mapping[str, Any], key: str) -> str | None:
 
 def resolve_target(props: Mapping[str, Any], default_subscription: str | None) -> Target:
     """The hub or DPS named by its ARM id, or by subscription, resource group and name."""
-    hub_id, dps_id = _text(props, HUB_ID), _text(props, DPS_ID)
+    hub_id, dps_id = text(props, HUB_ID), text(props, DPS_ID)
     group, hub, dps = (
-        _text(props, RESOURCE_GROUP_NAME),
-        _text(props, HUB_NAME),
-        _text(props, DPS_NAME),
+        text(props, RESOURCE_GROUP_NAME),
+        text(props, HUB_NAME),
+        text(props, DPS_NAME),
     )
-    subscription = _text(props, SUBSCRIPTION_ID)
+    subscription = text(props, SUBSCRIPTION_ID)
     given = [
         key
         for key, value in ((HUB_ID, hub_id), (DPS_ID, dps_id), (HUB_NAME, hub), (DPS_NAME, dps))
@@ -168,7 +168,7 @@ def resolve_target(props: Mapping[str, Any], default_subscription: str | None) -
 
 
 def parse_mode(props: Mapping[str, Any]) -> Mode:
-    raw = _text(props, MODE) or Mode.PROOF.value
+    raw = text(props, MODE) or Mode.PROOF.value
     try:
         return Mode(raw)
     except ValueError:
@@ -192,9 +192,9 @@ KeyVaultSignerFactory = Callable[[KeyVaultKey], ProofSigner]
 def parse_key_vault_key(props: Mapping[str, Any]) -> KeyVaultKey | None:
     """The Key Vault key named by the inputs, syntax-checked, or None if none is named."""
     url, name, version = (
-        _text(props, KEY_VAULT_URL),
-        _text(props, KEY_VAULT_KEY_NAME),
-        _text(props, KEY_VAULT_KEY_VERSION),
+        text(props, KEY_VAULT_URL),
+        text(props, KEY_VAULT_KEY_NAME),
+        text(props, KEY_VAULT_KEY_VERSION),
     )
     if not (url or name or version):
         return None
@@ -212,8 +212,8 @@ def parse_signer(
     """The signer proof mode needs: a local key or a Key Vault key, exactly one. Other modes
     must not be handed a key they would not use. Without `key_vault` (in check, before any
     call) a Key Vault key is syntax-checked only and None is returned."""
-    key_pem = _text(props, PRIVATE_KEY_PEM)
-    password = _text(props, PRIVATE_KEY_PASSWORD)
+    key_pem = text(props, PRIVATE_KEY_PEM)
+    password = text(props, PRIVATE_KEY_PASSWORD)
     vault_key = parse_key_vault_key(props)
     if mode is not Mode.PROOF:
         if key_pem or password or vault_key:
@@ -257,14 +257,14 @@ def parse_proof_certificate(
     props: Mapping[str, Any], mode: Mode, ca: x509.Certificate | None
 ) -> x509.Certificate | None:
     """The offline-signed proof, checked against the CA here, before Azure sees it."""
-    text = _text(props, PROOF_CERTIFICATE_PEM)
-    if text is None:
+    proof_text = text(props, PROOF_CERTIFICATE_PEM)
+    if proof_text is None:
         return None
     if mode is not Mode.OFFLINE:
         raise InvalidInput(
             PROOF_CERTIFICATE_PEM, "is only used in mode 'offline'; remove it or switch mode"
         )
-    proof = certificates.parse_certificate(text, PROOF_CERTIFICATE_PEM)
+    proof = certificates.parse_certificate(proof_text, PROOF_CERTIFICATE_PEM)
     if ca is not None:
         try:
             proof.verify_directly_issued_by(ca)
@@ -278,7 +278,7 @@ def parse_proof_certificate(
 
 
 def parse_certificate_name(props: Mapping[str, Any]) -> str | None:
-    name = _text(props, CERTIFICATE_NAME)
+    name = text(props, CERTIFICATE_NAME)
     if name is not None and not _CERTIFICATE_NAME.match(name):
         raise InvalidInput(
             CERTIFICATE_NAME,
@@ -310,10 +310,15 @@ def same_public_key(signer: ProofSigner, certificate: x509.Certificate) -> bool:
     )
 
 
-def certificate_problems(cert: x509.Certificate, now: datetime) -> None:
-    problems = certificates.ca_problems(cert, now)
+def parse_ca_certificate(props: Mapping[str, Any], now: datetime) -> x509.Certificate:
+    """The one CA certificate given, fit to be trusted on a hub now."""
+    certificate = certificates.parse_certificate(
+        text(props, CERTIFICATE_PEM) or "", CERTIFICATE_PEM
+    )
+    problems = certificates.ca_problems(certificate, now)
     if problems:
         raise InvalidInput(CERTIFICATE_PEM, "; ".join(problems))
+    return certificate
 
 
 def desired_certificate(
@@ -324,16 +329,13 @@ def desired_certificate(
 ) -> DesiredCertificate:
     """Typed objects from checked inputs; raises InvalidInput on the first problem."""
     now = now or datetime.now(UTC)
-    checked_target = _text(props, TARGET_ID)
+    checked_target = text(props, TARGET_ID)
     target = (
         parse_target_id(checked_target)
         if checked_target
         else resolve_target(props, default_subscription)
     )
-    certificate = certificates.parse_certificate(
-        _text(props, CERTIFICATE_PEM) or "", CERTIFICATE_PEM
-    )
-    certificate_problems(certificate, now)
+    certificate = parse_ca_certificate(props, now)
     mode = parse_mode(props)
     signer = parse_signer(props, mode, key_vault)
     if signer is not None and not same_public_key(signer, certificate):

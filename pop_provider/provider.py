@@ -48,16 +48,6 @@ IS_VERIFIED = "is_verified"
 DAYS_UNTIL_EXPIRY = "days_until_expiry"
 CODE = "verification_code"
 
-OUTPUT_NAMES = (
-    ARM_ID,
-    inputs.CERTIFICATE_NAME,
-    SUBJECT,
-    THUMBPRINT,
-    NOT_AFTER,
-    IS_VERIFIED,
-    inputs.TARGET_ID,
-)
-
 
 class VerifiedCaCertificateProvider(ResourceProvider):
     """Uploads a CA certificate to an IoT hub and keeps it Verified."""
@@ -109,9 +99,10 @@ class VerifiedCaCertificateProvider(ResourceProvider):
             remote = self.runtime.clients.certificates(target).get(name)
         except CertificateNotFound:
             return ReadResult(id_="", outs={})  # gone: refresh removes it from the state
+        outs = {**props, **_remote_outputs(remote)}
         if remote.is_verified:
-            return ReadResult(id_=id_, outs={**props, **_remote_outputs(remote), CODE: None})
-        return ReadResult(id_=id_, outs={**props, **_remote_outputs(remote)})
+            outs[CODE] = None  # a code outstanding for an offline proof is spent
+        return ReadResult(id_=id_, outs=outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         desired = self._desired(news)
@@ -218,14 +209,7 @@ def _check(
     elif any(inputs.is_unknown(news.get(key)) for key in inputs.TARGET_INPUTS):
         checked[inputs.TARGET_ID] = UNKNOWN
 
-    def parse_ca() -> Any:
-        cert = certificates.parse_certificate(
-            inputs._text(news, inputs.CERTIFICATE_PEM) or "", inputs.CERTIFICATE_PEM
-        )
-        inputs.certificate_problems(cert, now)
-        return cert
-
-    certificate = attempt(parse_ca, inputs.CERTIFICATE_PEM)
+    certificate = attempt(lambda: inputs.parse_ca_certificate(news, now), inputs.CERTIFICATE_PEM)
     mode = attempt(lambda: inputs.parse_mode(news), inputs.MODE)
     signer = None
     if mode is not None:
