@@ -23,6 +23,13 @@ def emulator(tmp_path: Path) -> Iterator[EmulatorInfo]:
         process.stop()
 
 
+@pytest.fixture(scope="module")
+def module_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorInfo]:
+    """One emulator (default seed) shared by a test module's tests."""
+    with EmulatorProcess(tmp_path_factory.mktemp("emulator") / "state") as process:
+        yield process.info
+
+
 @pytest.fixture
 def admin(emulator: EmulatorInfo) -> AdminClient:
     return AdminClient(emulator)

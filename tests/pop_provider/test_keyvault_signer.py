@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pickle
 import socket
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -15,7 +13,6 @@ from cryptography.x509.oid import NameOID
 from azure_iot_emulator.testing import (
     AdminClient,
     EmulatorInfo,
-    EmulatorProcess,
     management_credential,
 )
 from pop_provider import proof
@@ -28,14 +25,9 @@ CODE = "3F2A9C0D1E4B5A6978877665544332211000FFEEDDCCBBAA"
 
 
 @pytest.fixture(scope="module")
-def vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorInfo]:
-    """One emulator (default seed: vault kv-pop-demo, no keys) for the whole module."""
-    process = EmulatorProcess(Path(tmp_path_factory.mktemp("kv")) / "emulator")
-    info = process.start()
-    try:
-        yield info
-    finally:
-        process.stop()
+def vault(module_emulator: EmulatorInfo) -> EmulatorInfo:
+    """The module's emulator: its default seed has a vault with no keys."""
+    return module_emulator
 
 
 def signer(info: EmulatorInfo, name: str, version: str | None = None) -> KeyVaultSigner:

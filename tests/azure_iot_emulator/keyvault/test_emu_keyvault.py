@@ -7,7 +7,6 @@ import base64
 import http.client
 import json
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,7 +23,6 @@ from azure_iot_emulator.store import Store
 from azure_iot_emulator.testing import (
     AdminClient,
     EmulatorInfo,
-    EmulatorProcess,
     management_credential,
 )
 from tests.keyvault import import_key, vault_client, vault_kwargs
@@ -32,13 +30,8 @@ from tests.pki import KeyType, generate_key
 
 
 @pytest.fixture(scope="module")
-def vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorInfo]:
-    process = EmulatorProcess(Path(tmp_path_factory.mktemp("kv-emu")) / "emulator")
-    info = process.start()
-    try:
-        yield info
-    finally:
-        process.stop()
+def vault(module_emulator: EmulatorInfo) -> EmulatorInfo:
+    return module_emulator
 
 
 def raw(info: EmulatorInfo, method: str, path: str, token: str | None = None, body: object = None):
