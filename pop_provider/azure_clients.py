@@ -17,8 +17,6 @@ from pop_provider.hub_certificates import HubCertificates
 from pop_provider.remote import CertificateApi
 from pop_provider.target import Target, TargetKind
 
-ARM_SCOPE = "https://management.azure.com/.default"
-
 
 class ClientFactory:
     """Hands out the certificates API of a target; thread-safe."""
@@ -35,7 +33,7 @@ class ClientFactory:
             credential = build_credential(self._settings)
             # Fetched once here, under the lock: the four threads of the provider host would
             # otherwise all miss the empty cache at once and each ask for a token.
-            credential.get_token(ARM_SCOPE)
+            credential.get_token(self._settings.arm_scope)
             self._credential = credential
         return self._credential
 

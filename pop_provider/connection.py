@@ -20,6 +20,30 @@ from azure.core.credentials import TokenCredential
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 
+
+@dataclass(frozen=True)
+class Cloud:
+    """An Azure cloud's endpoints; the token audience is its ARM endpoint."""
+
+    arm_endpoint: str
+    authority_host: str
+
+
+# azure-native's `environment` setting (and ARM_ENVIRONMENT), as azure-identity's
+# AzureAuthorityHosts and each cloud's Resource Manager endpoint name them.
+CLOUDS = {
+    "public": Cloud("https://management.azure.com", "https://login.microsoftonline.com"),
+    "usgovernment": Cloud(
+        "https://management.usgovcloudapi.net", "https://login.microsoftonline.us"
+    ),
+    "china": Cloud("https://management.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
+}
+
+
+class SettingsError(ValueError):
+    """A connection setting that cannot work; the message names it."""
+
+
 ConfigLookup = Callable[[str], Any]
 
 
@@ -33,6 +57,7 @@ class ConnectionSettings:
 
     arm_endpoint: str = DEFAULT_ARM_ENDPOINT
     authority_host: str | None = None
+    token_audience: str = DEFAULT_ARM_ENDPOINT
     ca_bundle: str | None = None
     default_subscription_id: str | None = None
     tenant_id: str | None = None
@@ -43,6 +68,11 @@ class ConnectionSettings:
     def is_custom_cloud(self) -> bool:
         """An endpoint that is not public Azure (the emulator, or a sovereign cloud)."""
         return self.arm_endpoint.rstrip("/") != DEFAULT_ARM_ENDPOINT
+
+    @property
+    def arm_scope(self) -> str:
+        """The OAuth scope of ARM tokens in this cloud."""
+        return f"{self.token_audience}/.default"
 
 
 def load_settings(
@@ -61,11 +91,22 @@ def load_settings(
                 return str(value)
         return None
 
+    environment = (pick("azure-native:environment", "$ARM_ENVIRONMENT") or "public").lower()
+    cloud = CLOUDS.get(environment)
+    if cloud is None:
+        raise SettingsError(
+            f"azure-native:environment '{environment}' is not a cloud this provider knows; "
+            f"use one of {', '.join(sorted(CLOUDS))}, or set pop:armEndpoint and "
+            "pop:authorityHost"
+        )
+    arm_endpoint = (pick("pop:armEndpoint", "$POP_ARM_ENDPOINT") or cloud.arm_endpoint).rstrip("/")
+    default_authority = None if environment == "public" else cloud.authority_host
     return ConnectionSettings(
-        arm_endpoint=(pick("pop:armEndpoint", "$POP_ARM_ENDPOINT") or DEFAULT_ARM_ENDPOINT).rstrip(
-            "/"
-        ),
-        authority_host=pick("pop:authorityHost", "$AZURE_AUTHORITY_HOST"),
+        arm_endpoint=arm_endpoint,
+        authority_host=pick("pop:authorityHost", "$AZURE_AUTHORITY_HOST") or default_authority,
+        # An emulator or private endpoint issues tokens for the public audience; a sovereign
+        # cloud's tokens are for its own Resource Manager.
+        token_audience=cloud.arm_endpoint,
         ca_bundle=pick("pop:caBundle", "$POP_CA_BUNDLE"),
         default_subscription_id=pick(
             "pop:subscriptionId",
@@ -81,6 +122,9 @@ def load_settings(
     )
 
 
+_KNOWN_AUTHORITIES = {cloud.authority_host for cloud in CLOUDS.values()}
+
+
 def build_credential(settings: ConnectionSettings) -> TokenCredential:
     """A credential from azure-identity: a service principal when one is configured, otherwise
     DefaultAzureCredential (workload identity, managed identity, the Azure CLI login, ...)."""
@@ -91,7 +135,7 @@ def build_credential(settings: ConnectionSettings) -> TokenCredential:
         kwargs["authority"] = settings.authority_host
     if settings.ca_bundle:
         kwargs["connection_verify"] = settings.ca_bundle
-    if settings.is_custom_cloud or settings.authority_host:
+    if settings.authority_host and settings.authority_host not in _KNOWN_AUTHORITIES:
         # Instance discovery asks login.microsoftonline.com about the authority; a private
         # authority (the emulator, Azure Stack) is unknown there.
         kwargs["disable_instance_discovery"] = True
@@ -110,6 +154,7 @@ def client_kwargs(settings: ConnectionSettings) -> dict[str, Any]:
     """
     kwargs: dict[str, Any] = {
         "base_url": settings.arm_endpoint,
+        "credential_scopes": [settings.arm_scope],
         "retry_total": 6,
         "retry_backoff_factor": 0.5,
         "retry_backoff_max": 8,
