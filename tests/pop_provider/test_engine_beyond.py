@@ -249,3 +249,19 @@ def test_a_ca_close_to_expiry_warns_in_up(
     assert outputs["expiring"]["days_until_expiry"] == 10
     assert outputs["long-lived"]["days_until_expiry"] > 300
     assert json.dumps(outputs)  # plain JSON: ints, not floats with fractions
+
+
+def test_an_offline_proof_from_another_key_fails_at_preview_without_calls(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    ca, impostor = make_ca("offline root"), make_ca("impostor")
+    signer = LocalKeySigner.from_pem(impostor.private_key_pem, None)
+    forged = proof_certificate_pem(impostor.certificate, signer, "A" * 48)
+    item = entry(tmp_path, "offline-root", ca, emulator, mode="auto")
+    item.update(mode="offline", proofCertificatePem=forged)
+    write_certificates_config(program_stack, [item])
+    admin.clear_requests()
+    result = program_stack.preview(check=False)
+    assert result.returncode != 0
+    assert "is not signed by this CA's key" in result.stdout
+    assert arm_calls(admin, "") == Counter()
