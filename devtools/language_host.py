@@ -4,7 +4,9 @@ The official host (`pulumi-language-python`) is a Go module that the module prox
 serve, so the CLI built from source has no way to run a Python program. This host speaks the same
 LanguageRuntime gRPC protocol with Pulumi's own generated stubs and runs the program exactly as the
 official host does: it spawns the release's `pulumi-language-python-exec` script with the same
-arguments and the stack config in `PULUMI_CONFIG`. It supports what `up`, `preview`, `refresh` and
+arguments and the stack config in `PULUMI_CONFIG`. It is a standalone script (it imports only
+Pulumi's SDK, from the toolchain's own virtualenv), so it serves any project, whatever that
+project's virtualenv holds. It supports what `up`, `preview`, `refresh` and
 `destroy` need; it reports no required plugins, because this project's program only uses the
 bundled dynamic-provider plugin.
 """
@@ -32,14 +34,16 @@ _EXIT_USER_ACTIONABLE = 32
 
 
 def _program_python(info: language_pb2.ProgramInfo) -> str:
-    """The interpreter for the program: the project's virtualenv when Pulumi.yaml names one."""
+    """The interpreter for the program, chosen as the official host chooses it: the project's
+    virtualenv when Pulumi.yaml names one, else PULUMI_PYTHON_CMD, else python3 on PATH. Never
+    this host's own interpreter: the host runs in the toolchain's virtualenv, not the project's."""
     options = json_format.MessageToDict(info.options) if info.HasField("options") else {}
     venv = options.get("virtualenv")
     if isinstance(venv, str) and venv:
         candidate = Path(info.root_directory or ".", venv) / "bin" / "python"
         if candidate.exists():
             return str(candidate)
-    return sys.executable
+    return os.environ.get("PULUMI_PYTHON_CMD") or "python3"
 
 
 class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):

@@ -3,6 +3,14 @@
 from pop_provider import VerifiedCaCertificate, VerifiedCaCertificateArgs
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from pop_provider.resource import VerifiedCaCertificate, VerifiedCaCertificateArgs
 
-__all__ = ["VerifiedCaCertificate", "VerifiedCaCertificateArgs"]
+try:
+    # One version, stated once (pyproject.toml); the installed metadata is where it lives.
+    __version__ = version("pop-provider")
+except PackageNotFoundError:  # a bare checkout on sys.path, never installed
+    __version__ = "0+unknown"
+
+__all__ = ["VerifiedCaCertificate", "VerifiedCaCertificateArgs", "__version__"]

@@ -2,7 +2,7 @@
 
 Only constructor kwargs differ from a real vault: the emulator's CA bundle, and
 ``verify_challenge_resource=False`` because the vault answers on 127.0.0.1, not on a
-``*.vault.azure.net`` host (see azure_iot_emulator/README.md, "Key Vault").
+``*.vault.azure.net`` host (see emulator/README.md, "Key Vault").
 """
 
 from __future__ import annotations

@@ -56,23 +56,40 @@ def program_project(directory: Path) -> Path:
 
 @dataclass
 class PulumiStack:
-    """One stack of one project, with its own backend, driven through the CLI."""
+    """One stack of one project, with its own backend, driven through the CLI.
+
+    `state_dir=None` leaves the state where `tools/pulumi` puts it for any project: in the
+    project's own `.pulumi-local/`. `python=None` leaves the interpreter to the project's
+    Pulumi.yaml (its `virtualenv`), as for a user's project; by default it is this test run's.
+    """
 
     project_dir: Path
-    state_dir: Path
+    state_dir: Path | None
     stack: str = "test"
     extra_env: dict[str, str] = field(default_factory=dict)
+    python: str | None = sys.executable
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            PULUMI_BACKEND_URL=f"file://{self.state_dir / 'backend'}",
-            PULUMI_HOME=str(self.state_dir / "home"),
-            PULUMI_CONFIG_PASSPHRASE=TEST_PASSPHRASE,
-            PULUMI_PYTHON_CMD=sys.executable,
-        )
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("PULUMI_BACKEND_URL", "PULUMI_HOME", "PULUMI_PYTHON_CMD")
+        }
+        env["PULUMI_CONFIG_PASSPHRASE"] = TEST_PASSPHRASE
+        if self.state_dir is not None:
+            env["PULUMI_BACKEND_URL"] = f"file://{self.state_dir / 'backend'}"
+            env["PULUMI_HOME"] = str(self.state_dir / "home")
+        if self.python is not None:
+            env["PULUMI_PYTHON_CMD"] = self.python
         env.update(self.extra_env)
         return env
+
+    @property
+    def backend_dir(self) -> Path:
+        """The file backend's folder."""
+        if self.state_dir is None:
+            return self.project_dir / ".pulumi-local" / "state"
+        return self.state_dir / "backend"
 
     def run(
         self, *args: str, check: bool = True, timeout: float = 600
@@ -134,7 +151,7 @@ class PulumiStack:
     def state_files_text(self) -> str:
         """Every byte the backend holds (state, backups, history), to search for leaks."""
         chunks = []
-        for path in sorted((self.state_dir / "backend").rglob("*")):
+        for path in sorted(self.backend_dir.rglob("*")):
             if path.is_file():
                 chunks.append(path.read_bytes().decode("utf-8", errors="replace"))
         return "\n".join(chunks)

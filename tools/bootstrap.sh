@@ -11,14 +11,15 @@ if [[ ! -x .venv/bin/python ]]; then
   echo "bootstrap: creating .venv" >&2
   "$python" -m venv .venv
 fi
-want=$(cat requirements.txt requirements-dev.txt pyproject.toml | sha256sum | cut -c1-16)
+want=$(cat requirements.txt requirements-dev.txt pyproject.toml emulator/pyproject.toml | sha256sum | cut -c1-16)
 stamp=.venv/.pop-provider-installed
 if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   echo "bootstrap: installing Python requirements into .venv (first run: ~3 minutes)" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-  # compat mode: a .pth entry for the repo, so packages added later import without reinstalling.
+  # Both products, editable in compat mode: a .pth entry for the repo (which also makes devtools,
+  # bench and tests importable here, and only here) and one for emulator/.
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
-    --config-settings editable_mode=compat -e .
+    --config-settings editable_mode=compat -e . -e emulator
   echo "$want" > "$stamp"
 fi
 tools/build-pulumi.sh >/dev/null

@@ -22,10 +22,30 @@ for mod in pkg sdk; do
   fi
 done
 
+host_venv="$prefix/host-venv"
+host_stamp="$host_venv/.complete"
+
+# The language host's own interpreter: Pulumi's SDK (its gRPC stubs) at the CLI's version, so the
+# host never imports anything from the project's virtualenv.
+ensure_host_venv() {
+  [[ "$(cat "$host_stamp" 2>/dev/null)" == "pulumi==$version" ]] && return 0
+  echo "build-pulumi: making the language host's virtualenv (pulumi==$version)" >&2
+  rm -rf "$host_venv"
+  "${PYTHON:-python3}" -m venv "$host_venv"
+  "$host_venv/bin/python" -m pip install --quiet --disable-pip-version-check "pulumi==$version"
+  echo "pulumi==$version" > "$host_stamp"
+}
+
+# Our launcher and host are part of this repo: keep the cached copies current (copies on change).
+install_host() {
+  install -C -m 0755 "$repo/tools/pulumi-language-python" "$bin/"
+  install -C -m 0644 "$repo/devtools/language_host.py" "$bin/"
+}
+
 # The stamp holds the version the build verified, so a warm run need not start the CLI.
 if [[ -x "$bin/pulumi" && "$(cat "$stamp" 2>/dev/null)" == "v$version" ]]; then
-  # Our launcher is part of this repo: keep the cached copy current (copies only on change).
-  install -C -m 0755 "$repo/tools/pulumi-language-python" "$bin/"
+  ensure_host_venv
+  install_host
   echo "$bin"
   exit 0
 fi
@@ -46,9 +66,10 @@ CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags osusergo,grpcnotrace \
 sdk_dir=$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
 install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/"
 install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/"
-# The Python language host is a Go module the proxy does not serve (see tools/README.md); ours
-# runs the program through Pulumi's own Python language server.
-install -m 0755 "$repo/tools/pulumi-language-python" "$bin/"
+# The Python language host is a Go module the proxy does not serve (see README.md); ours runs
+# the program through the release's own exec script.
+ensure_host_venv
+install_host
 
 [[ "$("$bin/pulumi" version)" == "v$version" ]] || { echo "build-pulumi: version stamp mismatch" >&2; exit 1; }
 echo "v$version" > "$stamp"

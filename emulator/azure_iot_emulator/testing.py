@@ -29,7 +29,6 @@ from azure.identity import ClientSecretCredential
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
-_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -64,12 +63,18 @@ class EmulatorProcess:
     info: EmulatorInfo
 
     def __init__(
-        self, state_dir: Path, seed: Path | None = None, port: int = 0, python: str = sys.executable
+        self,
+        state_dir: Path,
+        seed: Path | None = None,
+        port: int = 0,
+        python: str = sys.executable,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.seed = seed
         self.port = port
         self.python = python
+        self.extra_env = dict(extra_env or {})
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
 
@@ -92,10 +97,8 @@ class EmulatorProcess:
         ]
         if self.seed is not None:
             command += ["--seed", str(self.seed)]
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p
-        )
+        # `python` runs the emulator it has installed: nothing of this copy is put on its path.
+        env = {**os.environ, **self.extra_env}
         # Kept open for the life of the process (closed by stop/kill): not a with-block.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         self._process = subprocess.Popen(

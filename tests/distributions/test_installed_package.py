@@ -1,0 +1,236 @@
+"""The two distributions as a user gets them: built as wheels, installed into fresh virtualenvs
+outside the checkout, and an `examples/` project run from there under the real CLI.
+
+The provider's project runs twice: on the pinned, tested set (requirements.txt) and on the lowest
+versions pyproject.toml allows, so every declared lower bound is a tested one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess
+from tests.conftest import azure_environment
+from tests.installed import (
+    REPO,
+    ImportTrace,
+    Virtualenv,
+    build_wheels,
+    lowest_constraints,
+    pyproject,
+)
+from tests.keyvault import import_key
+from tests.pki import KeyType, make_ca
+from tests.pop_provider.engine import dps_certificates, dps_id, hub_certificates, hub_id
+from tests.pulumi_cli import PulumiStack
+
+EXAMPLE = REPO / "examples" / "trust-existing-hub"
+PROVIDER_IMPORTS = ["pop_provider", "azure.keyvault.keys", "pyasn1", "azure.mgmt.iothub"]
+NEVER_WITH_THE_PROVIDER = [
+    "starlette",
+    "uvicorn",
+    "jwt",
+    "azure_iot_emulator",
+    "devtools",
+    "bench",
+    "tests",
+]
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return build_wheels(tmp_path_factory.mktemp("wheels"))
+
+
+@pytest.fixture(scope="module")
+def emulator_venv(
+    wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Virtualenv:
+    venv = Virtualenv.create(tmp_path_factory.mktemp("emulator-user") / "venv")
+    venv.install(str(wheels["pop-provider-emulator"]))
+    return venv
+
+
+def _find_specs(venv: Virtualenv, modules: list[str], cwd: Path) -> dict[str, str | None]:
+    code = (
+        "import importlib.util, json\n"
+        f"names = {modules!r}\n"
+        "def origin(name):\n"
+        "    try:\n"
+        "        spec = importlib.util.find_spec(name)\n"
+        "    except ModuleNotFoundError:\n"
+        "        return None\n"
+        "    return spec and (spec.origin or str(list(spec.submodule_search_locations)))\n"
+        "print(json.dumps({name: origin(name) for name in names}))\n"
+    )
+    import json
+
+    result: dict[str, str | None] = json.loads(venv.run(code, cwd))
+    return result
+
+
+def test_the_provider_wheel_installs_alone_with_every_dependency_it_imports(
+    wheels: dict[str, Path], tmp_path: Path
+) -> None:
+    wheel = wheels["pop-provider"]
+    top_level = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
+    assert top_level == {"pop_provider", "pop_provider-0.2.0.dist-info"}, top_level
+
+    venv = Virtualenv.create(tmp_path / "venv")
+    venv.install(str(wheel))
+    venv.pip("check")
+    specs = _find_specs(venv, PROVIDER_IMPORTS + NEVER_WITH_THE_PROVIDER, tmp_path)
+    for name in PROVIDER_IMPORTS:
+        assert specs[name] and specs[name].startswith(str(venv.path)), (name, specs[name])
+    assert {name: specs[name] for name in NEVER_WITH_THE_PROVIDER} == dict.fromkeys(
+        NEVER_WITH_THE_PROVIDER
+    )
+    # Every module of the package imports in the user's venv (the Key Vault signer included).
+    venv.run(
+        "import importlib, pkgutil, pop_provider\n"
+        "for m in pkgutil.walk_packages(pop_provider.__path__, 'pop_provider.'):\n"
+        "    importlib.import_module(m.name)\n",
+        tmp_path,
+    )
+
+    metadata = venv.run(
+        "import importlib.metadata as m, pathlib, pop_provider\n"
+        "meta = m.metadata('pop-provider')\n"
+        "print(pop_provider.__version__)\n"
+        "print(meta['License-Expression'])\n"
+        "print((pathlib.Path(pop_provider.__file__).parent / 'py.typed').is_file())\n"
+        "print(sorted(m.files('pop-provider'), key=str)[0].parts[0])\n",
+        tmp_path,
+    ).split()
+    assert metadata[:3] == [str(pyproject(REPO)["version"]), "Apache-2.0", "True"]
+    license_text = venv.run(
+        "import importlib.metadata as m\n"
+        "files = [f for f in m.files('pop-provider') if f.name == 'LICENSE']\n"
+        "print(files[0].read_text())\n",
+        tmp_path,
+    )
+    assert "Apache License" in license_text and "Version 2.0" in license_text
+
+
+def test_the_emulator_wheel_installs_alone_and_runs_from_any_directory(
+    emulator_venv: Virtualenv, tmp_path: Path
+) -> None:
+    emulator_venv.pip("check")
+    specs = _find_specs(emulator_venv, ["azure_iot_emulator", "pop_provider", "devtools"], tmp_path)
+    assert str(specs["azure_iot_emulator"]).startswith(str(emulator_venv.path))
+    assert specs["pop_provider"] is None and specs["devtools"] is None
+    somewhere = tmp_path / "somewhere" / "else"
+    somewhere.mkdir(parents=True)
+    process = EmulatorProcess(somewhere / "state", python=str(emulator_venv.python))
+    with process:
+        info = process.info
+        assert info.iot_hubs and info.dps
+        assert AdminClient(info).requests() == []
+
+
+@pytest.fixture
+def trace(tmp_path: Path) -> ImportTrace:
+    return ImportTrace.install(tmp_path / "trace")
+
+
+@pytest.fixture
+def installed_emulator(
+    emulator_venv: Virtualenv, trace: ImportTrace, tmp_path: Path
+) -> Iterator[EmulatorInfo]:
+    """The emulator started from its installed package, traced like every other process."""
+    process = EmulatorProcess(
+        tmp_path / "emulator", python=str(emulator_venv.python), extra_env=trace.env()
+    )
+    with process:
+        yield process.info
+
+
+def _user_project(
+    tmp_path: Path, wheel: Path, versions: str
+) -> tuple[Path, Virtualenv, dict[str, str]]:
+    """examples/trust-existing-hub copied out, with its own venv made as its README says."""
+    project = tmp_path / "my-fleet"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("venv", ".pulumi-local"))
+    venv = Virtualenv.create(project / "venv")
+    constraints = (
+        lowest_constraints(tmp_path / "lowest.txt") if versions == "lowest" else None
+    )
+    requirements = [str(wheel), "-r", str(project / "requirements.txt")]
+    if constraints is None:
+        venv.install(*requirements)
+    else:
+        venv.install(*requirements, constraints=constraints)
+    return project, venv, venv.versions()
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("versions", ["pinned", "lowest"])
+def test_an_example_project_runs_on_the_installed_packages_alone(
+    versions: str,
+    wheels: dict[str, Path],
+    installed_emulator: EmulatorInfo,
+    trace: ImportTrace,
+    tmp_path: Path,
+) -> None:
+    info = installed_emulator
+    project, venv, installed = _user_project(tmp_path, wheels["pop-provider"], versions)
+    if versions == "lowest":
+        for line in lowest_constraints(tmp_path / "check.txt").read_text().split():
+            name, version = line.split("==")
+            assert installed[name.lower()].startswith(version), (name, installed[name.lower()])
+
+    certs = project / "certs"
+    certs.mkdir()
+    root = make_ca("example fleet root", key_type=KeyType.EC_P384)
+    partner = make_ca("example partner ca")
+    issuing = make_ca("example issuing ca", key_type=KeyType.RSA_2048)
+    for name, ca in {"root": root, "partner": partner, "issuing": issuing}.items():
+        (certs / f"{name}.pem").write_text(ca.certificate_pem)
+    import_key(info, "fleet-issuing-key", issuing.key)
+
+    stack = PulumiStack(
+        project, None, stack="dev", python=None, extra_env={**azure_environment(info), **trace.env()}
+    )
+    stack.init()
+    for key, value in {
+        "hubId": hub_id(info),
+        "dpsId": dps_id(info),
+        "rootCertificateFile": "certs/root.pem",
+        "partnerCertificateFile": "certs/partner.pem",
+        "issuingCertificateFile": "certs/issuing.pem",
+        "keyVaultUrl": info.base_url,
+        "keyVaultKeyName": "fleet-issuing-key",
+    }.items():
+        stack.set_config(key, value)
+    stack.set_config("rootKey", root.private_key_pem, secret=True)
+
+    stack.up()
+    outputs = stack.outputs()["certificates"]
+    assert set(outputs) == {"fleet-root", "partner-ca", "fleet-issuing", "fleet-root-dps"}
+    assert all(out["is_verified"] for out in outputs.values()), outputs
+    on_hub = hub_certificates(info)
+    for name in ("fleet-root", "partner-ca", "fleet-issuing"):
+        assert on_hub[outputs[name]["certificate_name"]].properties.is_verified, name
+    assert dps_certificates(info)[outputs["fleet-root-dps"]["certificate_name"]].properties.is_verified
+
+    stack.up("--expect-no-changes")
+    stack.refresh("--expect-no-changes")
+    # The project's own state, where tools/pulumi keeps it for any project.
+    assert (project / ".pulumi-local" / "state" / ".pulumi" / "stacks").is_dir()
+    stored = stack.state_files_text()
+    assert not any(line in stored for line in root.private_key_pem.splitlines()[1:-1])
+    stack.destroy()
+    assert hub_certificates(info) == {}
+    assert dps_certificates(info) == {}
+
+    processes = trace.records()
+    commands = [" ".join(argv) for argv, _ in processes]
+    for role in ("pulumi.dynamic", "pulumi-language-python-exec", "azure_iot_emulator"):
+        assert any(role in command for command in commands), (role, commands)
+    touched = [(argv, hits) for argv, hits in processes if hits]
+    assert touched == [], f"imports resolved into the checkout: {touched}"
