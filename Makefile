@@ -13,6 +13,8 @@ test: bootstrap
 lint: bootstrap
 	.venv/bin/ruff check .
 	.venv/bin/mypy .
+	@# Each example is its own project with its own __main__: one mypy run each.
+	for example in examples/*/__main__.py; do .venv/bin/mypy "$$example" || exit 1; done
 
 bench: bootstrap
 	.venv/bin/python -m bench

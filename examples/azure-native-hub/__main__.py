@@ -7,7 +7,8 @@ Verified on it by proof of possession, after the hub or DPS exists.
 Stack config:
     azure-native:location: westeurope
     rootCertificateFile: certs/root.pem
-    rootKey: (secret) the root's PEM private key: pulumi config set --secret rootKey < certs/root.key
+    rootKey: (secret) the root's PEM private key:
+        pulumi config set --secret rootKey < certs/root.key
     namePrefix: fleet        (optional; hub and DPS names are <namePrefix>-hub-<suffix>, ...)
 """
 

@@ -8,7 +8,8 @@
 
 Stack config (README.md here has the commands):
     hubId: /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Devices/IotHubs/<hub>
-    dpsId: /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Devices/provisioningServices/<dps>
+    dpsId: /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Devices/
+        provisioningServices/<dps>
     rootCertificateFile: certs/root.pem     rootKey: (secret) the root's PEM private key
     partnerCertificateFile: certs/partner.pem
     keyVaultUrl: https://<vault>.vault.azure.net   keyVaultKeyName: <key>

@@ -51,9 +51,12 @@ class AzureNativeMocks(pulumi.runtime.Mocks):
         name = f"{args.name}-1a2b3c"  # azure-native's auto-naming: the resource name + a suffix
         return _arm_id(args.typ, name), {**args.inputs, "name": name}
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         self.calls.append((args.token, dict(args.args)))
-        return {"keyName": "iothubowner", "primaryKey": "bW9jay1vd25lci1rZXk="}
+        # No failures: an empty list (the mock monitor iterates it; None would fail).
+        return {"keyName": "iothubowner", "primaryKey": "bW9jay1vd25lci1rZXk="}, []
 
 
 @pytest.fixture
@@ -96,7 +99,9 @@ def test_hub_and_dps_ids_from_azure_native_reach_the_certificates(
             assert props["mode"] == "proof"
             assert _is_secret(props["private_key_pem"])
             provider = base64.b64decode(
-                props["__provider"]["value"] if _is_secret(props["__provider"]) else props["__provider"]
+                props["__provider"]["value"]
+                if _is_secret(props["__provider"])
+                else props["__provider"]
             )
             assert b"pop_provider.provider" in provider
             assert azure_mocks.root_key.encode() not in provider  # type: ignore[attr-defined]
