@@ -67,10 +67,9 @@ def role(argv: list[str]) -> str:
     module = argv[argv.index("-m") + 1] if "-m" in argv[:-1] else None
     if module == PROVIDER_HOST_MODULE:
         return "provider host"
-    if module == "devtools.language_host":
-        return "language host"
     names = [Path(arg).name for arg in argv[:3]]
     for known, label in (
+        ("language_host.py", "language host"),
         ("pulumi-language-python-exec", "program"),
         ("pulumi-resource-pulumi-python", "provider host script"),
         ("pulumi-language-python", "language host script"),

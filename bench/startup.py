@@ -16,7 +16,7 @@ from tests.pulumi_cli import REPO
 
 # What each process imports before its first useful step, as its entry point does.
 IMPORTS = {
-    "language host (devtools.language_host)": "grpc, pulumi.runtime.proto.language_pb2_grpc",
+    "language host (language_host.py)": "grpc, pulumi.runtime.proto.language_pb2_grpc",
     "program (__main__.py)": "pulumi, pop_provider, pop_provider.stack_config",
     "provider host (pulumi.dynamic), to configure": "pulumi.dynamic, dill, pop_provider.provider",
     "provider host, to its first ARM call": "azure.identity, azure.mgmt.iothub",

@@ -61,3 +61,23 @@ def test_a_failing_program_fails_the_update(tmp_path: Path) -> None:
     result = stack.up(check=False)
     assert result.returncode != 0
     assert "the program is broken on purpose" in result.stdout + result.stderr
+
+
+def test_tools_pulumi_gives_another_project_its_own_state(tmp_path: Path) -> None:
+    """`tools/pulumi -C DIR` on a project outside the repo: its stacks live in DIR, not here."""
+    project = tmp_path / "elsewhere"
+    write_project(project, "elsewhere", "import pulumi\npulumi.export('where', 'elsewhere')\n")
+    stack = PulumiStack(project, None, stack="own")
+    stack.init()
+    stack.up()
+    assert stack.outputs() == {"where": "elsewhere"}
+    assert list((project / ".pulumi-local" / "state").rglob("own.json*"))
+    assert not list((REPO / ".pulumi-local" / "state").rglob("elsewhere"))
+
+
+def test_tools_pulumi_leaves_a_non_file_backend_url_alone(tmp_path: Path) -> None:
+    """An azblob:// (or any non-file) backend is someone else's: no folder appears for it."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "PULUMI_BACKEND_URL": "azblob://s"}
+    subprocess.run([str(PULUMI), "version"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".pulumi-local"]
+    assert [path.name for path in (tmp_path / ".pulumi-local").iterdir()] == ["home"]
