@@ -19,6 +19,8 @@ from typing import Any
 from azure.core.credentials import TokenCredential
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
+# Retries of one ARM call (429 with Retry-After, 5xx, lost connections), bounded also in time.
+RETRIES = 6
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,12 @@ def client_kwargs(settings: ConnectionSettings) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "base_url": settings.arm_endpoint,
         "credential_scopes": [settings.arm_scope],
-        "retry_total": 6,
+        "retry_total": RETRIES,
+        # azure-core also caps each kind at 3 by default: 4 503s in a row would end the run
+        # with half the budget unspent. One budget, whatever the kind of failure.
+        "retry_status": RETRIES,
+        "retry_connect": RETRIES,
+        "retry_read": RETRIES,
         "retry_backoff_factor": 0.5,
         "retry_backoff_max": 8,
         "timeout": 120,  # total seconds across retries of one operation

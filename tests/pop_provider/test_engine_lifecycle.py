@@ -277,3 +277,23 @@ def test_throttling_server_errors_and_dropped_connections_are_retried(
     assert len(on_hub) == len(cas)  # retried, not duplicated
     assert all(cert.properties.is_verified for cert in on_hub.values())
     program_stack.preview("--expect-no-changes")
+
+
+def test_five_consecutive_503s_on_one_call_are_survived(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    """One budget for every kind of failure: azure-core's default per-kind cap (3 status
+    retries) would end this run at the fourth 503."""
+    write_certificates_config(
+        program_stack, [entry(tmp_path, "root", make_ca("five 503s"), emulator)]
+    )
+    admin.script_failure(
+        "Certificates_Verify", 503, message="Injected: service unavailable.", times=5
+    )
+    admin.clear_requests()
+    program_stack.up()
+    verify = [
+        e.get("status") for e in admin.requests() if e.get("operation") == "Certificates_Verify"
+    ]
+    assert verify == [503] * 5 + [200]
+    assert program_stack.outputs()["certificates"]["root"]["is_verified"] is True
