@@ -229,9 +229,10 @@ def _check(
     name = attempt(lambda: inputs.parse_certificate_name(news), inputs.CERTIFICATE_NAME)
     if name is not None:
         checked[inputs.NAME_GENERATED] = False
-    elif not inputs.is_unknown(news.get(inputs.CERTIFICATE_NAME)) and not any(
-        f.property == inputs.CERTIFICATE_NAME for f in failures
-    ):
+    elif not failures and not inputs.is_unknown(news.get(inputs.CERTIFICATE_NAME)):
+        # Only once everything checked: a name left unknown beside a failure would make a
+        # non-preview run (`up --skip-preview`) stop at "unexpected unknown property value"
+        # instead of printing the failure.
         checked[inputs.CERTIFICATE_NAME] = _generated_name(olds, checked, certificate)
         checked[inputs.NAME_GENERATED] = True
     return CheckResult(checked, failures)

@@ -140,3 +140,48 @@ def test_malformed_inputs_fail_at_preview_with_zero_arm_calls(
         assert [e for e in admin.requests() if e.get("operation") != "Keys"] == []
 
     assert checked >= 20
+
+
+@pytest.mark.parametrize(
+    ("certificate", "reason"),
+    [
+        ("leaf", "is not a CA certificate"),
+        ("expired", "expired on"),
+        ("chain", "contains 2 certificates"),
+    ],
+)
+def test_up_skip_preview_reports_what_preview_reports_with_zero_arm_calls(
+    program_stack: PulumiStack,
+    emulator: EmulatorInfo,
+    admin: AdminClient,
+    tmp_path: Path,
+    certificate: str,
+    reason: str,
+) -> None:
+    """A pipeline runs `up --yes --skip-preview`: the check failure must read as in preview."""
+    ca = make_ca("skip preview")
+    pem = {
+        "leaf": make_leaf(ca).certificate_pem,
+        "expired": make_expired_ca().certificate_pem,
+        "chain": ca.certificate_pem + make_ca("second").certificate_pem,
+    }[certificate]
+    key = tmp_path / "ca.key"
+    key.write_text(ca.private_key_pem)
+    entry = {
+        "name": "skip",
+        "resourceGroupName": emulator.resource_group,
+        "hubName": emulator.iot_hubs[0],
+        "mode": "proof",
+        "certificatePem": pem,
+        "privateKeyFile": str(key),
+    }
+    write_certificates_config(program_stack, [entry])
+    admin.clear_requests()
+    previewed = program_stack.preview(check=False)
+    applied = program_stack.up(check=False)
+    for result in (previewed, applied):
+        shown = result.stdout + result.stderr
+        assert result.returncode != 0
+        assert reason in shown, shown
+        assert "unexpected unknown" not in shown, shown
+    assert [e for e in admin.requests() if e.get("operation")] == []
