@@ -167,7 +167,7 @@ def test_up_skip_preview_reports_what_preview_reports_with_zero_arm_calls(
     }[certificate]
     key = tmp_path / "ca.key"
     key.write_text(ca.private_key_pem)
-    entry = {
+    entry: dict[str, object] = {
         "name": "skip",
         "resourceGroupName": emulator.resource_group,
         "hubName": emulator.iot_hubs[0],
