@@ -3,7 +3,7 @@
 # puts the scripts the release bundles beside it. The release binaries cannot be downloaded here,
 # but the Go module proxy serves the CLI's source. A warm cache makes this a no-op.
 #
-# Prints the bin directory (the only line on stdout); progress goes to stderr.
+# Prints the bin directory to run the CLI from (the only line on stdout); progress goes to stderr.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,17 +36,29 @@ ensure_host_venv() {
   echo "pulumi==$version" > "$host_stamp"
 }
 
-# Our launcher and host are part of this repo: keep the cached copies current (copies on change).
+# Our launcher and host are part of this repo, and clones at other commits share this cache: so
+# each version of them gets a directory of its own, named by their content, holding them beside
+# a hard link of the CLI (the CLI finds its Python plugin beside itself). Made once, atomically.
+host_hash=$(cat "$repo/tools/pulumi-language-python" "$repo/devtools/language_host.py" \
+  | sha256sum | cut -c1-12)
+run_dir="$prefix/run-$host_hash"
 install_host() {
-  install -C -m 0755 "$repo/tools/pulumi-language-python" "$bin/"
-  install -C -m 0644 "$repo/devtools/language_host.py" "$bin/"
+  [[ -x "$run_dir/bin/pulumi" ]] && return 0
+  local staging
+  staging=$(mktemp -d "$prefix/.run.XXXXXX")
+  mkdir "$staging/bin"
+  ln "$bin/pulumi" "$staging/bin/pulumi" 2>/dev/null || cp "$bin/pulumi" "$staging/bin/pulumi"
+  install -m 0755 "$bin/pulumi-resource-pulumi-python" "$bin/pulumi-language-python-exec" \
+    "$repo/tools/pulumi-language-python" "$staging/bin/"
+  install -m 0644 "$repo/devtools/language_host.py" "$staging/bin/"
+  mv -T "$staging" "$run_dir" 2>/dev/null || rm -rf "$staging"  # another run made it first
 }
 
 # The stamp holds the version the build verified, so a warm run need not start the CLI.
 if [[ -x "$bin/pulumi" && "$(cat "$stamp" 2>/dev/null)" == "v$version" ]]; then
   ensure_host_venv
   install_host
-  echo "$bin"
+  echo "$run_dir/bin"
   exit 0
 fi
 
@@ -66,12 +78,11 @@ CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags osusergo,grpcnotrace \
 sdk_dir=$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
 install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/"
 install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/"
+[[ "$("$bin/pulumi" version)" == "v$version" ]] || { echo "build-pulumi: version stamp mismatch" >&2; exit 1; }
+echo "v$version" > "$stamp"
 # The Python language host is a Go module the proxy does not serve (see README.md); ours runs
 # the program through the release's own exec script.
 ensure_host_venv
 install_host
-
-[[ "$("$bin/pulumi" version)" == "v$version" ]] || { echo "build-pulumi: version stamp mismatch" >&2; exit 1; }
-echo "v$version" > "$stamp"
-echo "build-pulumi: done: $bin" >&2
-echo "$bin"
+echo "build-pulumi: done: $run_dir/bin" >&2
+echo "$run_dir/bin"
