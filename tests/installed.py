@@ -28,9 +28,7 @@ _root = os.environ["POP_TRACE_FORBIDDEN_ROOT"].rstrip("/") + "/"
 _log = open(os.path.join(os.environ["POP_TRACE_DIR"], f"{os.getpid()}.jsonl"), "a", buffering=1)
 _log.write(__import__("json").dumps({"process": sys.orig_argv}) + "\\n")
 for _entry in sys.path:
-    if os.path.abspath(_entry or ".").rstrip("/") + "/" == _root or os.path.abspath(
-        _entry or "."
-    ).startswith(_root):
+    if (os.path.abspath(_entry or ".") + "/").startswith(_root):
         _log.write(__import__("json").dumps({"sys_path": _entry}) + "\\n")
 
 def _hook(event, args):

@@ -7,6 +7,7 @@ versions pyproject.toml allows, so every declared lower bound is a tested one.
 
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -67,8 +68,6 @@ def _find_specs(venv: Virtualenv, modules: list[str], cwd: Path) -> dict[str, st
         "    return spec and (spec.origin or str(list(spec.submodule_search_locations)))\n"
         "print(json.dumps({name: origin(name) for name in names}))\n"
     )
-    import json
-
     result: dict[str, str | None] = json.loads(venv.run(code, cwd))
     return result
 

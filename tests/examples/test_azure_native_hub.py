@@ -40,7 +40,8 @@ def _arm_id(typ: str, name: str) -> str:
 class AzureNativeMocks(pulumi.runtime.Mocks):
     """Answers as azure-native would (ids, auto-names, the hub's owner key); records inputs."""
 
-    def __init__(self) -> None:
+    def __init__(self, root_key: str) -> None:
+        self.root_key = root_key
         self.resources: dict[str, tuple[str, dict[str, Any]]] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
@@ -63,7 +64,7 @@ class AzureNativeMocks(pulumi.runtime.Mocks):
 def azure_mocks(tmp_path: Path) -> AzureNativeMocks:
     ca = make_ca("example fleet root")
     (tmp_path / "root.pem").write_text(ca.certificate_pem)
-    recorder = AzureNativeMocks()
+    recorder = AzureNativeMocks(ca.private_key_pem)
     mocks.set_mocks(recorder, project=PROJECT, stack="dev", preview=False)
     pulumi.runtime.set_all_config(
         {
@@ -73,7 +74,6 @@ def azure_mocks(tmp_path: Path) -> AzureNativeMocks:
         },
         [f"{PROJECT}:rootKey"],
     )
-    recorder.root_key = ca.private_key_pem  # type: ignore[attr-defined]
     return recorder
 
 
@@ -104,7 +104,7 @@ def test_hub_and_dps_ids_from_azure_native_reach_the_certificates(
                 else props["__provider"]
             )
             assert b"pop_provider.provider" in provider
-            assert azure_mocks.root_key.encode() not in provider  # type: ignore[attr-defined]
+            assert azure_mocks.root_key.encode() not in provider
         # The DPS links the hub with the hub's owner key, kept secret (the engine keeps the
         # whole `properties` object secret around it).
         _, dps = resources["fleet-dps"]
