@@ -65,6 +65,8 @@ class ConnectionSettings:
     tenant_id: str | None = None
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
+    # Where the secret came from (a config key or variable name), for error messages.
+    client_secret_source: str | None = None
 
     @property
     def is_custom_cloud(self) -> bool:
@@ -83,15 +85,19 @@ def load_settings(
     """Resolve settings from stack config (`config("pop:armEndpoint")`) and the environment."""
     env = os.environ if environ is None else environ
 
-    def pick(*sources: str) -> str | None:
+    def first(*sources: str) -> tuple[str | None, str | None]:
+        """The first value set, and its source (config key, or variable name)."""
         for source in sources:
             if source.startswith("$"):
                 value: Any = env.get(source[1:])
             else:
                 value = config(source)
             if value not in (None, ""):
-                return str(value)
-        return None
+                return str(value), source.removeprefix("$")
+        return None, None
+
+    def pick(*sources: str) -> str | None:
+        return first(*sources)[0]
 
     environment = (pick("azure-native:environment", "$ARM_ENVIRONMENT") or "public").lower()
     cloud = CLOUDS.get(environment)
@@ -103,6 +109,9 @@ def load_settings(
         )
     arm_endpoint = (pick("pop:armEndpoint", "$POP_ARM_ENDPOINT") or cloud.arm_endpoint).rstrip("/")
     default_authority = None if environment == "public" else cloud.authority_host
+    secret, secret_source = first(
+        "azure-native:clientSecret", "$AZURE_CLIENT_SECRET", "$ARM_CLIENT_SECRET"
+    )
     return ConnectionSettings(
         arm_endpoint=arm_endpoint,
         authority_host=pick("pop:authorityHost", "$AZURE_AUTHORITY_HOST") or default_authority,
@@ -118,9 +127,8 @@ def load_settings(
         ),
         tenant_id=pick("azure-native:tenantId", "$AZURE_TENANT_ID", "$ARM_TENANT_ID"),
         client_id=pick("azure-native:clientId", "$AZURE_CLIENT_ID", "$ARM_CLIENT_ID"),
-        client_secret=pick(
-            "azure-native:clientSecret", "$AZURE_CLIENT_SECRET", "$ARM_CLIENT_SECRET"
-        ),
+        client_secret=secret,
+        client_secret_source=secret_source,
     )
 
 

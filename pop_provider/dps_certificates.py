@@ -31,7 +31,7 @@ class DpsCertificates:
 
     def _call(self, operation: str, call: Any) -> Any:
         return call_azure(
-            f"DPS {self._target.name}",
+            self._target,
             operation,
             call,
             verifying=operation == "verify_certificate",

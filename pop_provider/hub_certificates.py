@@ -24,7 +24,7 @@ class HubCertificates:
         group, hub = self._target.resource_group, self._target.name
         method = getattr(self._operations, operation)
         return call_azure(
-            f"IoT hub {hub}",
+            self._target,
             operation,
             lambda: method(group, hub, *args, retry_on_methods=RETRY_ON_METHODS, **kwargs),
             verifying=operation == "verify",

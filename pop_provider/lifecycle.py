@@ -7,10 +7,10 @@ a verification that fails removes what was uploaded, so nothing is orphaned.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, replace
 
 from pop_provider import certificates, proof
+from pop_provider.failures import NameConflict, ProofOfPossessionFailed
 from pop_provider.inputs import DesiredCertificate, Mode
 from pop_provider.remote import (
     CertificateApi,
@@ -18,18 +18,13 @@ from pop_provider.remote import (
     EtagConflict,
     ProofRejected,
     RemoteCertificate,
-    RemoteError,
 )
 
 # A delete that meets a changed etag re-reads and tries again, this many times.
 _DELETE_ATTEMPTS = 3
 
 
-class ProofOfPossessionFailed(RuntimeError):
-    """Azure did not accept the proof; the message says what happened to the upload."""
-
-
-class StaleProof(RuntimeError):
+class StaleProof(ProofOfPossessionFailed):
     """An offline-signed proof was for an old code; carries the new code to sign."""
 
     def __init__(self, certificate_name: str, code: str, reason: str) -> None:
@@ -82,10 +77,10 @@ class CertificateLifecycle:
         except CertificateNotFound:
             return self.create(desired)
         if current.thumbprint != desired.thumbprint:
-            raise RemoteError(
-                f"certificate '{desired.certificate_name}' now holds a different certificate "
-                f"(thumbprint {current.thumbprint}, expected {desired.thumbprint}); run "
-                "`pulumi refresh` so the next `pulumi up` replaces it"
+            raise NameConflict(
+                f"certificate '{desired.certificate_name}' on {desired.target.label} now holds "
+                f"a different certificate (thumbprint {current.thumbprint}, expected "
+                f"{desired.thumbprint}); run `pulumi refresh` so the next `pulumi up` replaces it"
             )
         if current.is_verified:
             return Outcome(current)
@@ -115,9 +110,9 @@ class CertificateLifecycle:
         """The name is taken: carry on only if it holds our certificate (a crashed create)."""
         existing = self._api.get(desired.certificate_name)
         if existing.thumbprint != desired.thumbprint:
-            raise RemoteError(
+            raise NameConflict(
                 f"a different certificate (thumbprint {existing.thumbprint}) already uses the name "
-                f"'{desired.certificate_name}' on {desired.target.name}; choose another "
+                f"'{desired.certificate_name}' on {desired.target.label}; choose another "
                 "certificate_name or leave it unset to get a generated one"
             )
         return existing
@@ -180,10 +175,12 @@ class CertificateLifecycle:
         try:
             return self._prove(desired, uploaded)
         except ProofRejected as error:
-            self._remove_after_failure(desired)
+            removed = self._remove_after_failure(desired)
             raise ProofOfPossessionFailed(
                 f"Azure rejected the proof of possession for '{desired.certificate_name}' on "
-                f"{desired.target.name}: {error}. The uploaded certificate was removed."
+                f"{desired.target.label}: {error}; {removed}. Check that the signing key is the "
+                "key of this certificate and that nothing else generated a new verification code "
+                "meanwhile, then run `pulumi up` again"
             ) from None
         except Exception:
             # Anything else (throttling beyond the retry budget, a crash of the service): remove
@@ -191,8 +188,15 @@ class CertificateLifecycle:
             self._remove_after_failure(desired)
             raise
 
-    def _remove_after_failure(self, desired: DesiredCertificate) -> None:
-        # Best effort: the original failure is the one to report, and if this delete fails too
-        # the next `pulumi up` finds the certificate by name and thumbprint and carries on.
-        with contextlib.suppress(Exception):
+    def _remove_after_failure(self, desired: DesiredCertificate) -> str:
+        """Best effort, and says how it went: the original failure is the one to report, and if
+        this delete fails too the next `pulumi up` finds the certificate by name and thumbprint
+        and carries on."""
+        try:
             self.delete(desired.certificate_name)
+        except Exception:
+            return (
+                f"the uploaded certificate '{desired.certificate_name}' could not be removed and "
+                "stays unverified on the hub until the next `pulumi up` resumes or removes it"
+            )
+        return f"the uploaded certificate '{desired.certificate_name}' was removed"

@@ -11,11 +11,12 @@ process from `configure()` and the environment, and never serialized.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from pulumi.dynamic import (
@@ -31,8 +32,10 @@ from pulumi.dynamic import (
 from pulumi.runtime.rpc import UNKNOWN
 
 from pop_provider import certificates, inputs
-from pop_provider.connection import ConnectionSettings, load_settings
+from pop_provider.connection import ConnectionSettings, SettingsError, load_settings
 from pop_provider.errors import InvalidInput
+from pop_provider.explain import explain
+from pop_provider.failures import InputError, quiet_host_tracebacks
 from pop_provider.inputs import DesiredCertificate, KeyVaultKey, Mode
 from pop_provider.lifecycle import CertificateLifecycle, Outcome
 from pop_provider.remote import CertificateNotFound, RemoteCertificate
@@ -47,6 +50,25 @@ NOT_AFTER = "not_after"
 IS_VERIFIED = "is_verified"
 DAYS_UNTIL_EXPIRY = "days_until_expiry"
 CODE = "verification_code"
+
+_Verb = TypeVar("_Verb", bound=Callable[..., Any])
+
+
+def _reported(verb: str) -> Callable[[_Verb], _Verb]:
+    """Whatever a verb raises reaches the user as one failure that says what to do
+    (pop_provider.explain), never as a chain of Python exceptions."""
+
+    def decorate(method: _Verb) -> _Verb:
+        @functools.wraps(method)
+        def wrapper(self: VerifiedCaCertificateProvider, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as error:
+                raise explain(error, self.settings_for_errors(), verb) from None
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 class VerifiedCaCertificateProvider(ResourceProvider):
@@ -71,28 +93,38 @@ class VerifiedCaCertificateProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         """Read connection settings from the stack config (plaintext here, never stored)."""
-        self._runtime = _Runtime(load_settings(req.config.get))
+        quiet_host_tracebacks()
+        self._runtime = _Runtime(_settings(req.config.get))
 
     @property
     def runtime(self) -> _Runtime:
         with _RUNTIME_LOCK:
             if self._runtime is None:  # an engine that never called configure
-                self._runtime = _Runtime(load_settings())
+                quiet_host_tracebacks()
+                self._runtime = _Runtime(_settings())
             return self._runtime
+
+    def settings_for_errors(self) -> ConnectionSettings:
+        """The settings an error message refers to (defaults, if even they failed to load)."""
+        return self._runtime.settings if self._runtime is not None else ConnectionSettings()
 
     # -- verbs ---------------------------------------------------------------------------------
 
+    @_reported("check")
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         return _check(_olds or {}, news, self.runtime.settings.default_subscription_id)
 
+    @_reported("diff")
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return _diff(olds, news)
 
+    @_reported("create")
     def create(self, props: dict[str, Any]) -> CreateResult:
         desired = self._desired(props)
         outcome = self._lifecycle(desired).create(desired)
         return CreateResult(id_=outcome.remote.arm_id, outs=_outputs(props, desired, outcome))
 
+    @_reported("read")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         target, name = _recorded_location(id_, props)
         try:
@@ -104,11 +136,13 @@ class VerifiedCaCertificateProvider(ResourceProvider):
             outs[CODE] = None  # a code outstanding for an offline proof is spent
         return ReadResult(id_=id_, outs=outs)
 
+    @_reported("update")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         desired = self._desired(news)
         outcome = self._lifecycle(desired).ensure_verified(desired)
         return UpdateResult(outs=_outputs(news, desired, outcome))
 
+    @_reported("delete")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         target, name = _recorded_location(id_, props)
         CertificateLifecycle(self.runtime.clients.certificates(target)).delete(name)
@@ -125,10 +159,17 @@ class VerifiedCaCertificateProvider(ResourceProvider):
                 key_vault=runtime.key_vault_signer,
             )
         except InvalidInput as error:
-            raise ValueError(f"{error.field}: {error.reason}") from None
+            raise InputError(f"{error.field}: {error.reason}") from None
 
     def _lifecycle(self, desired: DesiredCertificate) -> CertificateLifecycle:
         return CertificateLifecycle(self.runtime.clients.certificates(desired.target))
+
+
+def _settings(config: Callable[[str], Any] | None = None) -> ConnectionSettings:
+    try:
+        return load_settings(config) if config is not None else load_settings()
+    except SettingsError as error:
+        raise InputError(str(error)) from None
 
 
 def _recorded_location(id_: str, props: Mapping[str, Any]) -> tuple[Target, str]:

@@ -33,6 +33,11 @@ class CertificateNotFound(RemoteError):
     """The certificate (or the hub holding it) does not exist."""
 
 
+class TargetMissing(CertificateNotFound):
+    """The hub, DPS or resource group holding the certificate does not exist: to read and
+    delete the certificate is gone; to create it, the message says what to fix."""
+
+
 class EtagConflict(RemoteError):
     """412: the etag we sent is stale, or a certificate already holds the name."""
 

@@ -19,12 +19,15 @@ set with `pulumi config set --secret`, so `pulumi config` never shows it in clea
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from pop_provider.resource import DEFAULT_EXPIRY_WARNING_DAYS, VerifiedCaCertificateArgs
 
@@ -54,8 +57,12 @@ _ALLOWED = {
 }
 
 
-class StackConfigError(ValueError):
-    """The stack config cannot describe a certificate; the message names the entry and key."""
+class StackConfigError(pulumi.RunError, ValueError):
+    """The stack config cannot describe a certificate; the message names the entry and key.
+
+    A `pulumi.RunError`: Pulumi's Python host prints it as the message alone, without the
+    program's traceback (which would say nothing the message does not).
+    """
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,7 @@ def _parse_entry(
     name = item.get("name")
     if not isinstance(name, str) or not name:
         raise StackConfigError(f"{where}: 'name' (the resource name) is required")
+    where = f"{where} ({name})"
 
     def one_of(file_key: str, other_key: str, what: str, *, required: bool) -> Any:
         if file_key in item and other_key in item:
@@ -105,8 +113,13 @@ def _parse_entry(
         if file_key in item:
             path = base_dir / str(item[file_key])
             if not path.is_file():
-                raise StackConfigError(f"{where}: {file_key} '{path}' does not exist")
-            return path.read_text()
+                raise StackConfigError(
+                    f"{where}: {file_key} '{item[file_key]}' does not exist (looked for {path}); "
+                    "fix the path (relative to the project directory) or create the file"
+                )
+            if file_key == "privateKeyFile":
+                return _read_key_file(path, f"{where}: {file_key} '{item[file_key]}'")
+            return _read_certificate_file(path, f"{where}: {file_key} '{item[file_key]}'")
         if other_key in item:
             return item[other_key]
         if required:
@@ -146,3 +159,41 @@ def _parse_entry(
             expiry_warning_days=warning_days,
         ),
     )
+
+
+def _read_certificate_file(path: Path, what: str) -> str:
+    """PEM text as it is; a binary (DER, `.der`/`.cer`) certificate as PEM. Binary that is not a
+    certificate goes on as base64, so the resource's check names what it is (PKCS#12, a key)."""
+    data = path.read_bytes()
+    if not _is_der(data):
+        return _text(data, what)
+    try:
+        certificate = x509.load_der_x509_certificate(data)
+    except ValueError:
+        return base64.b64encode(data).decode("ascii")
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def _read_key_file(path: Path, what: str) -> str:
+    data = path.read_bytes()
+    if _is_der(data):
+        raise StackConfigError(
+            f"{what} is binary (DER); give the key as PEM: "
+            "`openssl pkey -inform DER -in key.der -out key.pem`"
+        )
+    return _text(data, what)
+
+
+def _text(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StackConfigError(
+            f"{what} is neither PEM text nor a DER certificate; give the PEM file"
+        ) from None
+
+
+def _is_der(data: bytes) -> bool:
+    """An ASN.1 SEQUENCE (0x30) with a long-form length, as every DER certificate and key
+    starts; text never has a byte of 0x80 or more there."""
+    return len(data) > 2 and data[0] == 0x30 and data[1] >= 0x80

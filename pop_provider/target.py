@@ -61,6 +61,24 @@ class Target:
             f"/providers/Microsoft.Devices/{self.kind.value}/{self.name}"
         )
 
+    @property
+    def kind_label(self) -> str:
+        """What users call it: "IoT hub" or "DPS"."""
+        return "IoT hub" if self.kind is TargetKind.IOT_HUB else "DPS"
+
+    @property
+    def label(self) -> str:
+        """The kind and name, e.g. IoT hub 'hub-1'."""
+        return f"{self.kind_label} '{self.name}'"
+
+    @property
+    def description(self) -> str:
+        """Where, in full: kind, name, resource group and subscription."""
+        return (
+            f"{self.label} (resource group '{self.resource_group}', subscription "
+            f"{self.subscription_id})"
+        )
+
     def certificate_id(self, certificate_name: str) -> str:
         """The ARM id of one certificate on this target."""
         return f"{self.arm_id}/certificates/{certificate_name}"
