@@ -48,8 +48,12 @@ SUBJECT = "subject"
 THUMBPRINT = "thumbprint"
 NOT_AFTER = "not_after"
 IS_VERIFIED = "is_verified"
-DAYS_UNTIL_EXPIRY = "days_until_expiry"
 CODE = "verification_code"
+# Outputs that are absent from the state read as unknown in a preview, and the engine drops
+# null outputs: "no code outstanding" is stored as this, and read back as None (resource.py).
+NO_CODE = ""
+# Recorded by versions before 0.3 and dropped from the state at the next update or refresh.
+STALE_DAYS_UNTIL_EXPIRY = "days_until_expiry"
 
 _Verb = TypeVar("_Verb", bound=Callable[..., Any])
 
@@ -132,8 +136,9 @@ class VerifiedCaCertificateProvider(ResourceProvider):
         except CertificateNotFound:
             return ReadResult(id_="", outs={})  # gone: refresh removes it from the state
         outs = {**props, **_remote_outputs(remote)}
+        outs.pop(STALE_DAYS_UNTIL_EXPIRY, None)
         if remote.is_verified:
-            outs[CODE] = None  # a code outstanding for an offline proof is spent
+            outs[CODE] = NO_CODE  # a code outstanding for an offline proof is spent
         return ReadResult(id_=id_, outs=outs)
 
     @_reported("update")
@@ -251,6 +256,8 @@ def _check(
         checked[inputs.TARGET_ID] = UNKNOWN
 
     certificate = attempt(lambda: inputs.parse_ca_certificate(news, now), inputs.CERTIFICATE_PEM)
+    if certificate is not None:
+        checked.update(_local_outputs(certificate))
     mode = attempt(lambda: inputs.parse_mode(news), inputs.MODE)
     signer = None
     if mode is not None:
@@ -277,6 +284,16 @@ def _check(
         checked[inputs.CERTIFICATE_NAME] = _generated_name(olds, checked, certificate)
         checked[inputs.NAME_GENERATED] = True
     return CheckResult(checked, failures)
+
+
+def _local_outputs(certificate: Any) -> dict[str, Any]:
+    """What Azure will report about this certificate, known from the certificate itself: a
+    preview of a replacement then shows `thumbprint: OLD => NEW`, subject and expiry."""
+    return {
+        THUMBPRINT: certificates.thumbprint(certificate),
+        SUBJECT: certificates.common_name(certificate),
+        NOT_AFTER: certificates.not_after(certificate).astimezone(UTC).isoformat(),
+    }
 
 
 def _failure(error: InvalidInput) -> CheckFailure:
@@ -353,17 +370,19 @@ def _diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
 # -- outputs -------------------------------------------------------------------------------------
 
 
-def _remote_outputs(remote: RemoteCertificate, now: datetime | None = None) -> dict[str, Any]:
-    now = now or datetime.now(UTC)
+def _remote_outputs(remote: RemoteCertificate) -> dict[str, Any]:
+    """What Azure reports. (Days until expiry are counted by the program on every run, from
+    the certificate it holds: a count stored here would go stale between runs.)"""
     expiry = remote.expiry.astimezone(UTC) if remote.expiry else None
-    return {
+    outputs: dict[str, Any] = {
         ARM_ID: remote.arm_id,
         SUBJECT: remote.subject,
         THUMBPRINT: remote.thumbprint,
-        NOT_AFTER: expiry.isoformat() if expiry else None,
-        DAYS_UNTIL_EXPIRY: (expiry - now).days if expiry else None,
         IS_VERIFIED: remote.is_verified,
     }
+    if expiry is not None:
+        outputs[NOT_AFTER] = expiry.isoformat()
+    return outputs
 
 
 def _outputs(
@@ -371,14 +390,18 @@ def _outputs(
 ) -> dict[str, Any]:
     """Every output, always: an update that returned fewer would wipe the rest (pulumi#7809).
     The key and its password are inputs only; they never become outputs."""
-    outs = {key: value for key, value in props.items() if key not in inputs.SECRET_INPUTS}
+    outs = {
+        key: value
+        for key, value in props.items()
+        if key not in (*inputs.SECRET_INPUTS, STALE_DAYS_UNTIL_EXPIRY)
+    }
     outs.update(
         {
             inputs.TARGET_ID: desired.target.arm_id,
             inputs.MODE: desired.mode.value,
             inputs.CERTIFICATE_NAME: desired.certificate_name,
             inputs.NAME_GENERATED: desired.name_generated,
-            CODE: None if outcome.remote.is_verified else outcome.verification_code,
+            CODE: NO_CODE if outcome.remote.is_verified else outcome.verification_code or NO_CODE,
         }
     )
     outs.update(_remote_outputs(outcome.remote))

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import Resource
 
-from pop_provider import inputs
+from pop_provider import certificates, inputs
+from pop_provider.errors import InvalidInput
 from pop_provider.provider import (
     ARM_ID,
     CODE,
-    DAYS_UNTIL_EXPIRY,
     IS_VERIFIED,
     NOT_AFTER,
     SUBJECT,
@@ -73,10 +74,10 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
     not_after: pulumi.Output[str]
     """Expiry, ISO 8601 UTC."""
     is_verified: pulumi.Output[bool]
-    days_until_expiry: pulumi.Output[int]
-    """Whole days until not_after, as of the last up or refresh."""
-    verification_code: pulumi.Output[str]
-    """Offline mode: the code to sign, while the certificate awaits its proof."""
+    days_until_expiry: pulumi.Output[int | None]
+    """Whole days until not_after, counted by the program on every run (preview, up)."""
+    verification_code: pulumi.Output[str | None]
+    """Offline mode: the code to sign, while the certificate awaits its proof; else None."""
     target_id: pulumi.Output[str]
     """The ARM id of the hub trusting the certificate."""
 
@@ -112,7 +113,6 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
             THUMBPRINT: None,
             NOT_AFTER: None,
             IS_VERIFIED: None,
-            DAYS_UNTIL_EXPIRY: None,
             CODE: None,
             inputs.TARGET_ID: None,
         }
@@ -123,22 +123,41 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
             props,
             pulumi.ResourceOptions.merge(secret_opts, opts),
         )
+        # Known to the program without asking Azure, so right on every run, preview included.
+        expiry = pulumi.Output.from_input(args.certificate_pem).apply(_expiry)
+        self.days_until_expiry = expiry.apply(_days_until)
+        # The engine drops null outputs, so "no code" is stored as "" (provider.NO_CODE).
+        self.verification_code = self.verification_code.apply(lambda code: code or None)
         if args.expiry_warning_days is not None:
-            self._warn_before_expiry(int(args.expiry_warning_days))
+            self._warn_before_expiry(expiry, int(args.expiry_warning_days))
 
-    def _warn_before_expiry(self, within_days: int) -> None:
-        """A warning on this resource in `pulumi up` while the CA is close to expiry."""
+    def _warn_before_expiry(self, expiry: pulumi.Output[datetime | None], within: int) -> None:
+        """A warning on this resource in every `pulumi preview` and `pulumi up` while the CA is
+        close to expiry. (An expired CA fails the resource's check: an error, not a warning.)"""
 
-        def warn(values: list[Any]) -> None:
-            days, not_after = values
-            if days is not None and int(days) <= within_days:
+        def warn(not_after: datetime | None) -> None:
+            days = _days_until(not_after)
+            if not_after is not None and days is not None and 0 <= days <= within:
                 pulumi.log.warn(
-                    f"the CA certificate expires in {int(days)} days ({not_after}); rotate it: "
-                    "trust its successor beside it, then remove this one (see README.md)",
+                    f"the CA certificate expires in {days} days ({not_after.isoformat()}); "
+                    "rotate it: trust its successor beside it, then remove this one "
+                    "(README.md, 'Expiry and rotation with overlap')",
                     resource=self,
                 )
 
-        pulumi.Output.all(self.days_until_expiry, self.not_after).apply(warn)
+        expiry.apply(warn)
+
+
+def _expiry(certificate_pem: str | None) -> datetime | None:
+    """The certificate's not-after, or None when it does not parse (check reports why)."""
+    try:
+        return certificates.not_after(certificates.parse_certificate(certificate_pem or ""))
+    except InvalidInput:
+        return None
+
+
+def _days_until(not_after: datetime | None) -> int | None:
+    return None if not_after is None else (not_after - datetime.now(UTC)).days
 
 
 def _secret(value: pulumi.Input[str] | None) -> pulumi.Output[str] | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pop_provider.inputs import DesiredCertificate, Mode
-from pop_provider.lifecycle import CertificateLifecycle, ProofOfPossessionFailed
+from pop_provider.failures import NameConflict, ProofOfPossessionFailed
+from pop_provider.lifecycle import CertificateLifecycle
 from pop_provider.remote import EtagConflict, RemoteError
 from pop_provider.signers import LocalKeySigner
 from pop_provider.target import TargetKind, make_target
@@ -53,7 +54,7 @@ def test_a_name_holding_someone_elses_certificate_is_not_taken_over() -> None:
     api = FakeCertificates()
     other = desired(ca=make_ca("someone else"))
     CertificateLifecycle(api).create(other)
-    with pytest.raises(RemoteError, match="different certificate"):
+    with pytest.raises(NameConflict, match="different certificate"):
         CertificateLifecycle(api).create(desired(name=other.certificate_name))
     assert api.store[other.certificate_name].remote.thumbprint == other.thumbprint
 
