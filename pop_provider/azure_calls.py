@@ -23,6 +23,7 @@ from pop_provider.remote import (
     RemoteCertificate,
     TargetMissing,
 )
+from pop_provider.retries import RetryBudgetExhausted
 from pop_provider.target import Target
 
 T = TypeVar("T")
@@ -46,6 +47,10 @@ _DENIED = re.compile(
     re.DOTALL,
 )
 _LIMIT_CODES = {"400110"}
+_LATER = (
+    "run `pulumi up` again later (it resumes where this run stopped), or lower the "
+    "parallelism (`pulumi up --parallel 4`)"
+)
 
 
 def azure_message(error: HttpResponseError) -> str:
@@ -82,6 +87,10 @@ def call_azure(
         if error.response is None:
             raise  # no answer from ARM: a credential or transport failure (pop_provider.explain)
         _raise_mapped(target, operation, error, verifying)
+    except RetryBudgetExhausted as error:
+        raise failures.Throttled(
+            f"{error}, while {_doing(operation)} {target.description}; {_LATER}"
+        ) from None
 
 
 def _raise_mapped(
@@ -120,8 +129,7 @@ def _raise_mapped(
     if status == 429 or status >= 500:
         raise failures.Throttled(
             f"Azure answered HTTP {status} while {_doing(operation)} {target.description}, "
-            f"still after {RETRIES} retries: {said}; run `pulumi up` again later (it resumes "
-            "where this run stopped), or lower the parallelism (`pulumi up --parallel 4`)"
+            f"still after {RETRIES} retries: {said}; {_LATER}"
         ) from None
     raise failures.AzureRejected(
         f"Azure refused {_doing(operation)} {target.description} (HTTP {status}): {said}"

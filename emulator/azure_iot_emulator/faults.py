@@ -1,7 +1,9 @@
 """Fault injection, off by default: latency, random 429/5xx/dropped connections, scripted failures.
 
-Random faults use one seeded ``random.Random`` (reseeded whenever faults are set), so a test that
-sets faults and then sends requests in a fixed order sees the same faults every run. Scripted
+Random faults are drawn per call sequence: the n-th call of an operation on a certificate draws
+from a generator seeded with (seed, operation, certificate, n). So a run sees the same faults
+every time whatever the order in which concurrent requests arrive (the engine creates resources
+in parallel), and a new seed is a new, equally repeatable, pattern. Scripted
 failures are deterministic: "fail the next N calls of operation X (for certificate Y)".
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -54,6 +57,7 @@ class ScriptedFailure:
     times: int = 1
     certificate_name: str | None = None
     body: Any = None
+    retry_after_s: int | None = None  # the Retry-After header; 0 for a 429 or 503 if not given
 
     def matches(self, operation: str | None, certificate_name: str | None) -> bool:
         """Operation ids and certificate names compare case-insensitively."""
@@ -65,7 +69,11 @@ class ScriptedFailure:
 
     def to_error(self) -> WireError:
         """The scripted answer: RP shape for a numeric code, ARM envelope for a string code."""
-        headers = {"retry-after": "0"} if self.status in (429, 503) else {}
+        headers = {}
+        if self.retry_after_s is not None:
+            headers["retry-after"] = str(int(self.retry_after_s))
+        elif self.status in (429, 503):
+            headers["retry-after"] = "0"
         if self.body is not None:
             return RawError(self.status, self.body, headers)
         message = self.message or "Injected failure."
@@ -97,7 +105,7 @@ class FaultInjector:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._rng = random.Random(self.faults.seed)
+        self._calls: Counter[tuple[str, str]] = Counter()
         self.faults.validate()
 
     def configure(self, **settings: Any) -> None:
@@ -120,7 +128,7 @@ class FaultInjector:
                 raise FaultConfigError(str(exc)) from exc
             candidate.validate()
             self.faults = candidate
-            self._rng = random.Random(candidate.seed)
+            self._calls.clear()
 
     def add_scripted(self, failure: ScriptedFailure) -> None:
         """Queue a scripted failure."""
@@ -134,7 +142,7 @@ class FaultInjector:
         with self._lock:
             self.faults = RandomFaults(seed=self.faults.seed)
             self.scripted.clear()
-            self._rng = random.Random(self.faults.seed)
+            self._calls.clear()
 
     def snapshot(self) -> dict[str, Any]:
         """The current configuration, for the admin API."""
@@ -157,7 +165,7 @@ class FaultInjector:
             if not is_arm:
                 return Decision()
             faults = self.faults
-            draw = self._rng.random()
+            draw = self._draw(operation or "", (certificate_name or "").lower())
             if draw < faults.drop_fraction:
                 return Decision(latency_ms=faults.latency_ms, drop=True)
             draw -= faults.drop_fraction
@@ -172,3 +180,11 @@ class FaultInjector:
                     latency_ms=faults.latency_ms, error=InjectedServerError(faults.error_status)
                 )
             return Decision(latency_ms=faults.latency_ms)
+
+    def _draw(self, operation: str, certificate_name: str) -> float:
+        """The draw of this call: a function of the seed and of how many calls of this operation
+        on this certificate came before it (the lock is held)."""
+        key = (operation, certificate_name)
+        count = self._calls[key]
+        self._calls[key] += 1
+        return random.Random(f"{self.faults.seed}/{operation}/{certificate_name}/{count}").random()

@@ -215,7 +215,7 @@ class AdminClient:
 
     def set_faults(self, **faults: Any) -> None:
         """latency_ms=, throttle_fraction=, error_fraction=, error_status=, drop_fraction=,
-        retry_after_s=, seed= (the RNG is reseeded on every call)."""
+        retry_after_s=, seed= (the draws restart on every call)."""
         self._call("PUT", "/faults", faults)
 
     def script_failure(
@@ -227,8 +227,10 @@ class AdminClient:
         times: int = 1,
         certificate_name: str | None = None,
         body: Any = None,
+        retry_after_s: int | None = None,
     ) -> None:
-        """Fail the next ``times`` calls of ``operation`` with this status / code / body."""
+        """Fail the next ``times`` calls of ``operation`` with this status / code / body (and
+        Retry-After header)."""
         payload: dict[str, Any] = {
             "operation": operation,
             "status": status,
@@ -239,6 +241,8 @@ class AdminClient:
         }
         if body is not None:
             payload["body"] = body
+        if retry_after_s is not None:
+            payload["retry_after_s"] = retry_after_s
         self._call("POST", "/faults/scripted", payload)
 
     def clear_faults(self) -> None:

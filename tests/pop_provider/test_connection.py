@@ -68,3 +68,25 @@ def test_a_service_principal_for_a_private_authority_skips_instance_discovery() 
     credential = build_credential(settings)
     assert isinstance(credential, ClientSecretCredential)
     assert credential._instance_discovery is False  # what MSAL will be told
+
+
+def test_tenant_and_client_from_config_reach_every_credential_of_the_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No secret: DefaultAzureCredential, told the ids azure-native's config names (its
+    workload and managed identities would otherwise read only the AZURE_* variables)."""
+    built: dict[str, Any] = {}
+
+    class Recording:
+        def __init__(self, **kwargs: Any) -> None:
+            built.update(kwargs)
+
+    monkeypatch.setattr("azure.identity.DefaultAzureCredential", Recording)
+    config = {"azure-native:tenantId": "tenant-1", "azure-native:clientId": "client-1"}
+    build_credential(load_settings(config_of(config), environ={}))
+    assert built["workload_identity_tenant_id"] == "tenant-1"
+    assert built["workload_identity_client_id"] == "client-1"
+    assert built["managed_identity_client_id"] == "client-1"
+    assert built["shared_cache_tenant_id"] == "tenant-1"
+    assert built["interactive_browser_tenant_id"] == "tenant-1"
+

@@ -128,18 +128,20 @@ def test_malformed_inputs_fail_at_preview_with_zero_arm_calls(
         write_certificates_config(program_stack, [entry])
 
         admin.clear_requests()
-        result = program_stack.preview(check=False)
-        shown = result.stdout + result.stderr
-        assert result.returncode != 0, entry
-        for _, words in (cert_case, key_case, target_case, name_case):
-            if words:
-                assert words in shown, (words, shown)
-                checked += 1
-        for secret in (PASSWORD, WRONG_PASSWORD, *ca.private_key_pem.splitlines()[1:-1]):
-            assert secret not in shown
+        # As a person previews, and as a pipeline applies (`up --yes --skip-preview`).
+        for result in (program_stack.preview(check=False), program_stack.up(check=False)):
+            shown = result.stdout + result.stderr
+            assert result.returncode != 0, entry
+            for _, words in (cert_case, key_case, target_case, name_case):
+                if words:
+                    assert words in shown, (words, shown)
+                    checked += 1
+            assert "unexpected unknown" not in shown and "Traceback" not in shown, shown
+            for secret in (PASSWORD, WRONG_PASSWORD, *ca.private_key_pem.splitlines()[1:-1]):
+                assert secret not in shown
         assert [e for e in admin.requests() if e.get("operation") != "Keys"] == []
 
-    assert checked >= 20
+    assert checked >= 40
 
 
 @pytest.mark.parametrize(
