@@ -20,7 +20,7 @@ from azure.core.exceptions import (
 )
 
 from pop_provider import failures
-from pop_provider.connection import RETRIES, ConnectionSettings, SettingsError
+from pop_provider.connection import ConnectionSettings, SettingsError
 from pop_provider.errors import InvalidInput
 from pop_provider.remote import CertificateNotFound, RemoteError, TargetMissing
 
@@ -130,8 +130,8 @@ def _tls_message(error: BaseException, settings: ConnectionSettings) -> str:
 def _unreachable_message(error: BaseException, settings: ConnectionSettings) -> str:
     url, setting = _endpoint(error, settings)
     return (
-        f"cannot reach {url} ({_reason(error)}), after {RETRIES} retries: check {setting} and "
-        "that the service is up and reachable from this machine"
+        f"cannot reach {url} ({_reason(error)}, also when retried): check {setting} and that "
+        "the service is up and reachable from this machine"
     )
 
 

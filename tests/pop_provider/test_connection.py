@@ -89,4 +89,3 @@ def test_tenant_and_client_from_config_reach_every_credential_of_the_chain(
     assert built["managed_identity_client_id"] == "client-1"
     assert built["shared_cache_tenant_id"] == "tenant-1"
     assert built["interactive_browser_tenant_id"] == "tenant-1"
-

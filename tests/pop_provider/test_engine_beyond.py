@@ -250,6 +250,13 @@ def test_a_ca_close_to_expiry_warns_in_up(
     assert outputs["long-lived"]["days_until_expiry"] > 300
     assert json.dumps(outputs)  # plain JSON: ints, not floats with fractions
 
+    # Every later run warns again, with no change to code or config: preview, and a plain up
+    # with nothing to do (the count comes from the certificate, not from the last update).
+    for again in (program_stack.preview("--expect-no-changes"), program_stack.up()):
+        warned = [line for line in again.stdout.splitlines() if "expires in 10 days" in line]
+        assert any("VerifiedCaCertificate expiring" in line for line in warned), again.stdout
+        assert not any("long-lived" in line for line in warned)
+
 
 def test_an_offline_proof_from_another_key_fails_at_preview_without_calls(
     program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pop_provider.inputs import DesiredCertificate, Mode
 from pop_provider.failures import NameConflict, ProofOfPossessionFailed
+from pop_provider.inputs import DesiredCertificate, Mode
 from pop_provider.lifecycle import CertificateLifecycle
 from pop_provider.remote import EtagConflict, RemoteError
 from pop_provider.signers import LocalKeySigner

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 
 import pytest
 
@@ -48,7 +49,7 @@ def test_retry_after_is_waited_for_before_the_next_attempt(
         api.get("nothing-here")
     attempts = get_times(admin)
     assert [status for status, _ in attempts] == [429, 429, 404]
-    gaps = [(b - a).total_seconds() for (_, a), (_, b) in zip(attempts, attempts[1:])]
+    gaps = [(b - a).total_seconds() for (_, a), (_, b) in pairwise(attempts)]
     assert all(gap >= 1.0 for gap in gaps), gaps
 
 
