@@ -1,7 +1,8 @@
 """The dynamic provider: the five verbs Pulumi calls for a VerifiedCaCertificate.
 
 Call budget on the happy path: create is 1 ARM call in auto mode (PUT verified) and 3 in proof
-mode (PUT, generateVerificationCode, verify); a no-change `up` makes none (diff is local); read
+mode (PUT, generateVerificationCode, verify); a no-change `up` makes none (diff is local) beyond
+the refresh's reads, if the project refreshes (`refresh: always`); read
 is 1 GET; delete is a GET for the current etag and a DELETE.
 
 The provider object is pickled into every resource's state (by reference: this module is
