@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -170,6 +171,62 @@ def test_refresh_shows_out_of_band_drift_and_up_repairs_it(
         assert remote.properties.thumbprint == make_thumbprint(ca), name
     program_stack.preview("--expect-no-changes")
     program_stack.refresh("--expect-no-changes")
+
+
+def test_a_plain_up_repairs_a_certificate_deleted_or_unverified_out_of_band(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    """`refresh: always` in Pulumi.yaml: no `pulumi refresh`, no flag, the next `up` sees it."""
+    cas = {name: make_ca(f"repair {name}") for name in ("deleted", "unverified")}
+    write_certificates_config(
+        program_stack, [entry(tmp_path, name, ca, emulator) for name, ca in cas.items()]
+    )
+    program_stack.up()
+    names = {n: o["certificate_name"] for n, o in program_stack.outputs()["certificates"].items()}
+    client = hub_client(emulator).certificates
+    group, hub = emulator.resource_group, emulator.iot_hubs[0]
+    gone = client.get(group, hub, names["deleted"])
+    client.delete(group, hub, names["deleted"], if_match=gone.etag)
+    unverify = client.get(group, hub, names["unverified"])
+    unverify.properties.is_verified = False
+    client.create_or_update(group, hub, names["unverified"], unverify, if_match=unverify.etag)
+
+    admin.clear_requests()
+    program_stack.up()
+    calls = arm_calls(admin)
+    assert calls["Certificates_Get"] >= 2  # the refresh read both
+    assert calls["Certificates_CreateOrUpdate"] == 1  # the deleted one, uploaded again
+    assert calls["Certificates_Verify"] == 2  # and both proven again
+    on_hub = hub_certificates(emulator)
+    assert sorted(on_hub) == sorted(names.values())
+    assert all(cert.properties.is_verified for cert in on_hub.values())
+    program_stack.preview("--expect-no-changes")
+
+
+def test_previews_show_a_replacements_new_facts_and_no_change_when_none(
+    program_stack: PulumiStack, emulator: EmulatorInfo, tmp_path: Path
+) -> None:
+    later = datetime.now(UTC) + timedelta(days=500)
+    old, new = make_ca("preview old"), make_ca("preview new", not_after=later)
+    write_certificates_config(program_stack, [entry(tmp_path, "fleet", old, emulator)])
+    program_stack.up()
+
+    unchanged = program_stack.preview("--diff", "--expect-no-changes").stdout
+    assert "[unknown]" not in unchanged, unchanged
+    changes = [
+        line
+        for line in unchanged.splitlines()
+        if re.match(r"^\s*[~+-] ", line) and "(refresh)" not in line  # the refresh step itself
+    ]
+    assert changes == [], unchanged  # stack outputs included
+
+    write_certificates_config(program_stack, [entry(tmp_path, "fleet", new, emulator)])
+    replacing = program_stack.preview("--diff").stdout
+    old_tp, new_tp = make_thumbprint(old), make_thumbprint(new)
+    assert re.search(rf'~ thumbprint\s*: "{old_tp}" => "{new_tp}"', replacing), replacing
+    assert re.search(r'~ subject\s*: "preview old" => "preview new"', replacing), replacing
+    assert re.search(rf'~ not_after\s*: "[^"]+" => "{later:%Y-%m-%dT%H:%M:%S}', replacing)
+    assert "+-1 to replace" in replacing
 
 
 def make_thumbprint(ca: CertifiedKey) -> str:

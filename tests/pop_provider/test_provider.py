@@ -15,7 +15,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from pop_provider import inputs
 from pop_provider.provider import VerifiedCaCertificateProvider, _check, _diff
-from tests.pki import make_ca
+from tests.pki import make_ca, make_expired_ca
 
 SUB = "00000000-0000-0000-0000-0000000000a1"
 HUB = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Devices/IotHubs/hub-one"
@@ -98,6 +98,25 @@ def test_check_reports_every_failing_property_at_once() -> None:
     assert "certificate_pem: is empty" in reasons
     assert "mode:'sometimes' is not a mode" in reasons
     assert "certificate_name:'a b' is not a valid certificate name" in reasons
+
+
+def test_check_gives_what_azure_will_report_so_a_preview_shows_it() -> None:
+    from pop_provider.certificates import common_name, not_after, thumbprint
+
+    ca = make_ca("local facts")
+    result = checked(news(ca))
+    assert result["thumbprint"] == thumbprint(ca.certificate)
+    assert result["subject"] == common_name(ca.certificate) == "local facts"
+    assert result["not_after"] == not_after(ca.certificate).isoformat()
+
+
+def test_an_expired_ca_already_trusted_fails_check_not_a_silent_unchanged() -> None:
+    """Check runs on every preview and up, for resources in the state too: olds are the
+    inputs it was created with, and the same certificate has expired since."""
+    expired = make_expired_ca()
+    before = news(expired)
+    result = _check(before, before, SUB)
+    assert [f.reason for f in result.failures if "expired on" in f.reason], result.failures
 
 
 def test_diff_no_change_for_same_inputs_or_a_new_mode_or_key() -> None:
