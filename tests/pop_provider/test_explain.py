@@ -78,8 +78,9 @@ def test_inputs_judged_at_apply_time_and_our_own_bugs() -> None:
     late = explain(InvalidInput("certificate_pem", "is empty"), EMULATOR, "create")
     assert isinstance(late, failures.InputError) and str(late) == "certificate_pem: is empty"
 
+    empty: dict[str, int] = {}
     try:
-        {}["missing"]
+        empty["missing"]
     except KeyError as error:
         bug = explain(error, EMULATOR, "update")
     assert isinstance(bug, failures.InternalError)

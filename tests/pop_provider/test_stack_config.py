@@ -1,4 +1,4 @@
-"""The reference program's stack config: certificate files as users have them, errors in one line."""
+"""The program's stack config: certificate files as users have them, errors in one line."""
 
 from __future__ import annotations
 
