@@ -9,6 +9,7 @@ the same certificates and changes nothing.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,9 +27,12 @@ def pulumi(*args: str, capture: bool = False) -> str:
     """Run the hermetic CLI in the project; its output streams to the terminal unless captured."""
     # Global flags first: anything after a `--` in args is a positional value.
     argv = [str(PULUMI), "--cwd", str(REPO), "--non-interactive", *args]
+    # Each demo starts the emulator on a new port: the refresh every `up` does (Pulumi.yaml's
+    # `refresh: always`) must use the config just written, not the one saved in the state.
+    env = {**os.environ, "PULUMI_RUN_PROGRAM": "true"}
     if capture:
-        return subprocess.run(argv, check=True, capture_output=True, text=True).stdout
-    subprocess.run(argv, check=True)
+        return subprocess.run(argv, check=True, capture_output=True, text=True, env=env).stdout
+    subprocess.run(argv, check=True, env=env)
     return ""
 
 

@@ -8,6 +8,7 @@ only be judged at apply time, a bug). Each is named with the setting that fixes 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from urllib.parse import urlparse
@@ -32,6 +33,36 @@ _CREDENTIAL_LINE = re.compile(r"^\t(?P<name>\w+): (?P<reason>.*)$")
 
 def explain(error: BaseException, settings: ConnectionSettings, verb: str) -> Exception:
     """The failure to raise in place of `error` (itself, when it is one already)."""
+    failure = _explain(error, settings, verb)
+    if (
+        verb in _FROM_SAVED_CONFIG
+        and isinstance(failure, _SETTINGS_FAILURES)
+        and not _run_program()
+    ):
+        return type(failure)(f"{failure}. {_SAVED_CONFIG_HINT}")
+    return failure
+
+
+# A refresh (read) or destroy (delete) that does not run the program configures the provider
+# from the config saved in the state at the last update, not from the stack's current config.
+_FROM_SAVED_CONFIG = ("read", "delete")
+_SETTINGS_FAILURES = (
+    failures.AuthenticationFailed,
+    failures.EndpointUnreachable,
+    failures.TlsVerificationFailed,
+)
+_SAVED_CONFIG_HINT = (
+    "If the config changed since the last `pulumi up` (an endpoint, a rotated secret), this "
+    "refresh or destroy used the old one, saved in the state: pass `--run-program` or set "
+    "PULUMI_RUN_PROGRAM=true"
+)
+
+
+def _run_program() -> bool:
+    return os.environ.get("PULUMI_RUN_PROGRAM", "").lower() in ("1", "true")
+
+
+def _explain(error: BaseException, settings: ConnectionSettings, verb: str) -> Exception:
     if isinstance(error, failures.AccessDenied) and settings.client_id:
         return failures.AccessDenied(
             f"{error} (this run signed in as client {settings.client_id} of tenant "

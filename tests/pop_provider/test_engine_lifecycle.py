@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from azure_iot_emulator.testing import AdminClient, EmulatorInfo
+from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess
 from tests.conftest import write_certificates_config
 from tests.pki import CertifiedKey, KeyType, make_ca, make_intermediate_ca
 from tests.pop_provider.engine import arm_calls, entry, hub_certificates, hub_client
@@ -201,6 +201,34 @@ def test_a_plain_up_repairs_a_certificate_deleted_or_unverified_out_of_band(
     assert sorted(on_hub) == sorted(names.values())
     assert all(cert.properties.is_verified for cert in on_hub.values())
     program_stack.preview("--expect-no-changes")
+
+
+def test_after_a_config_change_the_refresh_needs_run_program_and_says_so(
+    program_stack: PulumiStack, emulator: EmulatorInfo, tmp_path: Path
+) -> None:
+    """Pulumi configures a refresh's provider from the config saved at the last update unless
+    the program runs: moving to another endpoint fails with a message that says so."""
+
+    def point_at(info: EmulatorInfo) -> None:
+        program_stack.set_config("pop:armEndpoint", info.base_url)
+        program_stack.set_config("pop:authorityHost", info.authority_host)
+        program_stack.set_config("pop:caBundle", info.ca_bundle)
+
+    write_certificates_config(program_stack, [entry(tmp_path, "moved", make_ca("moved"), emulator)])
+    with EmulatorProcess(tmp_path / "old-emulator") as old:
+        point_at(old.info)
+        program_stack.up()
+    point_at(emulator)  # the old endpoint is gone; the config names the new one
+
+    stale = program_stack.up(check=False)
+    assert stale.returncode != 0
+    assert f"cannot reach {old.info.base_url}" in stale.stdout
+    assert "pass `--run-program` or set PULUMI_RUN_PROGRAM=true" in stale.stdout
+
+    program_stack.extra_env["PULUMI_RUN_PROGRAM"] = "true"
+    program_stack.up()
+    (on_hub,) = hub_certificates(emulator).values()
+    assert on_hub.properties.is_verified  # gone with the old endpoint, so created on the new
 
 
 def test_previews_show_a_replacements_new_facts_and_no_change_when_none(
