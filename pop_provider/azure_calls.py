@@ -170,6 +170,8 @@ _DOING = {
     "verify": "verifying a certificate on",
     "verify_certificate": "verifying a certificate on",
     "delete": "deleting a certificate from",
+    "list_by_iot_hub": "listing the certificates of",
+    "list": "listing the certificates of",
 }
 
 

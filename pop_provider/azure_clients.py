@@ -14,7 +14,7 @@ from azure.core.credentials import TokenCredential
 from pop_provider.connection import ConnectionSettings, build_credential, client_kwargs
 from pop_provider.dps_certificates import DpsCertificates
 from pop_provider.hub_certificates import HubCertificates
-from pop_provider.remote import CertificateApi
+from pop_provider.remote import CertificateApi, RunListing
 from pop_provider.target import Target, TargetKind
 
 
@@ -27,6 +27,7 @@ class ClientFactory:
         self._credential: TokenCredential | None = None
         self._hub_clients: dict[str, Any] = {}
         self._dps_clients: dict[str, Any] = {}
+        self._listings: dict[str, RunListing] = {}
 
     def _credential_locked(self) -> TokenCredential:
         if self._credential is None:
@@ -58,8 +59,10 @@ class ClientFactory:
         from azure.mgmt.iothubprovisioningservices import IotDpsClient
 
         subscription = target.subscription_id
+        with self._lock:
+            listing = self._listings.setdefault(target.arm_id.lower(), RunListing())
         if target.kind is TargetKind.IOT_HUB:
-            return HubCertificates(
-                self._client(self._hub_clients, IotHubClient, subscription), target
-            )
-        return DpsCertificates(self._client(self._dps_clients, IotDpsClient, subscription), target)
+            client = self._client(self._hub_clients, IotHubClient, subscription)
+            return HubCertificates(client, target, listing)
+        client = self._client(self._dps_clients, IotDpsClient, subscription)
+        return DpsCertificates(client, target, listing)

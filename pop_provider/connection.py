@@ -18,6 +18,8 @@ from typing import Any
 
 from azure.core.credentials import TokenCredential
 
+from pop_provider.federation import FederatedSource, assertion_function
+
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 # Retries of one ARM call (429 with Retry-After, 5xx, lost connections), bounded also in time:
 # at 40% of calls failing, 11 failures in a row are a 1-in-24,000 event per call.
@@ -73,6 +75,21 @@ class ConnectionSettings:
     client_secret: str | None = field(default=None, repr=False)
     # Where the secret came from (a config key or variable name), for error messages.
     client_secret_source: str | None = None
+    # A pipeline's OIDC token, exchanged for Azure tokens (pop_provider.federation).
+    use_oidc: bool = False
+    federated: FederatedSource | None = field(default=None, repr=False)
+
+    @property
+    def uses_federation(self) -> bool:
+        """OIDC when asked for (ARM_USE_OIDC), or a workload identity file without a secret."""
+        return self.federated is not None and (self.use_oidc or not self.client_secret)
+
+    @property
+    def sign_in(self) -> str:
+        """How this run signs in, for messages (never the secret itself)."""
+        if self.uses_federation and self.federated is not None:
+            return f"a federated token ({self.federated.kind} from {self.federated.setting})"
+        return f"the client secret from {self.client_secret_source or 'the configuration'}"
 
     @property
     def is_custom_cloud(self) -> bool:
@@ -118,6 +135,7 @@ def load_settings(
     secret, secret_source = first(
         "azure-native:clientSecret", "$AZURE_CLIENT_SECRET", "$ARM_CLIENT_SECRET"
     )
+    use_oidc = (pick("azure-native:useOidc", "$ARM_USE_OIDC") or "").lower() in ("true", "1")
     return ConnectionSettings(
         arm_endpoint=arm_endpoint,
         authority_host=pick("pop:authorityHost", "$AZURE_AUTHORITY_HOST") or default_authority,
@@ -135,7 +153,44 @@ def load_settings(
         client_id=pick("azure-native:clientId", "$AZURE_CLIENT_ID", "$ARM_CLIENT_ID"),
         client_secret=secret,
         client_secret_source=secret_source,
+        use_oidc=use_oidc,
+        federated=_federated_source(first, use_oidc),
     )
+
+
+def _federated_source(
+    first: Callable[..., tuple[str | None, str | None]], use_oidc: bool
+) -> FederatedSource | None:
+    """azure-native's OIDC settings when ARM_USE_OIDC is on (token, token file, or request URL
+    and token, GitHub's by default), else a workload identity token file."""
+    if use_oidc:
+        token, where = first("azure-native:oidcToken", "$ARM_OIDC_TOKEN")
+        if token and where:
+            return FederatedSource("token", where, token)
+        path, where = first("azure-native:oidcTokenFilePath", "$ARM_OIDC_TOKEN_FILE_PATH")
+        if path and where:
+            return FederatedSource("token file", where, path)
+        url, where = first(
+            "azure-native:oidcRequestUrl", "$ARM_OIDC_REQUEST_URL", "$ACTIONS_ID_TOKEN_REQUEST_URL"
+        )
+        request_token, _ = first(
+            "azure-native:oidcRequestToken",
+            "$ARM_OIDC_REQUEST_TOKEN",
+            "$ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        )
+        if url and where and request_token:
+            return FederatedSource("request URL", where, url, request_token)
+    path, where = first("$AZURE_FEDERATED_TOKEN_FILE")
+    if path and where:
+        return FederatedSource("workload identity file", where, path)
+    if use_oidc:
+        raise SettingsError(
+            "ARM_USE_OIDC (azure-native:useOidc) is on but there is no federated token: set "
+            "ARM_OIDC_TOKEN, ARM_OIDC_TOKEN_FILE_PATH, or ARM_OIDC_REQUEST_TOKEN with "
+            "ARM_OIDC_REQUEST_URL (GitHub Actions provides ACTIONS_ID_TOKEN_REQUEST_TOKEN and "
+            "_URL when the job has `permissions: id-token: write`)"
+        )
+    return None
 
 
 _KNOWN_AUTHORITIES = {cloud.authority_host for cloud in CLOUDS.values()}
@@ -155,11 +210,34 @@ def build_credential(settings: ConnectionSettings) -> TokenCredential:
         # Instance discovery asks login.microsoftonline.com about the authority; a private
         # authority (the emulator, Azure Stack) is unknown there.
         kwargs["disable_instance_discovery"] = True
+    if settings.uses_federation and settings.federated is not None:
+        return _federated_credential(settings, settings.federated, kwargs)
     if settings.tenant_id and settings.client_id and settings.client_secret:
         return ClientSecretCredential(
             settings.tenant_id, settings.client_id, settings.client_secret, **kwargs
         )
     return DefaultAzureCredential(**kwargs, **chain_identity(settings))
+
+
+def _federated_credential(
+    settings: ConnectionSettings, source: FederatedSource, kwargs: dict[str, Any]
+) -> TokenCredential:
+    """azure-identity's ClientAssertionCredential with the pipeline's OIDC token: no secret."""
+    from azure.identity import ClientAssertionCredential
+
+    if not (settings.tenant_id and settings.client_id):
+        raise SettingsError(
+            f"a federated token ({source.kind} from {source.setting}) needs the identity's "
+            "tenant and client id: set ARM_TENANT_ID and ARM_CLIENT_ID (or AZURE_*, or "
+            "azure-native:tenantId and clientId)"
+        )
+    verify: str | bool = settings.ca_bundle or True
+    return ClientAssertionCredential(
+        settings.tenant_id,
+        settings.client_id,
+        assertion_function(source, verify),
+        **kwargs,
+    )
 
 
 def chain_identity(settings: ConnectionSettings) -> dict[str, str]:

@@ -7,24 +7,26 @@ client's `etag`/`match_condition` arguments; argument order differs per operatio
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from azure.core import MatchConditions
 
 from pop_provider.azure_calls import RETRY_ON_METHODS, call_azure, certificate_from_model
-from pop_provider.remote import CertificateNotFound, RemoteCertificate
+from pop_provider.remote import CertificateNotFound, RemoteCertificate, RunListing
 from pop_provider.target import Target
 
 
 class DpsCertificates:
     """The `Microsoft.Devices/provisioningServices/{dps}/certificates` collection of one DPS."""
 
-    def __init__(self, client: Any, target: Target) -> None:
+    def __init__(self, client: Any, target: Target, listing: RunListing | None = None) -> None:
         from azure.mgmt.iothubprovisioningservices import models
 
         self._operations = client.dps_certificate
         self._models = models
         self._target = target
+        self._listing = listing or RunListing()
 
     def _from_model(self, model: Any) -> RemoteCertificate:
         return certificate_from_model(model, self._target)
@@ -69,7 +71,9 @@ class DpsCertificates:
             "create_or_update",
             lambda: self._operations.create_or_update(group, dps, name, body, **guard),
         )
-        return self._from_model(answer)
+        uploaded = self._from_model(answer)
+        self._listing.remember(uploaded)
+        return uploaded
 
     def generate_verification_code(self, name: str, etag: str) -> tuple[str, str]:
         group, dps = self._target.resource_group, self._target.name
@@ -94,10 +98,21 @@ class DpsCertificates:
 
     def delete(self, name: str, etag: str) -> None:
         group, dps = self._target.resource_group, self._target.name
-        try:
+        with contextlib.suppress(CertificateNotFound):
             self._call(
                 "delete",
                 lambda: self._operations.delete(group, dps, name, **self._guard(etag)),
             )
-        except CertificateNotFound:
-            return
+        self._listing.forget(name)
+
+    def list(self) -> list[RemoteCertificate]:
+        group, dps = self._target.resource_group, self._target.name
+
+        def fetch() -> list[RemoteCertificate]:
+            answer = self._call(
+                "list",
+                lambda: self._operations.list(group, dps, retry_on_methods=RETRY_ON_METHODS),
+            )
+            return [self._from_model(model) for model in answer.value or []]
+
+        return self._listing.get(fetch)

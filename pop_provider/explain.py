@@ -23,6 +23,7 @@ from azure.core.exceptions import (
 from pop_provider import failures
 from pop_provider.connection import ConnectionSettings, SettingsError
 from pop_provider.errors import InvalidInput
+from pop_provider.federation import FederationError
 from pop_provider.remote import CertificateNotFound, RemoteError, TargetMissing
 
 _HOST_PORT = re.compile(r"host='(?P<host>[^']+)', port=(?P<port>\d+)")
@@ -85,6 +86,8 @@ def _explain(error: BaseException, settings: ConnectionSettings, verb: str) -> E
         return failures.InputError(f"{error.field}: {error.reason}")
     if isinstance(error, SettingsError):
         return failures.InputError(str(error))
+    if isinstance(error, FederationError):
+        return failures.AuthenticationFailed(str(error))
     if _is_tls_failure(error):
         return failures.TlsVerificationFailed(_tls_message(error, settings))
     if isinstance(error, ClientAuthenticationError) and error.response is None:
@@ -195,13 +198,19 @@ def _credential_message(error: ClientAuthenticationError, settings: ConnectionSe
             "azure-native:clientSecret, or the AZURE_* / ARM_* variables, or run `az login`"
         )
     who = f"client {settings.client_id} in tenant {settings.tenant_id}"
-    source = settings.client_secret_source or "the configured secret"
-    return (
-        f"Azure sign-in failed for {who} with the client secret from {source}: "
-        f"{_without_links(_first_line(error).removeprefix('Authentication failed: '))}. "
-        "Set the secret's current value (`pulumi config set --secret azure-native:clientSecret "
-        "...`, or AZURE_CLIENT_SECRET), and check azure-native:tenantId and clientId"
-    )
+    reason = _without_links(_first_line(error).removeprefix("Authentication failed: "))
+    if settings.uses_federation:
+        fix = (
+            "Check the app's federated identity credential: its issuer, subject and audience "
+            "(api://AzureADTokenExchange) must match the pipeline's token exactly"
+        )
+    else:
+        fix = (
+            "Set the secret's current value (`pulumi config set --secret "
+            "azure-native:clientSecret ...`, or AZURE_CLIENT_SECRET), and check "
+            "azure-native:tenantId and clientId"
+        )
+    return f"Azure sign-in failed for {who} with {settings.sign_in}: {reason}. {fix}"
 
 
 def _without_links(text: str) -> str:

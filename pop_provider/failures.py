@@ -52,6 +52,10 @@ class ProofOfPossessionFailed(DeploymentError):
     """Azure did not accept the proof of possession; the message says what was removed."""
 
 
+class AlreadyTrusted(DeploymentError):
+    """The target already trusts this CA under another name (another stack, or the portal)."""
+
+
 class NameConflict(DeploymentError):
     """The certificate name holds a different certificate than the one declared."""
 

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from pop_provider.azure_calls import RETRY_ON_METHODS, call_azure, certificate_from_model
-from pop_provider.remote import CertificateNotFound, RemoteCertificate
+from pop_provider.remote import CertificateNotFound, RemoteCertificate, RunListing
 from pop_provider.target import Target
 
 
 class HubCertificates:
     """The `Microsoft.Devices/IotHubs/{hub}/certificates` collection of one hub."""
 
-    def __init__(self, client: Any, target: Target) -> None:
+    def __init__(self, client: Any, target: Target, listing: RunListing | None = None) -> None:
         self._operations = client.certificates
         self._models = client.certificates.models
         self._target = target
+        self._listing = listing or RunListing()
 
     def _from_model(self, model: Any) -> RemoteCertificate:
         return certificate_from_model(model, self._target)
@@ -41,7 +43,9 @@ class HubCertificates:
                 certificate=certificate_pem, is_verified=verified
             )
         )
-        return self._from_model(self._call("create_or_update", name, body, if_match=etag))
+        uploaded = self._from_model(self._call("create_or_update", name, body, if_match=etag))
+        self._listing.remember(uploaded)
+        return uploaded
 
     def generate_verification_code(self, name: str, etag: str) -> tuple[str, str]:
         answer = self._call("generate_verification_code", name, if_match=etag)
@@ -53,7 +57,13 @@ class HubCertificates:
         return self._from_model(answer)
 
     def delete(self, name: str, etag: str) -> None:
-        try:
+        with contextlib.suppress(CertificateNotFound):
             self._call("delete", name, if_match=etag)
-        except CertificateNotFound:
-            return
+        self._listing.forget(name)
+
+    def list(self) -> list[RemoteCertificate]:
+        def fetch() -> list[RemoteCertificate]:
+            answer = self._call("list_by_iot_hub")
+            return [self._from_model(model) for model in answer.value or []]
+
+        return self._listing.get(fetch)

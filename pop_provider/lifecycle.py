@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from pop_provider import certificates, proof
-from pop_provider.failures import NameConflict, ProofOfPossessionFailed
+from pop_provider.failures import AlreadyTrusted, NameConflict, ProofOfPossessionFailed
 from pop_provider.inputs import DesiredCertificate, Mode
 from pop_provider.remote import (
     CertificateApi,
@@ -52,9 +52,10 @@ class CertificateLifecycle:
         self._api = api
 
     def create(self, desired: DesiredCertificate) -> Outcome:
-        """1 call in auto mode, 3 in proof mode, 2 in offline mode (upload, code); resumes a
-        certificate a crashed run uploaded."""
+        """1 call in auto mode, 3 in proof mode, 2 in offline mode (upload, code), plus one list
+        of the target per run; resumes a certificate a crashed run uploaded."""
         auto = desired.mode is Mode.AUTO
+        self._refuse_a_second_copy(desired)
         try:
             uploaded = self._api.upload(
                 desired.certificate_name, desired.certificate_pem, verified=auto, etag=None
@@ -105,6 +106,20 @@ class CertificateLifecycle:
                     raise
 
     # -- steps ---------------------------------------------------------------------------------
+
+    def _refuse_a_second_copy(self, desired: DesiredCertificate) -> None:
+        """A hub trusts a CA once: the same certificate under another name is someone else's
+        (another stack, a portal upload), and a second copy would be owned by two parties."""
+        for other in self._api.list():
+            same_name = other.name.lower() == desired.certificate_name.lower()
+            if other.thumbprint == desired.thumbprint and not same_name:
+                raise AlreadyTrusted(
+                    f"{desired.target.label} already trusts this CA (thumbprint "
+                    f"{desired.thumbprint}) as certificate '{other.name}', uploaded by another "
+                    "stack or by hand; a hub should trust a CA once. To manage that one here, "
+                    f"adopt it: set certificate_name to '{other.name}' (certificateName in the "
+                    "stack config) and run `pulumi up`; or delete it from the hub first"
+                )
 
     def _adopt_own(self, desired: DesiredCertificate) -> RemoteCertificate:
         """The name is taken: carry on only if it holds our certificate (a crashed create)."""

@@ -352,10 +352,15 @@ def _diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     if inputs.is_unknown(new_pem) or _thumbprint_of(news) != olds.get(THUMBPRINT):
         replaces.append(inputs.CERTIFICATE_PEM)
     if replaces:
-        # Under the same name on the same hub the old certificate must go first; otherwise the
-        # replacement is created and verified before the old one is deleted.
-        same_slot = inputs.CERTIFICATE_NAME not in replaces and inputs.TARGET_ID not in replaces
-        return DiffResult(changes=True, replaces=replaces, delete_before_replace=same_slot)
+        # On the same hub the old certificate must go first when the name stays (one slot) or
+        # only the name changes (a hub trusts a CA once); a new certificate under a new name is
+        # created and verified before the old one is deleted, so trust never lapses.
+        same_hub = inputs.TARGET_ID not in replaces
+        only_one_changes = (inputs.CERTIFICATE_NAME in replaces) != (
+            inputs.CERTIFICATE_PEM in replaces
+        )
+        first_delete = same_hub and only_one_changes
+        return DiffResult(changes=True, replaces=replaces, delete_before_replace=first_delete)
     if olds.get(IS_VERIFIED):
         return DiffResult(changes=False)
     awaiting_offline_proof = (

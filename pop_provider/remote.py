@@ -7,6 +7,8 @@ implementation, not a second provider.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -70,3 +72,33 @@ class CertificateApi(Protocol):
     def delete(self, name: str, etag: str) -> None:
         """Delete with the current etag; a missing certificate is not an error."""
         ...
+
+    def list(self) -> list[RemoteCertificate]:
+        """Every certificate of the target, as of this run's first listing (one call per
+        target per run), with this run's own uploads and deletions applied."""
+        ...
+
+
+class RunListing:
+    """One target's certificate list, fetched at most once per run and kept current with what
+    this run uploads and deletes; shared by the provider's threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_name: dict[str, RemoteCertificate] | None = None
+
+    def get(self, fetch: Callable[[], list[RemoteCertificate]]) -> list[RemoteCertificate]:
+        with self._lock:
+            if self._by_name is None:
+                self._by_name = {cert.name.lower(): cert for cert in fetch()}
+            return list(self._by_name.values())
+
+    def remember(self, cert: RemoteCertificate) -> None:
+        with self._lock:
+            if self._by_name is not None:
+                self._by_name[cert.name.lower()] = cert
+
+    def forget(self, name: str) -> None:
+        with self._lock:
+            if self._by_name is not None:
+                self._by_name.pop(name.lower(), None)

@@ -67,6 +67,10 @@ class FakeCertificates:
         self._record("get")
         return self._current(name).remote
 
+    def list(self) -> list[RemoteCertificate]:
+        self._record("list")
+        return [stored.remote for stored in self.store.values()]
+
     def upload(
         self, name: str, certificate_pem: str, *, verified: bool, etag: str | None
     ) -> RemoteCertificate:

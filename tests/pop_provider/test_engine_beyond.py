@@ -52,6 +52,7 @@ def test_dps_proof_and_auto_mode_drift_by_thumbprint_and_destroy(
     program_stack.up()
     assert arm_calls(admin, "DpsCertificate_") == Counter(
         {
+            "DpsCertificate_List": 1,  # one list per DPS per run
             "DpsCertificate_CreateOrUpdate": 2,
             "DpsCertificate_GenerateVerificationCode": 1,
             "DpsCertificate_VerifyCertificate": 1,
@@ -147,6 +148,7 @@ def test_key_vault_key_signs_the_proof_and_never_leaves_the_vault(
     program_stack.up()
     assert arm_calls(admin) == Counter(
         {
+            "Certificates_ListByIotHub": 1,  # one list per hub per run: a CA already there?
             "Certificates_CreateOrUpdate": 2,
             "Certificates_GenerateVerificationCode": 2,
             "Certificates_Verify": 2,
@@ -185,7 +187,11 @@ def test_offline_two_phase_proof(
     admin.clear_requests()
     program_stack.up()
     assert arm_calls(admin) == Counter(
-        {"Certificates_CreateOrUpdate": 1, "Certificates_GenerateVerificationCode": 1}
+        {
+            "Certificates_ListByIotHub": 1,
+            "Certificates_CreateOrUpdate": 1,
+            "Certificates_GenerateVerificationCode": 1,
+        }
     )
     out = program_stack.outputs()["certificates"]["offline-root"]
     assert out["is_verified"] is False

@@ -33,7 +33,10 @@ def test_auto_mode_is_one_call_and_verified(
     )
     admin.clear_requests()
     program_stack.up()
-    assert arm_calls(admin) == Counter({"Certificates_CreateOrUpdate": 1})
+    # The upload, and the hub's list (is this CA there under another name?), once per run.
+    assert arm_calls(admin) == Counter(
+        {"Certificates_ListByIotHub": 1, "Certificates_CreateOrUpdate": 1}
+    )
     outputs = program_stack.outputs()["certificates"]["auto-root"]
     assert outputs["is_verified"] is True
     on_hub = hub_certificates(emulator)[outputs["certificate_name"]]
@@ -76,6 +79,7 @@ def test_proof_of_possession_for_every_key_type_root_and_intermediate(
     n = len(cas)
     assert arm_calls(admin) == Counter(
         {
+            "Certificates_ListByIotHub": 1,  # one list per hub per run: a CA already there?
             "Certificates_CreateOrUpdate": n,
             "Certificates_GenerateVerificationCode": n,
             "Certificates_Verify": n,
@@ -327,6 +331,7 @@ def test_a_create_interrupted_after_upload_is_finished_by_the_next_up(
     program_stack.up()
     assert arm_calls(admin) == Counter(
         {
+            "Certificates_ListByIotHub": 1,  # the same CA is there, but under our own name
             "Certificates_CreateOrUpdate": 1,  # 412: the name is taken (by our own upload)
             "Certificates_Get": 1,  # same thumbprint: ours, carry on
             "Certificates_GenerateVerificationCode": 1,
@@ -392,3 +397,36 @@ def test_five_consecutive_503s_on_one_call_are_survived(
     ]
     assert verify == [503] * 5 + [200]
     assert program_stack.outputs()["certificates"]["root"]["is_verified"] is True
+
+
+def test_a_second_stack_with_the_same_ca_on_the_same_hub_is_refused_and_can_adopt(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    ca = make_ca("shared root")
+    write_certificates_config(program_stack, [entry(tmp_path, "root", ca, emulator)])
+    program_stack.up()
+    owned = program_stack.outputs()["certificates"]["root"]["certificate_name"]
+
+    other = PulumiStack(
+        program_stack.project_dir,
+        program_stack.state_dir,
+        stack="other",
+        extra_env=dict(program_stack.extra_env),
+    ).init()
+    write_certificates_config(other, [entry(tmp_path, "root", ca, emulator)])
+    admin.clear_requests()
+    refused = other.up(check=False)
+    assert refused.returncode != 0
+    assert (
+        f"pop_provider.failures.AlreadyTrusted: IoT hub '{emulator.iot_hubs[0]}' already trusts "
+        f"this CA (thumbprint {make_thumbprint(ca)}) as certificate '{owned}'"
+    ) in refused.stdout
+    assert f"set certificate_name to '{owned}'" in refused.stdout
+    assert "Certificates_CreateOrUpdate" not in arm_calls(admin)  # refused before any upload
+    assert list(hub_certificates(emulator)) == [owned]
+
+    # Adopting it, as the message says: the second stack now manages the same certificate.
+    write_certificates_config(other, [entry(tmp_path, "root", ca, emulator, certificateName=owned)])
+    other.up()
+    assert other.outputs()["certificates"]["root"]["certificate_name"] == owned
+    assert list(hub_certificates(emulator)) == [owned]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pop_provider.failures import NameConflict, ProofOfPossessionFailed
+from pop_provider.failures import AlreadyTrusted, NameConflict, ProofOfPossessionFailed
 from pop_provider.inputs import DesiredCertificate, Mode
 from pop_provider.lifecycle import CertificateLifecycle
 from pop_provider.remote import EtagConflict, RemoteError
@@ -25,14 +25,14 @@ def desired(mode: Mode = Mode.PROOF, name: str = "root-1234abcd", ca=None) -> De
 def test_proof_mode_is_three_calls_and_ends_verified() -> None:
     api = FakeCertificates()
     remote = CertificateLifecycle(api).create(desired()).remote
-    assert api.calls == ["upload", "generate_verification_code", "verify"]
+    assert api.calls == ["list", "upload", "generate_verification_code", "verify"]
     assert remote.is_verified
 
 
 def test_auto_mode_is_one_call() -> None:
     api = FakeCertificates()
     remote = CertificateLifecycle(api).create(desired(Mode.AUTO)).remote
-    assert api.calls == ["upload"]
+    assert api.calls == ["list", "upload"]
     assert remote.is_verified
 
 
@@ -47,7 +47,7 @@ def test_a_create_interrupted_after_upload_is_resumed() -> None:
     api.calls.clear()
     remote = CertificateLifecycle(api).create(want).remote  # the next `pulumi up`
     assert remote.is_verified
-    assert api.calls == ["upload", "get", "generate_verification_code", "verify"]
+    assert api.calls == ["list", "upload", "get", "generate_verification_code", "verify"]
 
 
 def test_a_name_holding_someone_elses_certificate_is_not_taken_over() -> None:
@@ -106,13 +106,13 @@ def test_ensure_verified_recreates_a_deleted_certificate() -> None:
     want = desired(Mode.AUTO)
     remote = CertificateLifecycle(api).ensure_verified(want).remote
     assert remote.is_verified
-    assert api.calls == ["get", "upload"]
+    assert api.calls == ["get", "list", "upload"]
 
 
 def test_offline_mode_uploads_and_hands_out_a_code() -> None:
     api = FakeCertificates()
     outcome = CertificateLifecycle(api).create(desired(Mode.OFFLINE))
-    assert api.calls == ["upload", "generate_verification_code"]
+    assert api.calls == ["list", "upload", "generate_verification_code"]
     assert not outcome.remote.is_verified
     assert outcome.verification_code
 
@@ -158,7 +158,7 @@ def test_a_verify_applied_but_unanswered_counts_as_verified() -> None:
     api = FakeCertificates(lost_answer={"verify"})
     outcome = CertificateLifecycle(api).create(desired())
     assert outcome.remote.is_verified
-    assert api.calls == ["upload", "generate_verification_code", "verify", "get"]
+    assert api.calls == ["list", "upload", "generate_verification_code", "verify", "get"]
 
 
 def test_a_code_applied_but_unanswered_is_asked_for_again() -> None:
@@ -166,9 +166,26 @@ def test_a_code_applied_but_unanswered_is_asked_for_again() -> None:
     outcome = CertificateLifecycle(api).create(desired())
     assert outcome.remote.is_verified
     assert api.calls == [
+        "list",
         "upload",
         "generate_verification_code",
         "get",
         "generate_verification_code",
         "verify",
     ]
+
+
+def test_the_same_ca_under_another_name_is_refused_naming_it_and_how_to_adopt_it() -> None:
+    api = FakeCertificates()
+    theirs = desired()
+    CertificateLifecycle(api).create(theirs)
+    (their_name,) = api.store
+    mine = DesiredCertificate(**{**theirs.__dict__, "certificate_name": "mine-1234abcd"})
+    with pytest.raises(AlreadyTrusted) as raised:
+        CertificateLifecycle(api).create(mine)
+    message = str(raised.value)
+    assert f"as certificate '{their_name}'" in message
+    assert f"set certificate_name to '{their_name}'" in message
+    assert list(api.store) == [their_name]  # nothing uploaded
+    adopted = CertificateLifecycle(api).create(theirs)  # the same name: ours to manage
+    assert adopted.remote.name == their_name and adopted.remote.is_verified
