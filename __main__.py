@@ -4,13 +4,21 @@ from pathlib import Path
 
 import pulumi
 
-from pop_provider import VerifiedCaCertificate
-from pop_provider.stack_config import CONFIG_KEY, parse_entries
+from pop_provider import TrustedCa, VerifiedCaCertificate
+from pop_provider.stack_config import CONFIG_KEY, CertificateEntry, parse_entries
+
+
+def declare(entry: CertificateEntry) -> dict[str, VerifiedCaCertificate]:
+    """One certificate, or one per target (named `<entry>-<target>`) for an entry with targets."""
+    if entry.targets is None:
+        return {entry.name: VerifiedCaCertificate(entry.name, entry.args)}
+    everywhere = TrustedCa(entry.name, entry.trusted_ca_args())
+    return {f"{entry.name}-{label}": cert for label, cert in everywhere.certificates.items()}
+
 
 config = pulumi.Config()
 entries = parse_entries(config.require_object(CONFIG_KEY), Path.cwd(), config.require_secret)
-
-trusted = {entry.name: VerifiedCaCertificate(entry.name, entry.args) for entry in entries}
+trusted = {name: cert for entry in entries for name, cert in declare(entry).items()}
 
 pulumi.export(
     "certificates",

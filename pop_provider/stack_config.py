@@ -12,6 +12,13 @@
         # offline mode, second run: proofCertificateFile (or proofCertificatePem)
         certificateName: fleet-root      # optional; generated otherwise
         expiryWarningDays: 30            # optional; warn in `up` this close to expiry
+      - name: fleet-root-everywhere      # one CA on many hubs and DPS: `targets` instead of a hub
+        targets:
+          - hubId: /subscriptions/.../IotHubs/hub-west    # each: hubId, dpsId, or the names,
+          - resourceGroupName: rg-east                    #   and optionally certificateName
+            dpsName: dps-east                             #   and name (the child's label)
+        certificateFile: certs/root.pem
+        privateKeyFile: certs/root.key
 
 Secrets never sit in this list: a key comes from a file or from a config key of its own that was
 set with `pulumi config set --secret`, so `pulumi config` never shows it in clear.
@@ -30,6 +37,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pop_provider.resource import DEFAULT_EXPIRY_WARNING_DAYS, VerifiedCaCertificateArgs
+from pop_provider.trust import CaTarget, TrustedCaArgs
 
 CONFIG_KEY = "certificates"
 
@@ -54,6 +62,17 @@ _ALLOWED = {
     "proofCertificateFile",
     "proofCertificatePem",
     "expiryWarningDays",
+    "targets",
+}
+_TARGET_KEYS = {
+    "hubId": "hub_id",
+    "dpsId": "dps_id",
+    "resourceGroupName": "resource_group_name",
+    "hubName": "hub_name",
+    "dpsName": "dps_name",
+    "subscriptionId": "subscription_id",
+    "certificateName": "certificate_name",
+    "name": "name",
 }
 
 
@@ -71,6 +90,24 @@ class CertificateEntry:
 
     name: str
     args: VerifiedCaCertificateArgs
+    # Set when the entry trusts its CA on several hubs or DPS (a TrustedCa); `args` then holds
+    # everything but the target.
+    targets: list[CaTarget] | None = None
+
+    def trusted_ca_args(self) -> TrustedCaArgs:
+        """The entry as a TrustedCa's arguments (an entry with `targets`)."""
+        a = self.args
+        return TrustedCaArgs(
+            certificate_pem=a.certificate_pem,
+            targets=list(self.targets or []),
+            mode=a.mode,
+            private_key_pem=a.private_key_pem,
+            private_key_password=a.private_key_password,
+            key_vault_url=a.key_vault_url,
+            key_vault_key_name=a.key_vault_key_name,
+            key_vault_key_version=a.key_vault_key_version,
+            expiry_warning_days=a.expiry_warning_days,
+        )
 
 
 def parse_entries(
@@ -136,6 +173,7 @@ def _parse_entry(
     warning_days = item.get("expiryWarningDays", DEFAULT_EXPIRY_WARNING_DAYS)
     if warning_days is not None and (not isinstance(warning_days, int) or warning_days < 0):
         raise StackConfigError(f"{where}: expiryWarningDays must be a whole number of days")
+    targets = _targets(where, item)
     password_key = item.get("privateKeyPasswordSecret")
     password = secret(str(password_key)) if password_key else None
     return CertificateEntry(
@@ -158,7 +196,32 @@ def _parse_entry(
             certificate_name=item.get("certificateName"),
             expiry_warning_days=warning_days,
         ),
+        targets=targets,
     )
+
+
+def _targets(where: str, item: Mapping[str, Any]) -> list[CaTarget] | None:
+    """The entry's `targets`, each a hub or DPS; none of the single-target keys beside them."""
+    if "targets" not in item:
+        return None
+    single = sorted(set(item) & (set(_TARGET_KEYS) - {"name"}))
+    if single:
+        raise StackConfigError(
+            f"{where}: give `targets` or {single}, not both (the keys go inside each target)"
+        )
+    raw = item["targets"]
+    if not isinstance(raw, list) or not raw:
+        raise StackConfigError(f"{where}: `targets` must be a non-empty list of hubs and DPS")
+    targets = []
+    for index, target in enumerate(raw):
+        at = f"{where}.targets[{index}]"
+        if not isinstance(target, Mapping):
+            raise StackConfigError(f"{at} must be an object")
+        unknown = sorted(set(target) - set(_TARGET_KEYS))
+        if unknown:
+            raise StackConfigError(f"{at}: unknown keys {unknown}; allowed: {sorted(_TARGET_KEYS)}")
+        targets.append(CaTarget(**{_TARGET_KEYS[key]: value for key, value in target.items()}))
+    return targets
 
 
 def _read_certificate_file(path: Path, what: str) -> str:

@@ -25,6 +25,7 @@ from tests.pop_provider.engine import (
     entry,
     hub_certificates,
     hub_client,
+    hub_id,
 )
 from tests.pulumi_cli import PulumiStack
 
@@ -278,3 +279,32 @@ def test_an_offline_proof_from_another_key_fails_at_preview_without_calls(
     assert result.returncode != 0
     assert "is not signed by this CA's key" in result.stdout
     assert arm_calls(admin, "") == Counter()
+
+
+def test_one_ca_on_many_targets_from_the_stack_config(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    ca = make_ca("fleet root everywhere")
+    item = entry(tmp_path, "root", ca, emulator)
+    del item["hubId"]
+    second = emulator.iot_hubs[1]
+    item["targets"] = [
+        {"hubId": hub_id(emulator)},
+        {"resourceGroupName": emulator.resource_group, "hubName": second},
+        {"dpsId": dps_id(emulator), "name": "provisioning"},
+    ]
+    write_certificates_config(program_stack, [item])
+    admin.clear_requests()
+    program_stack.up()
+    # Each target has its own proof: three codes, three verifications.
+    calls = arm_calls(admin, "")
+    assert calls["Certificates_Verify"] == 2 and calls["DpsCertificate_VerifyCertificate"] == 1
+    outputs = program_stack.outputs()["certificates"]
+    assert sorted(outputs) == sorted(
+        [f"root-{emulator.iot_hubs[0]}", f"root-{second}", "root-provisioning"]
+    )
+    assert all(out["is_verified"] for out in outputs.values())
+    assert len(hub_certificates(emulator)) == 1
+    assert len(hub_certificates(emulator, second)) == 1
+    assert len(dps_certificates(emulator)) == 1
+    program_stack.preview("--expect-no-changes")

@@ -56,3 +56,19 @@ def test_a_der_key_file_says_how_to_convert_it(tmp_path: Path) -> None:
     ]
     with pytest.raises(StackConfigError, match=r"is binary \(DER\); give the key as PEM: `openssl"):
         parse_entries(raw, tmp_path, no_secrets)
+
+
+def test_targets_or_a_single_target_not_both_and_each_target_checked(tmp_path: Path) -> None:
+    (tmp_path / "root.pem").write_text(make_ca("targets").certificate_pem)
+    base = {"name": "root", "mode": "auto", "certificateFile": "root.pem"}
+    (entry,) = parse_entries(
+        [{**base, "targets": [{"hubId": "a"}, {"dpsName": "d", "resourceGroupName": "g"}]}],
+        tmp_path,
+        no_secrets,
+    )
+    assert entry.targets is not None and [t.hub_id for t in entry.targets] == ["a", None]
+    assert entry.trusted_ca_args().targets == entry.targets
+    with pytest.raises(StackConfigError, match=r"give `targets` or \['hubId'\], not both"):
+        parse_entries([{**base, "hubId": "a", "targets": [{"hubId": "b"}]}], tmp_path, no_secrets)
+    with pytest.raises(StackConfigError, match=r"targets\[0\]: unknown keys \['hub'\]"):
+        parse_entries([{**base, "targets": [{"hub": "b"}]}], tmp_path, no_secrets)
