@@ -29,6 +29,7 @@ from pop_provider.remote import CertificateNotFound, RemoteError, TargetMissing
 _HOST_PORT = re.compile(r"host='(?P<host>[^']+)', port=(?P<port>\d+)")
 _ERRNO = re.compile(r"\[Errno -?\d+\] (?P<reason>[^'\")]+)")
 _TLS_MARKERS = ("CERTIFICATE_VERIFY_FAILED", "certificate verify failed", "SSLError", "SSL:")
+_AADSTS = re.compile(r"AADSTS\d+: .*")
 _CREDENTIAL_LINE = re.compile(r"^\t(?P<name>\w+): (?P<reason>.*)$")
 
 
@@ -90,7 +91,9 @@ def _explain(error: BaseException, settings: ConnectionSettings, verb: str) -> E
         return failures.AuthenticationFailed(str(error))
     if _is_tls_failure(error):
         return failures.TlsVerificationFailed(_tls_message(error, settings))
-    if isinstance(error, ClientAuthenticationError) and error.response is None:
+    # ARM's own 401s are mapped where the call is made; one that reaches here is the token
+    # service's (azure-identity), with or without an HTTP answer attached.
+    if isinstance(error, ClientAuthenticationError):
         if _is_connection_failure(error):
             return failures.EndpointUnreachable(_unreachable_message(error, settings))
         return failures.AuthenticationFailed(_credential_message(error, settings))
@@ -198,7 +201,9 @@ def _credential_message(error: ClientAuthenticationError, settings: ConnectionSe
             "azure-native:clientSecret, or the AZURE_* / ARM_* variables, or run `az login`"
         )
     who = f"client {settings.client_id} in tenant {settings.tenant_id}"
-    reason = _without_links(_first_line(error).removeprefix("Authentication failed: "))
+    entra = _AADSTS.search(_first_line(error))
+    said = entra.group(0).rstrip("'") if entra else _first_line(error)
+    reason = _without_links(said.removeprefix("Authentication failed: "))
     if settings.uses_federation:
         fix = (
             "Check the app's federated identity credential: its issuer, subject and audience "

@@ -1,8 +1,9 @@
 """The seed: what exists when the emulator starts (schema documented in README.md).
 
-Entities (tenants, principals, role assignments, subscriptions, resource groups, hubs, DPS) are
-written only where missing, so a restart on the same state dir keeps every change made through
-the API. Faults and limits are runtime settings, taken from the seed on every start.
+Entities (tenants, principals, their federated credentials, role assignments, subscriptions,
+resource groups, hubs, DPS) are written only where missing, so a restart on the same state dir
+keeps every change made through the API. Faults, limits, external OIDC issuers and the GitHub
+Actions stand-in's settings are runtime settings, taken from the seed on every start.
 """
 
 from __future__ import annotations
@@ -16,6 +17,17 @@ from typing import Any
 from azure_iot_emulator.arm.models import ROLE_ACTIONS
 from azure_iot_emulator.devices.models import format_etag
 from azure_iot_emulator.dps.models import dps_document
+from azure_iot_emulator.github_oidc.models import (
+    DEFAULT_REQUEST_TOKEN,
+    DEFAULT_SUBJECT,
+    GITHUB_ISSUER,
+)
+from azure_iot_emulator.identity.federation import (
+    TOKEN_EXCHANGE_AUDIENCE,
+    FederatedCredential,
+    TrustedIssuer,
+    trusted_issuer,
+)
 from azure_iot_emulator.iothub.models import check_hub_name, hub_document
 from azure_iot_emulator.store import Store
 from azure_iot_emulator.wire import ArmError
@@ -25,6 +37,7 @@ DEFAULT_TENANT = "7e1a0000-0000-4000-8000-0000000a2e01"
 DEFAULT_RESOURCE_GROUP = "rg-pop-demo"
 OTHER_RESOURCE_GROUP = "rg-pop-other"
 DEFAULT_KEY_VAULT = "kv-pop-demo"
+FEDERATED_CLIENT_ID = "c0ffee00-0000-4000-8000-000000000004"
 
 
 class SeedError(ValueError):
@@ -54,14 +67,18 @@ class SeedSubscription:
 
 @dataclass(frozen=True)
 class SeedPrincipal:
-    """A service principal and its role assignments (role, scope)."""
+    """A service principal, its role assignments (role, scope) and federated credentials.
+
+    ``client_secret`` is None for a principal that signs in only with federated assertions.
+    """
 
     tenant_id: str
     client_id: str
-    client_secret: str
+    client_secret: str | None
     object_id: str
     display_name: str
     role_assignments: list[tuple[str, str]]
+    federated_credentials: list[FederatedCredential] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,15 @@ class SeedKeyVault:
 
 
 @dataclass(frozen=True)
+class SeedGithubActions:
+    """The GitHub Actions token service stand-in: the request token it wants and the subject of
+    the tokens it hands out."""
+
+    request_token: str = DEFAULT_REQUEST_TOKEN
+    subject: str = DEFAULT_SUBJECT
+
+
+@dataclass(frozen=True)
 class Seed:
     """The whole seed document, validated."""
 
@@ -91,6 +117,8 @@ class Seed:
     faults: dict[str, Any] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     key_vault: SeedKeyVault | None = None
+    oidc_issuers: list[TrustedIssuer] = field(default_factory=list)
+    github_actions: SeedGithubActions = field(default_factory=SeedGithubActions)
 
 
 def _str(obj: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
@@ -179,14 +207,19 @@ def parse_seed(document: Any) -> Seed:
             if not scope.lower().startswith("/subscriptions/"):
                 raise SeedError(f"{where}: scope '{scope}' must start with /subscriptions/")
             assignments.append((role, scope))
+        federated = _federated_credentials(sp, where)
+        secret = None if sp.get("client_secret") is None else _str(sp, "client_secret", where)
+        if secret is None and not federated:
+            raise SeedError(f"{where}: needs a 'client_secret' or 'federated_credentials'")
         principals.append(
             SeedPrincipal(
                 tenant,
                 client_id,
-                _str(sp, "client_secret", where),
+                secret,
                 str(sp.get("object_id") or uuid.uuid5(uuid.NAMESPACE_URL, f"sp:{client_id}")),
                 str(sp.get("display_name", client_id)),
                 assignments,
+                federated,
             )
         )
     faults = document.get("faults", {})
@@ -202,8 +235,92 @@ def parse_seed(document: Any) -> Seed:
     if not subscriptions:
         raise SeedError("the seed needs at least one subscription")
     return Seed(
-        tenants, subscriptions, principals, dict(faults), limits, _key_vault(document, tenants)
+        tenants,
+        subscriptions,
+        principals,
+        dict(faults),
+        limits,
+        _key_vault(document, tenants),
+        _oidc_issuers(document),
+        _github_actions(document, principals),
     )
+
+
+def _federated_credentials(sp: dict[str, Any], where: str) -> list[FederatedCredential]:
+    """``federated_credentials: [{"issuer", "subject", "audiences"?, "name"?}]``.
+
+    Issuer and subject are kept exactly as written (Entra matches them case-sensitively); an
+    issuer + subject pair appears once per app, as Entra requires [doc].
+    """
+    result: list[FederatedCredential] = []
+    for j, raw in enumerate(_list(sp, "federated_credentials", where)):
+        fwhere = f"{where}.federated_credentials[{j}]"
+        if not isinstance(raw, dict):
+            raise SeedError(f"{fwhere} must be an object")
+        audiences = raw.get("audiences", [TOKEN_EXCHANGE_AUDIENCE])
+        if (
+            not isinstance(audiences, list)
+            or not audiences
+            or not all(isinstance(a, str) and a for a in audiences)
+        ):
+            raise SeedError(f"{fwhere}: 'audiences' must be a non-empty list of strings")
+        credential = FederatedCredential(
+            _str(raw, "name", fwhere, f"credential-{j + 1}"),
+            _str(raw, "issuer", fwhere),
+            _str(raw, "subject", fwhere),
+            tuple(audiences),
+        )
+        if any((c.issuer, c.subject) == (credential.issuer, credential.subject) for c in result):
+            raise SeedError(f"{fwhere}: issuer and subject repeat an earlier credential")
+        result.append(credential)
+    return result
+
+
+def _oidc_issuers(document: dict[str, Any]) -> list[TrustedIssuer]:
+    """``oidc_issuers: [{"issuer", "jwks": {"keys": [...]}}]``: external issuers, keys inline."""
+    result: list[TrustedIssuer] = []
+    for i, raw in enumerate(_list(document, "oidc_issuers", "seed")):
+        where = f"oidc_issuers[{i}]"
+        if not isinstance(raw, dict):
+            raise SeedError(f"{where} must be an object")
+        issuer = _str(raw, "issuer", where)
+        if issuer == GITHUB_ISSUER:
+            raise SeedError(f"{where}: '{issuer}' is built in (the emulator signs its tokens)")
+        if any(t.issuer == issuer for t in result):
+            raise SeedError(f"{where}: issuer '{issuer}' is declared twice")
+        try:
+            result.append(trusted_issuer(issuer, raw.get("jwks")))
+        except ValueError as exc:
+            raise SeedError(f"{where}: {exc}") from None
+    return result
+
+
+def _github_actions(document: dict[str, Any], principals: list[SeedPrincipal]) -> SeedGithubActions:
+    """``github_actions: {"request_token"?, "subject"?}``; the subject defaults to the first
+    federated credential for GitHub's issuer, so the stand-in's tokens sign that principal in."""
+    raw = document.get("github_actions", {})
+    if not isinstance(raw, dict):
+        raise SeedError("'github_actions' must be an object")
+    github_subjects = [
+        c.subject for p in principals for c in p.federated_credentials if c.issuer == GITHUB_ISSUER
+    ]
+    return SeedGithubActions(
+        _str(raw, "request_token", "github_actions", DEFAULT_REQUEST_TOKEN),
+        _str(raw, "subject", "github_actions", (github_subjects or [DEFAULT_SUBJECT])[0]),
+    )
+
+
+def federated_sign_in(seed: Seed) -> SeedPrincipal | None:
+    """The principal the GitHub Actions stand-in's tokens sign in: the first with a credential
+    for GitHub's issuer and the stand-in's subject (None if the seed has none)."""
+    for principal in seed.principals:
+        for credential in principal.federated_credentials:
+            if (credential.issuer, credential.subject) == (
+                GITHUB_ISSUER,
+                seed.github_actions.subject,
+            ):
+                return principal
+    return None
 
 
 def _key_vault(document: dict[str, Any], tenants: list[tuple[str, str]]) -> SeedKeyVault | None:
@@ -232,10 +349,12 @@ def load_seed(path: Path) -> Seed:
 
 
 def default_seed() -> Seed:
-    """The built-in seed: one tenant, one subscription, two hubs and a DPS, three principals.
+    """The built-in seed: one tenant, one subscription, two hubs and a DPS, four principals.
 
     Principal 0: Contributor on the subscription. Principal 1: Contributor on another resource
     group only (for 403 tests). Principal 2: Reader on the subscription (reads, never writes).
+    Principal 3, "federated-pipeline": no secret, Contributor on the subscription, signs in with
+    a GitHub Actions OIDC token of ``repo:contoso/fleet:environment:production``.
     Key Vault ``kv-pop-demo`` of the tenant, without keys (tests import theirs).
     """
     sub_scope = f"/subscriptions/{DEFAULT_SUBSCRIPTION}"
@@ -290,6 +409,20 @@ def default_seed() -> Seed:
                     "display_name": "sp-reader",
                     "role_assignments": [{"role": "Reader", "scope": sub_scope}],
                 },
+                {
+                    "tenant_id": DEFAULT_TENANT,
+                    "client_id": FEDERATED_CLIENT_ID,
+                    "display_name": "federated-pipeline",
+                    "role_assignments": [{"role": "Contributor", "scope": sub_scope}],
+                    "federated_credentials": [
+                        {
+                            "name": "github-production",
+                            "issuer": GITHUB_ISSUER,
+                            "subject": DEFAULT_SUBJECT,
+                            "audiences": [TOKEN_EXCHANGE_AUDIENCE],
+                        }
+                    ],
+                },
             ],
         }
     )
@@ -303,8 +436,19 @@ def apply_seed(store: Store, seed: Seed) -> None:
         for sp in seed.principals:
             conn.execute(
                 "INSERT OR IGNORE INTO principals VALUES (?, ?, ?, ?, ?)",
-                (sp.client_id, sp.tenant_id, sp.client_secret, sp.object_id, sp.display_name),
+                (sp.client_id, sp.tenant_id, sp.client_secret or "", sp.object_id, sp.display_name),
             )
+            for credential in sp.federated_credentials:
+                conn.execute(
+                    "INSERT OR IGNORE INTO federated_credentials VALUES (?, ?, ?, ?, ?)",
+                    (
+                        sp.client_id,
+                        credential.name,
+                        credential.issuer,
+                        credential.subject,
+                        json.dumps(list(credential.audiences)),
+                    ),
+                )
             existing = conn.execute(
                 "SELECT object_id FROM principals WHERE client_id = ?", (sp.client_id,)
             ).fetchone()

@@ -38,8 +38,14 @@ from azure_iot_emulator.dps.responses import (
     DpsResourceResponses,
 )
 from azure_iot_emulator.faults import FaultInjector, RandomFaults, ScriptedFailure
+from azure_iot_emulator.github_oidc import urls as github_oidc_urls
+from azure_iot_emulator.github_oidc.models import GithubActionsIssuer
+from azure_iot_emulator.github_oidc.responses import GithubOidcResponses
 from azure_iot_emulator.identity import urls as identity_urls
-from azure_iot_emulator.identity.keys import load_or_create_signing_key
+from azure_iot_emulator.identity.keys import (
+    load_or_create_oidc_issuer_key,
+    load_or_create_signing_key,
+)
 from azure_iot_emulator.identity.models import IdentityBackend
 from azure_iot_emulator.identity.responses import IdentityResponses
 from azure_iot_emulator.iothub import models as iothub_models
@@ -55,7 +61,13 @@ from azure_iot_emulator.keyvault.models import KeyVaultBackend
 from azure_iot_emulator.keyvault.responses import KeyVaultResponses
 from azure_iot_emulator.requestlog import RequestLog
 from azure_iot_emulator.routing import Router
-from azure_iot_emulator.seed import Seed, apply_seed, default_seed, load_seed
+from azure_iot_emulator.seed import (
+    Seed,
+    apply_seed,
+    default_seed,
+    federated_sign_in,
+    load_seed,
+)
 from azure_iot_emulator.store import Store
 from azure_iot_emulator.tls import ensure_tls
 
@@ -84,10 +96,17 @@ def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
     """Open the state, apply the seed, wire backends, handlers and routes."""
     store = Store(state_dir / "state.sqlite3")
     apply_seed(store, seed)
+    github = GithubActionsIssuer(
+        load_or_create_oidc_issuer_key(state_dir),
+        seed.github_actions.request_token,
+        seed.github_actions.subject,
+    )
+    issuers = [github.trusted(), *seed.oidc_issuers]
     identity = IdentityBackend(
         store,
         load_or_create_signing_key(state_dir),
         token_lifetime=timedelta(seconds=seed.limits.token_lifetime_s),
+        issuers={issuer.issuer: issuer for issuer in issuers},
     )
     arm = ArmBackend(store)
     authenticator = BearerAuthenticator(identity)
@@ -122,7 +141,10 @@ def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
     faults = fault_injector(seed)
     requests = RequestLog()
     admin = AdminResponses(faults, requests, {})
-    app = EmulatorApp(Router(routes), Router(admin_urls.routes(admin)), faults, requests)
+    admin_routes = admin_urls.routes(admin) + github_oidc_urls.routes(
+        GithubOidcResponses(github, github_oidc_urls.JWKS_PATH)
+    )
+    app = EmulatorApp(Router(routes), Router(admin_routes), faults, requests)
     return Emulator(app, store, faults, requests, admin)
 
 
@@ -147,11 +169,29 @@ def announcement(base_url: str, ca_bundle: Path, seed: Seed, emulator: Emulator)
             if seed.key_vault
             else None
         ),
+        # Secret sign-ins only; the federated one has its own entry.
         "credentials": [
             {"tenant_id": p.tenant_id, "client_id": p.client_id, "client_secret": p.client_secret}
             for p in seed.principals
+            if p.client_secret is not None
         ],
         "pid": os.getpid(),
+        "federated": _federated(base_url, seed),
+    }
+
+
+def _federated(base_url: str, seed: Seed) -> dict[str, str] | None:
+    """What a pipeline needs to sign in by workload identity federation against this emulator:
+    the app, and GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN pointing here."""
+    principal = federated_sign_in(seed)
+    if principal is None:
+        return None
+    return {
+        "tenant_id": principal.tenant_id,
+        "client_id": principal.client_id,
+        "subject": seed.github_actions.subject,
+        "request_url": f"{base_url}{github_oidc_urls.TOKEN_PATH}?api-version=2.0",
+        "request_token": seed.github_actions.request_token,
     }
 
 

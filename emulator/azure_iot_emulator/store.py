@@ -29,9 +29,18 @@ CREATE TABLE IF NOT EXISTS tenants (
 CREATE TABLE IF NOT EXISTS principals (
     client_id TEXT PRIMARY KEY COLLATE NOCASE,
     tenant_id TEXT NOT NULL COLLATE NOCASE,
-    client_secret TEXT NOT NULL,
+    client_secret TEXT NOT NULL,  -- "" when the principal has none (federated only)
     object_id TEXT NOT NULL COLLATE NOCASE,
     display_name TEXT NOT NULL
+);
+-- Issuer and subject compare exactly (BINARY): Entra matches them case-sensitively.
+CREATE TABLE IF NOT EXISTS federated_credentials (
+    client_id TEXT NOT NULL COLLATE NOCASE,
+    name TEXT NOT NULL,
+    issuer TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    audiences TEXT NOT NULL,
+    PRIMARY KEY (client_id, issuer, subject)
 );
 CREATE TABLE IF NOT EXISTS role_assignments (
     object_id TEXT NOT NULL COLLATE NOCASE,

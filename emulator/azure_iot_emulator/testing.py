@@ -45,12 +45,16 @@ class EmulatorInfo:
     dps: list[str]
     credentials: list[dict[str, str]]
     pid: int
+    # Workload identity federation: tenant_id, client_id, subject, request_url, request_token
+    # (GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN). None when the seed has no
+    # principal the emulator's GitHub Actions tokens sign in.
+    federated: dict[str, str] | None = None
 
     @classmethod
     def from_json(cls, line: str) -> EmulatorInfo:
-        """Parse the startup line."""
+        """Parse the startup line (fields an older emulator does not print keep their default)."""
         data = json.loads(line)
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
 
 
 class EmulatorStartError(RuntimeError):
@@ -253,6 +257,22 @@ class AdminClient:
         """The current fault settings."""
         result: dict[str, Any] = self._call("GET", "/faults")
         return result
+
+    def federated_token(
+        self,
+        subject: str,
+        audience: str = "api://AzureADTokenExchange",
+        lifetime_s: int = 600,
+        issuer: str | None = None,
+    ) -> str:
+        """An OIDC token signed by the emulator's GitHub Actions issuer key, with any subject,
+        audience, lifetime (negative: already expired) or ``iss`` (default GitHub's), for
+        presenting as a federated assertion."""
+        body: dict[str, Any] = {"subject": subject, "audience": audience, "lifetime_s": lifetime_s}
+        if issuer is not None:
+            body["issuer"] = issuer
+        token: str = self._call("POST", "/oidc/tokens", body)["value"]
+        return token
 
 
 def management_credential(info: EmulatorInfo, index: int = 0) -> TokenCredential:

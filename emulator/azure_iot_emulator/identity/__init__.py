@@ -1,2 +1,2 @@
 """The token service: the slice of Microsoft Entra ID that azure-identity's
-ClientSecretCredential uses."""
+ClientSecretCredential and ClientAssertionCredential (workload identity federation) use."""

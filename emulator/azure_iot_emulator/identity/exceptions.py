@@ -140,3 +140,121 @@ class ResourceNotFound(OAuthError):
             f"The resource principal named {resource} was not found in the tenant named "
             f"{tenant}. {_NOT_INSTALLED}"
         )
+
+
+# Workload identity federation: a client_assertion from an external OIDC issuer instead of a
+# secret. All are client-authentication failures, so 401 invalid_client, as in the real answers
+# quoted in each class's source.
+
+_FIC_DOCS = "https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
+_CHECK_FIC = (
+    "Check your federated identity credential Subject, Audience and Issuer against the presented "
+    "assertion."
+)
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+class InvalidClientAssertionType(OAuthError):
+    """AADSTS900144-style refusal of a ``client_assertion`` that is not a JWT bearer assertion, or
+    that comes with a ``client_secret`` too. [guess] code, wording and status 400."""
+
+
+class MalformedClientAssertion(OAuthError):
+    """AADSTS50027, the assertion is not a JWT. Code: [doc] AADSTS reference ("InvalidJwtToken");
+    wording and status 400 [guess]."""
+
+    aadsts = 50027
+
+    def __init__(self) -> None:
+        super().__init__("JWT token is invalid or malformed.")
+
+
+class _FederatedMismatch(OAuthError):
+    status = 401
+    error = "invalid_client"
+
+
+class NoMatchingIssuer(_FederatedMismatch):
+    """AADSTS700211: no federated credential of the app has this issuer, or the issuer's keys are
+    unknown. Wording: [issue] Azure/azure-workload-identity#1200."""
+
+    aadsts = 700211
+
+    def __init__(self, issuer: str) -> None:
+        super().__init__(
+            f"No matching federated identity record found for presented assertion issuer "
+            f"'{issuer}'. Please check your federated identity credential Subject, Audience and "
+            f"Issuer against the presented assertion. {_FIC_DOCS}"
+        )
+
+
+class AssertionSignatureInvalid(_FederatedMismatch):
+    """AADSTS700027: the assertion does not verify against its issuer's keys. [guess] wording,
+    after the certificate-credential answer of the same number."""
+
+    aadsts = 700027
+
+    def __init__(self, issuer: str, kid: str | None) -> None:
+        super().__init__(
+            "Client assertion failed signature validation. [Reason - The provided signature "
+            f"value did not match any RS256 key of issuer '{issuer}', Key ID of the assertion: "
+            f"'{kid or ''}']"
+        )
+
+
+class AssertionOutsideValidity(_FederatedMismatch):
+    """AADSTS700024, expired or not yet valid (beyond the clock skew). Wording: [issue]
+    AzureAD/microsoft-authentication-library-for-dotnet#4951 (``valid from`` is 1970 when the
+    assertion has no ``nbf``)."""
+
+    aadsts = 700024
+
+    def __init__(self, now: str, valid_from: str, expiry: str) -> None:
+        super().__init__(
+            f"Client assertion is not within its valid time range. Current time: {now}, "
+            f"assertion valid from {valid_from}, expiry time of assertion {expiry}. Review the "
+            "documentation at https://learn.microsoft.com/entra/identity-platform/"
+            "certificate-credentials ."
+        )
+
+
+class NoMatchingSubject(_FederatedMismatch):
+    """AADSTS700213: no credential of that issuer has this subject. Wording: [issue] Azure/login
+    #482, dotnet/maui#31978."""
+
+    aadsts = 700213
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(
+            f"No matching federated identity record found for presented assertion subject "
+            f"'{subject}'. {_CHECK_FIC} {_FIC_DOCS}"
+        )
+
+
+class SubjectCaseMismatch(_FederatedMismatch):
+    """AADSTS7002138: the subject matches a credential only case-insensitively (matching became
+    case-sensitive in 2024). Wording: [issue] Azure/login#515."""
+
+    aadsts = 7002138
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(
+            f"No matching federated identity record found for presented assertion subject "
+            f"'{subject}'. The subject matches with case-insensitive comparison, but not with "
+            f"case-sensitive comparison. {_CHECK_FIC} See documentation at: {_FIC_DOCS}. See "
+            "breaking change notification and remediation at: https://learn.microsoft.com/en-us/"
+            "entra/identity-platform/reference-breaking-changes#august-2024."
+        )
+
+
+class NoMatchingAudience(_FederatedMismatch):
+    """AADSTS700212: issuer and subject match, the audience does not. [guess] wording, by analogy
+    with 700211 and 700213."""
+
+    aadsts = 700212
+
+    def __init__(self, audience: str) -> None:
+        super().__init__(
+            f"No matching federated identity record found for presented assertion audience "
+            f"'{audience}'. {_CHECK_FIC} {_FIC_DOCS}"
+        )

@@ -1,4 +1,9 @@
-"""The RS256 key that signs access tokens, kept in the state dir so tokens survive a restart."""
+"""The RS256 keys the emulator signs with, kept in the state dir so tokens survive a restart.
+
+Two keys, two files: Entra's access-token key (``identity/signing-key.pem``) and the key of the
+emulated GitHub Actions OIDC issuer (``identity/github-oidc-key.pem``). Separate keys, because an
+access token must never verify as a federated assertion, nor the other way round.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ class SigningKey:
         return self.private_key.public_key()
 
     def jwks(self) -> dict[str, Any]:
-        """The JWKS document served at the tenant's ``jwks_uri``."""
+        """The JWKS document with this key, served at its issuer's ``jwks_uri``."""
         numbers = self.public_key.public_numbers()
         return {
             "keys": [
@@ -49,9 +54,24 @@ class SigningKey:
 
 def load_or_create_signing_key(state_dir: Path) -> SigningKey:
     """Reuse ``<state-dir>/identity/signing-key.pem`` or create it (mode 0600)."""
-    directory = state_dir / "identity"
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "signing-key.pem"
+    return _load_or_create(state_dir / "identity" / "signing-key.pem")
+
+
+def load_or_create_oidc_issuer_key(state_dir: Path) -> SigningKey:
+    """Reuse ``<state-dir>/identity/github-oidc-key.pem`` or create it (mode 0600)."""
+    return _load_or_create(state_dir / "identity" / "github-oidc-key.pem")
+
+
+def key_id(public_key: rsa.RSAPublicKey) -> str:
+    """A stable ``kid``: a digest of the public key, so a key keeps its id across restarts."""
+    public_der = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.urlsafe_b64encode(hashlib.sha256(public_der).digest()[:15]).decode("ascii")
+
+
+def _load_or_create(path: Path) -> SigningKey:
+    path.parent.mkdir(parents=True, exist_ok=True)
     key: rsa.RSAPrivateKey
     if path.exists():
         loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
@@ -72,8 +92,4 @@ def load_or_create_signing_key(state_dir: Path) -> SigningKey:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    public_der = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    kid = base64.urlsafe_b64encode(hashlib.sha256(public_der).digest()[:15]).decode("ascii")
-    return SigningKey(private_key=key, kid=kid)
+    return SigningKey(private_key=key, kid=key_id(key.public_key()))

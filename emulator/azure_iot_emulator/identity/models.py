@@ -3,14 +3,16 @@
 Tokens are v1-shaped app tokens for Azure Resource Manager or Key Vault, signed RS256 with the
 state-dir key: ``aud`` is the requested resource, ``tid``/``oid``/``appid`` identify the
 principal, ``iss`` is ``<authority>/<tenant>/`` (the emulator's stand-in for
-``https://sts.windows.net/<tenant>/``).
+``https://sts.windows.net/<tenant>/``). A principal proves itself with its secret or with a
+federated assertion (federation.py); either way it gets the same token.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,13 +20,20 @@ from typing import Any
 import jwt
 
 from azure_iot_emulator.identity.exceptions import (
+    JWT_BEARER,
     ApplicationNotFound,
+    InvalidClientAssertionType,
     InvalidClientSecret,
     InvalidScope,
     MissingClientSecret,
     ResourceNotFound,
     TenantNotFound,
     UnsupportedGrantType,
+)
+from azure_iot_emulator.identity.federation import (
+    FederatedCredential,
+    TrustedIssuer,
+    check_assertion,
 )
 from azure_iot_emulator.identity.keys import SigningKey
 from azure_iot_emulator.store import Store
@@ -77,11 +86,14 @@ class IdentityBackend:
         key: SigningKey,
         token_lifetime: timedelta = timedelta(seconds=3599),
         clock: Callable[[], datetime] = utcnow,
+        issuers: Mapping[str, TrustedIssuer] | None = None,
     ) -> None:
         self.store = store
         self.key = key
         self.token_lifetime = token_lifetime
         self.clock = clock
+        # The OIDC issuers whose assertions federated credentials may trust, by issuer URL.
+        self.issuers = dict(issuers or {})
 
     def tenant_exists(self, tenant_id: str) -> bool:
         """Whether the seed declared this tenant."""
@@ -109,7 +121,22 @@ class IdentityBackend:
             row = conn.execute(
                 "SELECT client_secret FROM principals WHERE client_id = ?", (client_id,)
             ).fetchone()
+        # A principal without a secret is stored with "" (never equal to a presented secret).
         return str(row["client_secret"]) if row else ""
+
+    def federated_credentials(self, client_id: str) -> list[FederatedCredential]:
+        """The federated identity credentials of an app, in seed order."""
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM federated_credentials WHERE client_id = ? ORDER BY rowid",
+                (client_id,),
+            ).fetchall()
+        return [
+            FederatedCredential(
+                row["name"], row["issuer"], row["subject"], tuple(json.loads(row["audiences"]))
+            )
+            for row in rows
+        ]
 
     def issue_client_credentials_token(
         self,
@@ -119,8 +146,12 @@ class IdentityBackend:
         client_secret: str | None,
         scope: str | None,
         issuer_base: str,
+        client_assertion_type: str | None = None,
+        client_assertion: str | None = None,
     ) -> IssuedToken:
-        """The client-credentials grant. Errors mirror Entra ID's (see exceptions.py)."""
+        """The client-credentials grant, with a secret or a federated assertion (MSAL's
+        ``client_assertion_type`` jwt-bearer + ``client_assertion``). Errors mirror Entra ID's
+        (see exceptions.py)."""
         if not self.tenant_exists(tenant_id):
             raise TenantNotFound(tenant_id)
         if grant_type != "client_credentials":
@@ -128,12 +159,12 @@ class IdentityBackend:
         principal = self.principal(client_id or "")
         if principal is None or principal.tenant_id.lower() != tenant_id.lower():
             raise ApplicationNotFound(client_id or "", tenant_id)
-        if not client_secret:
-            raise MissingClientSecret()
-        if not hmac.compare_digest(
-            client_secret.encode(), self._secret(principal.client_id).encode()
-        ):
-            raise InvalidClientSecret(principal.client_id)
+        if client_assertion or client_assertion_type:
+            self._check_assertion(principal, client_secret, client_assertion_type, client_assertion)
+            client_auth = "2"  # appidacr: certificate or assertion [doc] access-token claims
+        else:
+            self._check_secret(principal, client_secret)
+            client_auth = "1"  # appidacr: client secret
         scopes = [
             s for s in (scope or "").split() if s not in ("openid", "profile", "offline_access")
         ]
@@ -155,7 +186,7 @@ class IdentityBackend:
             "nbf": int(now.timestamp()) - 300,
             "exp": int(now.timestamp()) + lifetime,
             "appid": principal.client_id,
-            "appidacr": "1",
+            "appidacr": client_auth,
             "idtyp": "app",
             "oid": principal.object_id,
             "sub": principal.object_id,
@@ -167,6 +198,37 @@ class IdentityBackend:
             claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid}
         )
         return IssuedToken(access_token=token, expires_in=lifetime)
+
+    def _check_secret(self, principal: Principal, client_secret: str | None) -> None:
+        if not client_secret:
+            raise MissingClientSecret()
+        if not hmac.compare_digest(
+            client_secret.encode(), self._secret(principal.client_id).encode()
+        ):
+            raise InvalidClientSecret(principal.client_id)
+
+    def _check_assertion(
+        self,
+        principal: Principal,
+        client_secret: str | None,
+        assertion_type: str | None,
+        assertion: str | None,
+    ) -> None:
+        if client_secret:
+            raise InvalidClientAssertionType(
+                "The request must carry either 'client_secret' or 'client_assertion', not both."
+            )
+        if assertion_type != JWT_BEARER or not assertion:
+            raise InvalidClientAssertionType(
+                f"'client_assertion_type' must be '{JWT_BEARER}', with a 'client_assertion'."
+            )
+        check_assertion(
+            assertion,
+            self.federated_credentials(principal.client_id),
+            self.issuers,
+            self.clock(),
+            CLOCK_SKEW_SECONDS,
+        )
 
     def decode_token(self, token: str) -> dict[str, Any]:
         """The claims of a token this emulator signed, any audience; raises ``jwt.PyJWTError``.

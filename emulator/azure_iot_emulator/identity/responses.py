@@ -113,7 +113,8 @@ class IdentityResponses:
         return json_response(200, self.backend.key.jwks())
 
     async def token(self, ctx: RequestContext) -> Response:
-        """``POST /{tenant}/oauth2/v2.0/token``, client-credentials grant only."""
+        """``POST /{tenant}/oauth2/v2.0/token``, client-credentials grant only, with a secret
+        (post or basic) or a federated ``client_assertion``."""
         form = {k: v[-1] for k, v in parse_qs(ctx.body.decode("utf-8", "replace")).items()}
         client_id, client_secret = form.get("client_id"), form.get("client_secret")
         basic = _basic_credentials(ctx.header("authorization"))
@@ -127,6 +128,8 @@ class IdentityResponses:
             client_secret,
             form.get("scope"),
             authority_of(ctx),
+            form.get("client_assertion_type"),
+            form.get("client_assertion"),
         )
         ctx.extras["client_id"] = client_id
         return json_response(

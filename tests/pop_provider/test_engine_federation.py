@@ -1,0 +1,78 @@
+"""`pulumi up` with no secret anywhere: a pipeline's OIDC token, exchanged as Entra does.
+
+The emulator stands in for GitHub's token service (ACTIONS_ID_TOKEN_REQUEST_URL) and checks the
+assertion against its federated identity credential (issuer, subject, audience, signature,
+expiry), as Entra ID does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from azure_iot_emulator.testing import AdminClient, EmulatorInfo
+from tests.conftest import write_certificates_config
+from tests.pki import make_ca
+from tests.pop_provider.engine import entry, hub_certificates
+from tests.pulumi_cli import PulumiStack
+
+pytestmark = pytest.mark.engine
+
+
+def federated_only(stack: PulumiStack, info: EmulatorInfo) -> dict[str, str]:
+    """The pipeline's environment: the identity's ids and ARM_USE_OIDC, no secret at all."""
+    federated = info.federated
+    assert federated is not None
+    for name in ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"):
+        stack.extra_env.pop(name, None)
+    stack.extra_env.update(
+        ARM_USE_OIDC="true",
+        ARM_CLIENT_ID=federated["client_id"],
+        ARM_TENANT_ID=federated["tenant_id"],
+    )
+    return federated
+
+
+def test_up_with_githubs_token_service_and_no_secret(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    federated = federated_only(program_stack, emulator)
+    # What GitHub Actions sets in a job with `permissions: id-token: write`.
+    program_stack.extra_env.update(
+        ACTIONS_ID_TOKEN_REQUEST_URL=federated["request_url"],
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN=federated["request_token"],
+    )
+    ca = make_ca("federated root")
+    write_certificates_config(program_stack, [entry(tmp_path, "root", ca, emulator)])
+    program_stack.up()
+    assert program_stack.outputs()["certificates"]["root"]["is_verified"] is True
+    assert all(c.properties.is_verified for c in hub_certificates(emulator).values())
+    assert not any("SECRET" in name for name in program_stack.env())
+    assert "client_secret" not in program_stack.state_files_text().lower()
+    tokens = [e for e in admin.requests() if e.get("operation") == "Token"]
+    assert tokens and all(e.get("status") == 200 for e in tokens)
+
+
+def test_a_token_file_and_a_token_that_does_not_match_the_credential(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    federated = federated_only(program_stack, emulator)
+    token_file = tmp_path / "oidc-token"
+    program_stack.extra_env["ARM_OIDC_TOKEN_FILE_PATH"] = str(token_file)
+    write_certificates_config(program_stack, [entry(tmp_path, "root", make_ca("file"), emulator)])
+
+    token_file.write_text(admin.federated_token(subject="repo:contoso/fleet:pull_request"))
+    refused = program_stack.up(check=False)
+    assert refused.returncode != 0 and "Traceback" not in refused.stdout
+    assert (
+        f"pop_provider.failures.AuthenticationFailed: Azure sign-in failed for client "
+        f"{federated['client_id']} in tenant {federated['tenant_id']} with a federated token "
+        "(token file from ARM_OIDC_TOKEN_FILE_PATH): AADSTS700213"
+    ) in refused.stdout
+    assert "issuer, subject and audience" in refused.stdout
+    assert hub_certificates(emulator) == {}
+
+    token_file.write_text(admin.federated_token(subject=federated["subject"]))
+    program_stack.up()  # the file is read again: a rotated token takes effect
+    assert program_stack.outputs()["certificates"]["root"]["is_verified"] is True
