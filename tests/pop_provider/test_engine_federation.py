@@ -76,3 +76,23 @@ def test_a_token_file_and_a_token_that_does_not_match_the_credential(
     token_file.write_text(admin.federated_token(subject=federated["subject"]))
     program_stack.up()  # the file is read again: a rotated token takes effect
     assert program_stack.outputs()["certificates"]["root"]["is_verified"] is True
+
+
+def test_kubernetes_workload_identity_needs_no_flag(
+    program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
+) -> None:
+    """What the AKS workload identity webhook injects: AZURE_CLIENT_ID, AZURE_TENANT_ID and
+    AZURE_FEDERATED_TOKEN_FILE; no ARM_USE_OIDC, no secret."""
+    federated = federated_only(program_stack, emulator)
+    for name in ("ARM_USE_OIDC", "ARM_CLIENT_ID", "ARM_TENANT_ID"):
+        program_stack.extra_env.pop(name)
+    token_file = tmp_path / "azure-identity-token"
+    token_file.write_text(admin.federated_token(subject=federated["subject"]))
+    program_stack.extra_env.update(
+        AZURE_CLIENT_ID=federated["client_id"],
+        AZURE_TENANT_ID=federated["tenant_id"],
+        AZURE_FEDERATED_TOKEN_FILE=str(token_file),
+    )
+    write_certificates_config(program_stack, [entry(tmp_path, "root", make_ca("aks"), emulator)])
+    program_stack.up()
+    assert program_stack.outputs()["certificates"]["root"]["is_verified"] is True
