@@ -23,6 +23,7 @@ from azure_iot_emulator.arm.exceptions import (
     NotFoundPath,
 )
 from azure_iot_emulator.faults import Decision, FaultInjector
+from azure_iot_emulator.ratelimit import RateLimits
 from azure_iot_emulator.requestlog import RequestLog
 from azure_iot_emulator.routing import RequestContext, Router
 from azure_iot_emulator.wire import ArmError, WireError
@@ -74,12 +75,18 @@ class EmulatorApp:
     """The whole emulator as one ASGI callable."""
 
     def __init__(
-        self, router: Router, admin_router: Router, faults: FaultInjector, requests: RequestLog
+        self,
+        router: Router,
+        admin_router: Router,
+        faults: FaultInjector,
+        requests: RequestLog,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.router = router
         self.admin_router = admin_router
         self.faults = faults
         self.requests = requests
+        self.rate_limits = rate_limits or RateLimits()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,6 +128,10 @@ class EmulatorApp:
                 response = InternalServerError(
                     "The emulator hit an internal error; see its stderr."
                 ).to_response()
+        # ARM reports the caller's remaining budget on what it answers itself or passes to a
+        # provider, errors included; not on a refused token, nor on an injected fault.
+        if is_arm and decision.error is None and response.status_code != 401:
+            response.headers.update(self.rate_limits.spend(method, path))
         # Logged before the answer leaves, so a client that got its answer finds it in the log.
         self.requests.record(
             method, path, operation, certificate_name, response.status_code, api_version

@@ -15,6 +15,7 @@ import functools
 import re
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 PEM_MARKER = "-----BEGIN CERTIFICATE-----"
 _BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/=\s]+$")
@@ -71,3 +72,16 @@ def decode_certificate(text: str, extra_base64_layers: int = 0) -> x509.Certific
     if not text or not text.strip():
         raise CertificateDecodeError("certificate content is empty")
     return _decode(text, extra_base64_layers)
+
+
+def stored_form(text: str) -> str:
+    """The ``certificate`` string the service returns for an upload on every read after the PUT.
+
+    PEM text comes back as bare base64 DER (no armour, no newlines) [rec A: azure-cli
+    test_certificate_lifecycle.yaml at 094711c]; base64 text comes back verbatim [rec B: the same
+    file at 4cd4702]. For a PEM chain, the first certificate's DER [guess].
+    """
+    if PEM_MARKER not in text:
+        return text
+    der = _from_pem(text.strip()).public_bytes(serialization.Encoding.DER)
+    return base64.b64encode(der).decode("ascii")

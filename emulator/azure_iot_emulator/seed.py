@@ -1,9 +1,10 @@
 """The seed: what exists when the emulator starts (schema documented in README.md).
 
-Entities (tenants, principals, their federated credentials, role assignments, subscriptions,
-resource groups, hubs, DPS) are written only where missing, so a restart on the same state dir
-keeps every change made through the API. Faults, limits, external OIDC issuers and the GitHub
-Actions stand-in's settings are runtime settings, taken from the seed on every start.
+Entities (tenants, custom role definitions, principals, their federated credentials, role
+assignments, subscriptions, resource groups, hubs, DPS) are written only where missing, so a
+restart on the same state dir keeps every change made through the API. Faults, limits, external
+OIDC issuers and the GitHub Actions stand-in's settings are runtime settings, taken from the seed
+on every start.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from azure_iot_emulator.arm.models import ROLE_ACTIONS
+from azure_iot_emulator.arm.models import BUILTIN_ROLES, RoleDefinition, is_assignment_scope
 from azure_iot_emulator.devices.models import format_etag
 from azure_iot_emulator.dps.models import dps_document
 from azure_iot_emulator.github_oidc.models import (
@@ -119,6 +120,7 @@ class Seed:
     key_vault: SeedKeyVault | None = None
     oidc_issuers: list[TrustedIssuer] = field(default_factory=list)
     github_actions: SeedGithubActions = field(default_factory=SeedGithubActions)
+    role_definitions: list[RoleDefinition] = field(default_factory=list)
 
 
 def _str(obj: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
@@ -193,20 +195,20 @@ def parse_seed(document: Any) -> Seed:
                 groups,
             )
         )
-    principals = []
+    custom_roles = _role_definitions(document)
+    roles = {**{r.name.lower(): r for r in custom_roles}, **BUILTIN_ROLES}
+    principals: list[SeedPrincipal] = []
     for i, sp in enumerate(_list(document, "service_principals", "seed")):
         where = f"service_principals[{i}]"
         tenant = _declared_tenant(sp, where, tenant_ids)
         client_id = _str(sp, "client_id", where)
-        assignments = []
-        for j, ra in enumerate(_list(sp, "role_assignments", where)):
-            role = _str(ra, "role", f"{where}.role_assignments[{j}]")
-            if role.lower() not in ROLE_ACTIONS:
-                raise SeedError(f"{where}: role '{role}' is not one of Owner, Contributor, Reader")
-            scope = _str(ra, "scope", f"{where}.role_assignments[{j}]")
-            if not scope.lower().startswith("/subscriptions/"):
-                raise SeedError(f"{where}: scope '{scope}' must start with /subscriptions/")
-            assignments.append((role, scope))
+        if any(p.client_id.lower() == client_id.lower() for p in principals):
+            # The store keeps the first: the second's secret and roles would silently vanish.
+            raise SeedError(f"{where}: client_id '{client_id}' is used by an earlier principal")
+        assignments = [
+            _role_assignment(ra, f"{where}.role_assignments[{j}]", roles)
+            for j, ra in enumerate(_list(sp, "role_assignments", where))
+        ]
         federated = _federated_credentials(sp, where)
         secret = None if sp.get("client_secret") is None else _str(sp, "client_secret", where)
         if secret is None and not federated:
@@ -243,7 +245,109 @@ def parse_seed(document: Any) -> Seed:
         _key_vault(document, tenants),
         _oidc_issuers(document),
         _github_actions(document, principals),
+        custom_roles,
     )
+
+
+# The keys of a role definition, lowercased: the Azure PowerShell / `az role definition create`
+# form (Name, IsCustom, Actions, ...) and the REST form (roleName, actions, ...) [doc]
+# learn.microsoft.com/azure/role-based-access-control/role-definitions.
+_ROLE_KEYS = {
+    "name",
+    "rolename",
+    "description",
+    "iscustom",
+    "actions",
+    "notactions",
+    "dataactions",
+    "notdataactions",
+    "assignablescopes",
+}
+
+
+def _patterns(raw: dict[str, Any], key: str, where: str, *, required: bool = False) -> list[str]:
+    """A list of action patterns (or scopes) under ``key``; empty when absent."""
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise SeedError(f"{where}: '{key}' must be a list of non-empty strings")
+    if required and not value:
+        raise SeedError(f"{where}: '{key}' must list at least one action")
+    return [v.strip() for v in value]
+
+
+def _role_definitions(document: dict[str, Any]) -> list[RoleDefinition]:
+    """``role_definitions: [{"name", "actions", "notActions"?, "assignableScopes"?, ...}]``.
+
+    Keys match case-insensitively, so a file written for ``az role definition create`` seeds as
+    it is. ``dataActions`` / ``notDataActions`` are accepted and not enforced (the emulator
+    serves no data plane under RBAC). Without ``assignableScopes`` a role is assignable anywhere.
+    """
+    result: list[RoleDefinition] = []
+    for i, raw in enumerate(_list(document, "role_definitions", "seed")):
+        where = f"role_definitions[{i}]"
+        if not isinstance(raw, dict):
+            raise SeedError(f"{where} must be an object")
+        doc = {key.lower(): value for key, value in raw.items()}
+        if len(doc) != len(raw) or ("name" in doc and "rolename" in doc):
+            raise SeedError(f"{where}: a key is given twice (in another case, or name/roleName)")
+        unknown = sorted(key for key in raw if key.lower() not in _ROLE_KEYS)
+        if unknown:
+            raise SeedError(
+                f"{where}: unknown keys {unknown}; known: name (or roleName), description, "
+                "isCustom, actions, notActions, dataActions, notDataActions, assignableScopes"
+            )
+        if not isinstance(doc.get("iscustom", True), bool):
+            raise SeedError(f"{where}: 'isCustom' must be true or false")
+        name = _str(doc, "name" if "name" in doc else "rolename", where)
+        if name.lower() in BUILTIN_ROLES or any(r.name.lower() == name.lower() for r in result):
+            raise SeedError(f"{where}: role '{name}' is built in or defined twice")
+        scopes = _patterns(doc, "assignablescopes", where) or ["/"]
+        for scope in scopes:
+            if scope != "/" and not is_assignment_scope(scope):
+                raise SeedError(f"{where}: assignable scope '{scope}' is not a {_SCOPE_KINDS}")
+        _patterns(doc, "dataactions", where)
+        _patterns(doc, "notdataactions", where)
+        description = doc.get("description", "")
+        if not isinstance(description, str):
+            raise SeedError(f"{where}: 'description' must be a string")
+        result.append(
+            RoleDefinition(
+                name,
+                tuple(_patterns(doc, "actions", where, required=True)),
+                tuple(_patterns(doc, "notactions", where)),
+                tuple(scopes),
+                description,
+            )
+        )
+    return result
+
+
+_SCOPE_KINDS = (
+    "subscription (/subscriptions/<id>), resource group (.../resourceGroups/<name>) or resource "
+    "(.../providers/<namespace>/<type>/<name>) id"
+)
+
+
+def _role_assignment(raw: Any, where: str, roles: dict[str, RoleDefinition]) -> tuple[str, str]:
+    """``{"role", "scope"}``: any defined role, at a scope within its assignable scopes."""
+    if not isinstance(raw, dict):
+        raise SeedError(f"{where} must be an object")
+    role = _str(raw, "role", where)
+    definition = roles.get(role.lower())
+    if definition is None:
+        raise SeedError(
+            f"{where}: role '{role}' is not defined: Owner, Contributor, Reader, or one of "
+            "'role_definitions'"
+        )
+    scope = _str(raw, "scope", where)
+    if not is_assignment_scope(scope):
+        raise SeedError(f"{where}: scope '{scope}' is not a {_SCOPE_KINDS}")
+    if not definition.assignable_at(scope):
+        raise SeedError(
+            f"{where}: role '{definition.name}' cannot be assigned at '{scope}': outside its "
+            f"assignableScopes {list(definition.assignable_scopes)}"
+        )
+    return definition.name, scope
 
 
 def _federated_credentials(sp: dict[str, Any], where: str) -> list[FederatedCredential]:
@@ -349,83 +453,87 @@ def load_seed(path: Path) -> Seed:
 
 
 def default_seed() -> Seed:
+    """The built-in seed, parsed (see :func:`default_seed_document`)."""
+    return parse_seed(default_seed_document())
+
+
+def default_seed_document() -> dict[str, Any]:
     """The built-in seed: one tenant, one subscription, two hubs and a DPS, four principals.
 
     Principal 0: Contributor on the subscription. Principal 1: Contributor on another resource
     group only (for 403 tests). Principal 2: Reader on the subscription (reads, never writes).
     Principal 3, "federated-pipeline": no secret, Contributor on the subscription, signs in with
     a GitHub Actions OIDC token of ``repo:contoso/fleet:environment:production``.
-    Key Vault ``kv-pop-demo`` of the tenant, without keys (tests import theirs).
+    Key Vault ``kv-pop-demo`` of the tenant, without keys (tests import theirs). A new document
+    on every call, so a variant (more roles, more principals) can be made from it.
     """
     sub_scope = f"/subscriptions/{DEFAULT_SUBSCRIPTION}"
-    return parse_seed(
-        {
-            "tenants": [{"tenant_id": DEFAULT_TENANT, "display_name": "Emulated tenant"}],
-            "key_vault": DEFAULT_KEY_VAULT,
-            "subscriptions": [
-                {
-                    "subscription_id": DEFAULT_SUBSCRIPTION,
-                    "tenant_id": DEFAULT_TENANT,
-                    "display_name": "pop-demo",
-                    "resource_groups": [
-                        {
-                            "name": DEFAULT_RESOURCE_GROUP,
-                            "location": "westeurope",
-                            "iot_hubs": ["hub-pop-demo", "hub-pop-demo-2"],
-                            "dps": ["dps-pop-demo"],
-                        },
-                        {
-                            "name": OTHER_RESOURCE_GROUP,
-                            "location": "westeurope",
-                            "iot_hubs": ["hub-pop-other"],
-                        },
-                    ],
-                }
-            ],
-            "service_principals": [
-                {
-                    "tenant_id": DEFAULT_TENANT,
-                    "client_id": "c0ffee00-0000-4000-8000-000000000001",
-                    "client_secret": "emulator-secret-contributor",
-                    "display_name": "sp-contributor",
-                    "role_assignments": [{"role": "Contributor", "scope": sub_scope}],
-                },
-                {
-                    "tenant_id": DEFAULT_TENANT,
-                    "client_id": "c0ffee00-0000-4000-8000-000000000002",
-                    "client_secret": "emulator-secret-other-rg",
-                    "display_name": "sp-other-rg",
-                    "role_assignments": [
-                        {
-                            "role": "Contributor",
-                            "scope": f"{sub_scope}/resourceGroups/{OTHER_RESOURCE_GROUP}",
-                        }
-                    ],
-                },
-                {
-                    "tenant_id": DEFAULT_TENANT,
-                    "client_id": "c0ffee00-0000-4000-8000-000000000003",
-                    "client_secret": "emulator-secret-reader",
-                    "display_name": "sp-reader",
-                    "role_assignments": [{"role": "Reader", "scope": sub_scope}],
-                },
-                {
-                    "tenant_id": DEFAULT_TENANT,
-                    "client_id": FEDERATED_CLIENT_ID,
-                    "display_name": "federated-pipeline",
-                    "role_assignments": [{"role": "Contributor", "scope": sub_scope}],
-                    "federated_credentials": [
-                        {
-                            "name": "github-production",
-                            "issuer": GITHUB_ISSUER,
-                            "subject": DEFAULT_SUBJECT,
-                            "audiences": [TOKEN_EXCHANGE_AUDIENCE],
-                        }
-                    ],
-                },
-            ],
-        }
-    )
+    return {
+        "tenants": [{"tenant_id": DEFAULT_TENANT, "display_name": "Emulated tenant"}],
+        "key_vault": DEFAULT_KEY_VAULT,
+        "subscriptions": [
+            {
+                "subscription_id": DEFAULT_SUBSCRIPTION,
+                "tenant_id": DEFAULT_TENANT,
+                "display_name": "pop-demo",
+                "resource_groups": [
+                    {
+                        "name": DEFAULT_RESOURCE_GROUP,
+                        "location": "westeurope",
+                        "iot_hubs": ["hub-pop-demo", "hub-pop-demo-2"],
+                        "dps": ["dps-pop-demo"],
+                    },
+                    {
+                        "name": OTHER_RESOURCE_GROUP,
+                        "location": "westeurope",
+                        "iot_hubs": ["hub-pop-other"],
+                    },
+                ],
+            }
+        ],
+        "service_principals": [
+            {
+                "tenant_id": DEFAULT_TENANT,
+                "client_id": "c0ffee00-0000-4000-8000-000000000001",
+                "client_secret": "emulator-secret-contributor",
+                "display_name": "sp-contributor",
+                "role_assignments": [{"role": "Contributor", "scope": sub_scope}],
+            },
+            {
+                "tenant_id": DEFAULT_TENANT,
+                "client_id": "c0ffee00-0000-4000-8000-000000000002",
+                "client_secret": "emulator-secret-other-rg",
+                "display_name": "sp-other-rg",
+                "role_assignments": [
+                    {
+                        "role": "Contributor",
+                        "scope": f"{sub_scope}/resourceGroups/{OTHER_RESOURCE_GROUP}",
+                    }
+                ],
+            },
+            {
+                "tenant_id": DEFAULT_TENANT,
+                "client_id": "c0ffee00-0000-4000-8000-000000000003",
+                "client_secret": "emulator-secret-reader",
+                "display_name": "sp-reader",
+                "role_assignments": [{"role": "Reader", "scope": sub_scope}],
+            },
+            {
+                "tenant_id": DEFAULT_TENANT,
+                "client_id": FEDERATED_CLIENT_ID,
+                "display_name": "federated-pipeline",
+                "role_assignments": [{"role": "Contributor", "scope": sub_scope}],
+                "federated_credentials": [
+                    {
+                        "name": "github-production",
+                        "issuer": GITHUB_ISSUER,
+                        "subject": DEFAULT_SUBJECT,
+                        "audiences": [TOKEN_EXCHANGE_AUDIENCE],
+                    }
+                ],
+            },
+        ],
+    }
 
 
 def apply_seed(store: Store, seed: Seed) -> None:
@@ -433,6 +541,11 @@ def apply_seed(store: Store, seed: Seed) -> None:
     with store.write() as conn:
         for tenant_id, name in seed.tenants:
             conn.execute("INSERT OR IGNORE INTO tenants VALUES (?, ?)", (tenant_id, name))
+        for definition in seed.role_definitions:
+            conn.execute(
+                "INSERT OR IGNORE INTO role_definitions VALUES (?, ?)",
+                (definition.name, definition.to_json()),
+            )
         for sp in seed.principals:
             conn.execute(
                 "INSERT OR IGNORE INTO principals VALUES (?, ?, ?, ?, ?)",

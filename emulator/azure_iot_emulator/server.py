@@ -29,6 +29,8 @@ from azure_iot_emulator.arm.auth import BearerAuthenticator
 from azure_iot_emulator.arm.models import ArmBackend
 from azure_iot_emulator.arm.pipeline import ArmGate
 from azure_iot_emulator.arm.responses import ArmResponses
+from azure_iot_emulator.cloud import urls as cloud_urls
+from azure_iot_emulator.cloud.responses import CloudResponses
 from azure_iot_emulator.devices.models import CertificateBackend
 from azure_iot_emulator.dps import models as dps_models
 from azure_iot_emulator.dps import urls as dps_urls
@@ -125,7 +127,8 @@ def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
             KeyVaultResponses(vault, VaultAuthenticator(identity, seed.key_vault.tenant_id))
         )
     routes += (
-        identity_urls.routes(IdentityResponses(identity))
+        cloud_urls.routes(CloudResponses())
+        + identity_urls.routes(IdentityResponses(identity))
         + arm_urls.routes(ArmResponses(arm, gate, authenticator))
         + iothub_urls.routes(
             IotHubResourceResponses(gate, arm),

@@ -42,6 +42,12 @@ CREATE TABLE IF NOT EXISTS federated_credentials (
     audiences TEXT NOT NULL,
     PRIMARY KEY (client_id, issuer, subject)
 );
+-- Custom roles only (the built-in ones live in code); document: actions, notActions,
+-- assignableScopes, description.
+CREATE TABLE IF NOT EXISTS role_definitions (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    document TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS role_assignments (
     object_id TEXT NOT NULL COLLATE NOCASE,
     role TEXT NOT NULL COLLATE NOCASE,

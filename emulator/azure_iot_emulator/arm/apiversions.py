@@ -60,6 +60,10 @@ IOTHUB_CERTIFICATE_VERSIONS = tuple(v for v in IOTHUB_RESOURCE_VERSIONS if v >= 
 # PUT body: top-level {"certificate": ...} up to 2020-08-31, {"properties": {...}} from 2021-03-31
 # on [spec examples; rec]. The two previews in between (2021-02-01, 2021-03-03) [guess] new shape.
 IOTHUB_LAST_FLAT_BODY_VERSION = "2020-08-31"
+# `created` is .NET's DateTime.MinValue from this version on [rec B: 2021-07-02; azure-sdk-for-net
+# 2022 recordings, 2021-07-02]; a real time before [rec: azure-sdk-for-net
+# TestIotHubCertificateLifeCycle.json, 2020-03-01]. The exact boundary is a [guess].
+IOTHUB_FIRST_UNSET_CREATED_VERSION = "2021-07-02"
 
 DPS_STABLE = (
     "2017-11-15",
@@ -86,6 +90,9 @@ DPS_VERSIONS = tuple(sorted(DPS_STABLE + DPS_PREVIEW))
 # properties shape from 2022-02-05 on [guess: the template reference says create/update with
 # isVerified works "only on versions 2022-02-05 and later"].
 DPS_LAST_FLAT_BODY_VERSION = "2021-10-15"
+# DPS sends DateTime.MinValue as `created` in every recording, the oldest at 2021-10-15 [rec DPS];
+# older versions keep a real time [guess].
+DPS_FIRST_UNSET_CREATED_VERSION = "2021-10-15"
 
 RESOURCES_VERSIONS = (
     "2015-11-01",

@@ -9,7 +9,12 @@ from azure_iot_emulator.arm.exceptions import (
     InvalidAuthenticationToken,
     InvalidAuthenticationTokenAudience,
 )
-from azure_iot_emulator.identity.models import ARM_AUDIENCES, IdentityBackend, Principal
+from azure_iot_emulator.identity.models import (
+    ARM_AUDIENCES,
+    IdentityBackend,
+    Principal,
+    own_arm_audiences,
+)
 
 
 class BearerAuthenticator:
@@ -41,7 +46,7 @@ class BearerAuthenticator:
                 "The access token is invalid.", challenge_uri
             ) from None
         audience = str(claims.get("aud", ""))
-        if audience not in ARM_AUDIENCES:
+        if audience not in ARM_AUDIENCES + own_arm_audiences(authority):
             raise InvalidAuthenticationTokenAudience(audience, challenge_uri)
         issuer = str(claims.get("iss", ""))
         tenant = str(claims["tid"])

@@ -3,21 +3,158 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from azure_iot_emulator.devices.models import etag_matches, format_etag
 from azure_iot_emulator.identity.models import Principal
 from azure_iot_emulator.store import Store
 
-# Built-in roles and the actions they grant [doc: Azure built-in roles]. Contributor's notActions
-# (Microsoft.Authorization/*/Write etc.) never matter here, so they are left out.
-ROLE_ACTIONS: dict[str, tuple[str, ...]] = {
-    "owner": ("*",),
-    "contributor": ("*",),
-    "reader": ("*/read",),
-}
+
+@dataclass(frozen=True)
+class RoleDefinition:
+    """A role as ARM evaluates it: what it grants is ``actions`` minus ``not_actions``, and it can
+    be assigned only at or below one of its ``assignable_scopes``.
+
+    ``not_actions`` is a subtraction, not a deny: another role of the same principal may still
+    grant what this one leaves out [doc] learn.microsoft.com/azure/role-based-access-control/
+    role-definitions ("NotActions").
+    """
+
+    name: str
+    actions: tuple[str, ...]
+    not_actions: tuple[str, ...] = ()
+    assignable_scopes: tuple[str, ...] = ("/",)
+    description: str = ""
+
+    def permits(self, action: str) -> bool:
+        """Whether the role grants ``action``."""
+        return any(action_allowed(a, action) for a in self.actions) and not any(
+            action_allowed(n, action) for n in self.not_actions
+        )
+
+    def assignable_at(self, scope: str) -> bool:
+        """Whether the role may be assigned at ``scope``."""
+        return any(scope_covers(s, scope) for s in self.assignable_scopes)
+
+    def to_json(self) -> str:
+        """The stored form (the name is the row's key)."""
+        return json.dumps(
+            {
+                "actions": list(self.actions),
+                "notActions": list(self.not_actions),
+                "assignableScopes": list(self.assignable_scopes),
+                "description": self.description,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, name: str, text: str) -> RoleDefinition:
+        """The inverse of :meth:`to_json`."""
+        doc = json.loads(text)
+        return cls(
+            name,
+            tuple(doc["actions"]),
+            tuple(doc["notActions"]),
+            tuple(doc["assignableScopes"]),
+            doc["description"],
+        )
+
+
+# The built-in roles as Microsoft defines them [doc] learn.microsoft.com/azure/
+# role-based-access-control/built-in-roles/privileged (Owner, Contributor; ms.date 2026-02-23)
+# and .../built-in-roles/general (Reader). Contributor's notActions matter to no operation the
+# emulator serves, but they are kept so a role check reads as it does in Azure.
+OWNER = RoleDefinition(
+    "Owner",
+    ("*",),
+    description="Grants full access to manage all resources, including the ability to assign "
+    "roles in Azure RBAC.",
+)
+CONTRIBUTOR = RoleDefinition(
+    "Contributor",
+    ("*",),
+    (
+        "Microsoft.Authorization/*/Delete",
+        "Microsoft.Authorization/*/Write",
+        "Microsoft.Authorization/elevateAccess/Action",
+        "Microsoft.Blueprint/blueprintAssignments/write",
+        "Microsoft.Blueprint/blueprintAssignments/delete",
+        "Microsoft.Compute/galleries/share/action",
+        "Microsoft.Purview/consents/write",
+        "Microsoft.Purview/consents/delete",
+        "Microsoft.Resources/deploymentStacks/manageDenySetting/action",
+        "Microsoft.Subscription/cancel/action",
+        "Microsoft.Subscription/enable/action",
+    ),
+    description="Grants full access to manage all resources, but does not allow you to assign "
+    "roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.",
+)
+READER = RoleDefinition(
+    "Reader",
+    ("*/read",),
+    description="View all resources, but does not allow you to make any changes.",
+)
+BUILTIN_ROLES: dict[str, RoleDefinition] = {r.name.lower(): r for r in (OWNER, CONTRIBUTOR, READER)}
+
+# Scopes a role can be assigned at: a subscription, a resource group, or a resource (a hub's ARM
+# id; nested types such as a certificate too). Management groups are not emulated.
+_SCOPE = re.compile(
+    r"/subscriptions/[^/]+(/resourceGroups/[^/]+(/providers/[^/]+(/[^/]+/[^/]+)+)?)?",
+    re.IGNORECASE,
+)
+
+
+def is_assignment_scope(scope: str) -> bool:
+    """Whether ``scope`` is a subscription, resource group or resource id."""
+    return _SCOPE.fullmatch(scope.rstrip("/")) is not None
+
+
+@lru_cache(maxsize=1024)
+def _action_pattern(granted: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in granted.split("*")), re.IGNORECASE)
+
+
+def action_allowed(granted: str, action: str) -> bool:
+    """Whether a role's action pattern covers ``action``.
+
+    As in ARM, ``*`` stands for any run of characters, slashes included, and may appear more than
+    once (``*/read`` is every read, ``Microsoft.Authorization/*/Write`` every write below that
+    namespace) [doc] learn.microsoft.com/azure/role-based-access-control/role-definitions
+    ("Actions"); case never matters: a role granting ``.../list/Action`` cures a denial of
+    ``.../list/action`` [issue] elastic/cloudbeat#2031.
+    """
+    return _action_pattern(granted).fullmatch(action) is not None
+
+
+def scope_covers(assignment_scope: str, scope: str) -> bool:
+    """An assignment at a scope applies to it and everything below it."""
+    parent = assignment_scope.rstrip("/").lower()
+    child = scope.rstrip("/").lower()
+    return child == parent or child.startswith(parent + "/")
+
+
+def grants(
+    assignments: Iterable[tuple[str, str]],
+    roles: dict[str, RoleDefinition],
+    action: str,
+    scope: str,
+) -> bool:
+    """Whether some (role name, assignment scope) pair grants ``action`` at ``scope``: ARM's
+    effective permissions are the union of what each assignment covering the scope grants."""
+    for role, assignment_scope in assignments:
+        definition = roles.get(role.lower())
+        if (
+            definition is not None
+            and scope_covers(assignment_scope, scope)
+            and definition.permits(action)
+        ):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -50,25 +187,6 @@ class TrackedResource:
     location: str
     document: dict[str, Any]
     etag: str
-
-
-def action_allowed(granted: str, action: str) -> bool:
-    """Whether a role's action pattern covers ``action`` (``*`` wildcards, case-insensitive)."""
-    granted, action = granted.lower(), action.lower()
-    if granted == "*":
-        return True
-    if granted.startswith("*"):
-        return action.endswith(granted[1:])
-    if granted.endswith("*"):
-        return action.startswith(granted[:-1])
-    return granted == action
-
-
-def scope_covers(assignment_scope: str, scope: str) -> bool:
-    """An assignment at a scope applies to it and everything below it."""
-    parent = assignment_scope.rstrip("/").lower()
-    child = scope.rstrip("/").lower()
-    return child == parent or child.startswith(parent + "/")
 
 
 class ArmBackend:
@@ -105,14 +223,20 @@ class ArmBackend:
             ).fetchall()
         return [(r["role"], r["scope"]) for r in rows]
 
+    def role_definitions(self) -> dict[str, RoleDefinition]:
+        """Every role by lowercased name: the built-in ones and the seeded custom ones."""
+        with self.store.read() as conn:
+            rows = conn.execute("SELECT name, document FROM role_definitions").fetchall()
+        custom = {
+            r["name"].lower(): RoleDefinition.from_json(r["name"], r["document"]) for r in rows
+        }
+        return {**custom, **BUILTIN_ROLES}
+
     def is_authorized(self, principal: Principal, action: str, scope: str) -> bool:
         """Whether some role assignment of the principal grants ``action`` at ``scope``."""
-        for role, assignment_scope in self.role_assignments(principal.object_id):
-            if not scope_covers(assignment_scope, scope):
-                continue
-            if any(action_allowed(g, action) for g in ROLE_ACTIONS.get(role.lower(), ())):
-                return True
-        return False
+        return grants(
+            self.role_assignments(principal.object_id), self.role_definitions(), action, scope
+        )
 
     def has_any_access(self, principal: Principal, subscription_id: str) -> bool:
         """Whether the principal holds any role at or below the subscription (for listing)."""

@@ -24,10 +24,15 @@ class PreconditionFailed(ResourceProviderError):
 
 
 class CertificateNotFound(ResourceProviderError):
-    """404 for a certificate that does not exist. [guess] code 404001, reference doc 2.3."""
+    """404 IH404015 "Certificate '<name>' not found." on IoT Hub and DPS alike.
+
+    Source: [rec] Azure/azure-sdk-for-net recordings of a GET after delete: IoT Hub
+    (``CertificateDescriptionTests/Delete.json``, 2022) and DPS
+    (``DpsCertificateTests/DpsCertificateOperations.json``, 2023).
+    """
 
     status = 404
-    code = 404001
+    code = 404015
 
     def __init__(self, name: str) -> None:
         super().__init__(f"Certificate '{name}' not found.")

@@ -115,8 +115,20 @@ def new_verification_code() -> str:
 
 
 def format_etag(rowversion: int) -> str:
-    """An 8-byte rowversion in base64, the real 2021 format (``AAAADEqHziw=``) [rec A]."""
+    """An 8-byte rowversion in base64 (``AAAADGxQdc4=``): hubs' and DPS instances' own etags
+    [rec], and certificates' before late 2021 [rec A]."""
     return base64.b64encode(rowversion.to_bytes(8, "big")).decode("ascii")
+
+
+def certificate_etag(rowversion: int, moment: datetime) -> str:
+    """A certificate's etag as the service sends it since late 2021: base64 of a quoted
+    Cosmos DB style value, ``"0a00a8f4-0000-0700-0000-620e91fe0000"`` [rec B].
+
+    In the recordings the first group grows with every write and the last holds the write's Unix
+    time in hex; here the first is the database-wide rowversion, so every change gets a new etag.
+    """
+    value = f'"{rowversion & 0xFFFFFFFF:08x}-0000-0700-0000-{int(moment.timestamp()):08x}0000"'
+    return base64.b64encode(value.encode("ascii")).decode("ascii")
 
 
 class CertificateBackend:
@@ -178,7 +190,7 @@ class CertificateBackend:
         now = self.clock()
         with self.store.write() as conn:
             row = self._row(conn, parent, name)
-            etag = format_etag(self.store.next_rowversion(conn))
+            etag = certificate_etag(self.store.next_rowversion(conn), now)
             if row is None:
                 count = conn.execute(
                     "SELECT COUNT(*) FROM certificates WHERE subscription_id = ? AND "
@@ -246,11 +258,12 @@ class CertificateBackend:
         """
         with self.store.write() as conn:
             self._row_to_change(conn, parent, name, if_match)
-            etag = format_etag(self.store.next_rowversion(conn))
+            now = self.clock()
+            etag = certificate_etag(self.store.next_rowversion(conn), now)
             conn.execute(
                 "UPDATE certificates SET verification_code = ?, updated = ?, etag = ? WHERE "
                 + self._where(),
-                (self.code_factory(), self.clock().isoformat(), etag, *self._key(parent), name),
+                (self.code_factory(), now.isoformat(), etag, *self._key(parent), name),
             )
             return self._record(self._row_required(conn, parent, name))
 
@@ -274,11 +287,12 @@ class CertificateBackend:
                 raise ProofOfPossessionUnsupportedKey()
             if outcome is ProofOutcome.SUBJECT_MISMATCH:
                 raise ProofOfPossessionSubjectMismatch(display_name(leaf.subject))
-            etag = format_etag(self.store.next_rowversion(conn))
+            now = self.clock()
+            etag = certificate_etag(self.store.next_rowversion(conn), now)
             conn.execute(
                 "UPDATE certificates SET is_verified = 1, verification_code = NULL, updated = ?, "
                 "etag = ? WHERE " + self._where(),
-                (self.clock().isoformat(), etag, *self._key(parent), name),
+                (now.isoformat(), etag, *self._key(parent), name),
             )
             return self._record(self._row_required(conn, parent, name))
 

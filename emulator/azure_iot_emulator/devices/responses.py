@@ -16,10 +16,15 @@ from azure_iot_emulator.arm.apiversions import uses_flat_body
 from azure_iot_emulator.arm.exceptions import InvalidRequestContent, LocationRequired
 from azure_iot_emulator.arm.models import ArmBackend, TrackedResource
 from azure_iot_emulator.arm.pipeline import ArmCall, ArmGate, OperationSpec, ParentType, read_json
+from azure_iot_emulator.certcodec import stored_form
 from azure_iot_emulator.devices.exceptions import PreconditionFailed
 from azure_iot_emulator.devices.models import CertificateBackend, CertificateRecord, ParentRef
 from azure_iot_emulator.routing import RequestContext
 from azure_iot_emulator.wire import json_response, rfc1123
+
+# .NET's DateTime.MinValue: what both services send as a certificate's `created` in the
+# recordings of newer api-versions [rec B; rec DPS; azure-sdk-for-net recordings 2022-2023].
+UNSET_CREATED = "Mon, 01 Jan 0001 00:00:00 GMT"
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class CertificateWire:
     verify: OperationSpec
     last_flat_body_version: str
     echo_content: bool
+    first_unset_created_version: str
 
 
 def certificate_wire(
@@ -46,6 +52,7 @@ def certificate_wire(
     api_versions: tuple[str, ...],
     last_flat_body_version: str,
     echo_content: bool,
+    first_unset_created_version: str,
 ) -> CertificateWire:
     """The certificate collection below ``Microsoft.Devices/<parent_segment>``.
 
@@ -73,6 +80,7 @@ def certificate_wire(
         verify=spec("verify/action", 1),
         last_flat_body_version=last_flat_body_version,
         echo_content=echo_content,
+        first_unset_created_version=first_unset_created_version,
     )
 
 
@@ -109,19 +117,34 @@ class CertificateResponses:
 
     # -- serialization ------------------------------------------------------------------------
 
+    def _content(self, record: CertificateRecord, with_code: bool, uploaded: bool) -> str | None:
+        """The `certificate` field: the upload itself in the PUT's own answer, its stored form
+        after (see certcodec.stored_form); DPS returns it from generateVerificationCode only."""
+        if not (self.wire.echo_content or with_code):
+            return None
+        return record.content if uploaded else stored_form(record.content)
+
+    def _created(self, call: ArmCall, record: CertificateRecord) -> str:
+        if call.api_version[:10] >= self.wire.first_unset_created_version:
+            return UNSET_CREATED
+        return rfc1123(record.created)
+
     def _json(
-        self, call: ArmCall, record: CertificateRecord, with_code: bool = False
+        self,
+        call: ArmCall,
+        record: CertificateRecord,
+        with_code: bool = False,
+        uploaded: bool = False,
     ) -> dict[str, Any]:
         assert call.parent is not None and call.resource_group is not None
-        content: str | None = record.content if (self.wire.echo_content or with_code) else None
         properties: dict[str, Any] = {
             "subject": record.subject,
             "expiry": rfc1123(record.expiry),
             "thumbprint": record.thumbprint,
             "isVerified": record.is_verified,
-            "created": rfc1123(record.created),
+            "created": self._created(call, record),
             "updated": rfc1123(record.updated),
-            "certificate": content,
+            "certificate": self._content(record, with_code, uploaded),
         }
         if with_code:
             properties = {"verificationCode": record.verification_code, **properties}
@@ -172,7 +195,7 @@ class CertificateResponses:
             is_verified,
             ctx.header("if-match"),
         )
-        return json_response(200, self._json(call, record))
+        return json_response(200, self._json(call, record, uploaded=True))
 
     async def delete(self, ctx: RequestContext) -> Response:
         """200 deleted, 204 "Certificate does not exist." [spec]; empty body [rec]."""
@@ -271,7 +294,13 @@ class TrackedResourceResponses:
         """Reject names outside the service's pattern."""
 
     def _json(self, resource: TrackedResource) -> dict[str, Any]:
-        return {
+        """The resource as the service answers GET, PUT and both lists.
+
+        ``subscriptionid`` and ``resourcegroup`` are top-level fields of every real answer
+        (azure-cli recordings test_hub_wait.yaml, test_dps_certificate_lifecycle.yaml); the az
+        CLI reads ``resourcegroup`` to find a hub or DPS named without ``-g``.
+        """
+        body: dict[str, Any] = {
             "id": (
                 f"/subscriptions/{resource.subscription_id}/resourceGroups/"
                 f"{resource.resource_group}/providers/Microsoft.Devices/"
@@ -281,10 +310,15 @@ class TrackedResourceResponses:
             "type": self.wire.type_name,
             "location": resource.location,
             "tags": resource.document.get("tags", {}),
+            "subscriptionid": resource.subscription_id,
+            "resourcegroup": resource.resource_group,
             "etag": resource.etag,
-            "sku": resource.document.get("sku"),
             "properties": resource.document.get("properties", {}),
+            "sku": resource.document.get("sku"),
         }
+        if "identity" in resource.document:
+            body["identity"] = resource.document["identity"]
+        return body
 
     async def get(self, ctx: RequestContext) -> Response:
         """GET one; 404 ResourceNotFound (ARM envelope) when missing."""

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from azure_iot_emulator.arm.apiversions import DPS_LAST_FLAT_BODY_VERSION, DPS_VERSIONS
+from azure_iot_emulator.arm.apiversions import (
+    DPS_FIRST_UNSET_CREATED_VERSION,
+    DPS_LAST_FLAT_BODY_VERSION,
+    DPS_VERSIONS,
+)
 from azure_iot_emulator.arm.pipeline import DPS
 from azure_iot_emulator.devices.responses import (
     CertificateResponses,
@@ -23,12 +27,13 @@ CERTIFICATE_WIRE = certificate_wire(
     api_versions=DPS_VERSIONS,
     last_flat_body_version=DPS_LAST_FLAT_BODY_VERSION,
     echo_content=False,  # null everywhere except generateVerificationCode [rec]
+    first_unset_created_version=DPS_FIRST_UNSET_CREATED_VERSION,
 )
 
 DPS_WIRE, DPS_LIST_WIRE = tracked_resource_wires(
     parent=DPS,
     parent_segment="provisioningServices",
-    type_name="Microsoft.Devices/ProvisioningServices",
+    type_name="Microsoft.Devices/provisioningServices",  # [rec]; the spec examples capitalise it
     api_versions=DPS_VERSIONS,
     resource_type="ProvisioningServices",
 )

@@ -71,10 +71,27 @@ class IssuedToken:
 
 
 def resource_of_scope(scope: str) -> str:
-    """``https://management.azure.com/.default`` -> ``https://management.azure.com/``."""
+    """The resource a ``.default`` scope names, with one trailing slash.
+
+    Entra takes what precedes the last ``/`` as the resource, so the az CLI's
+    ``https://management.azure.com//.default`` (the resource id public Azure registers, with its
+    slash, plus ``/.default``) means ``https://management.azure.com/`` and the token's ``aud``
+    carries no double slash. ``https://management.azure.com/.default`` keeps giving
+    ``https://management.azure.com/`` here [guess: Entra may drop that slash; ARM takes both].
+    """
     if not scope.endswith("/.default"):
         raise ValueError(scope)
-    return scope[: -len(".default")]
+    resource = scope[: -len("/.default")]
+    if not resource or resource.endswith("//"):
+        raise ValueError(scope)
+    return resource if resource.endswith("/") else resource + "/"
+
+
+def own_arm_audiences(authority: str) -> tuple[str, str]:
+    """The emulator's own URL as an ARM audience: what its /metadata/endpoints announces, so a
+    cloud registered from it (the az CLI's endpoint discovery) asks tokens for it."""
+    base = authority.rstrip("/")
+    return (base + "/", base)
 
 
 class IdentityBackend:
@@ -174,7 +191,7 @@ class IdentityBackend:
             resource = resource_of_scope(scopes[0])
         except ValueError:
             raise InvalidScope(scopes[0]) from None
-        known = ARM_AUDIENCES + KEY_VAULT_AUDIENCES
+        known = ARM_AUDIENCES + KEY_VAULT_AUDIENCES + own_arm_audiences(issuer_base)
         if resource not in known and resource.rstrip("/") + "/" not in known:
             raise ResourceNotFound(resource, tenant_id)
         now = self.clock()

@@ -15,6 +15,9 @@ from azure_iot_emulator.identity.models import IdentityBackend
 from azure_iot_emulator.routing import RequestContext
 from azure_iot_emulator.wire import json_response
 
+# Entra's tenant-independent authorities; only discovery answers for them, never a token.
+MULTI_TENANT_ALIASES = ("common", "organizations", "consumers")
+
 
 def authority_of(ctx: RequestContext) -> str:
     """``https://host:port`` as the client addressed us (the authority host)."""
@@ -79,9 +82,18 @@ class IdentityResponses:
 
     async def _openid(self, ctx: RequestContext, v2: bool) -> Response:
         tenant = ctx.params["tenant"]
-        if not await run_in_threadpool(self.backend.tenant_exists, tenant):
+        if tenant.lower() in MULTI_TENANT_ALIASES:
+            # Entra answers the aliases too, with the issuer templated on `{tenantid}` [doc:
+            # Microsoft identity platform OpenID Connect]. The az CLI's `logout` and `account
+            # clear` build an MSAL app on `<authority>/organizations` and read this first.
+            tenant = tenant.lower()
+        elif not await run_in_threadpool(self.backend.tenant_exists, tenant):
             raise TenantNotFound(tenant)
-        return json_response(200, self._openid_document(authority_of(ctx), tenant, v2))
+        document = self._openid_document(authority_of(ctx), tenant, v2)
+        if tenant in MULTI_TENANT_ALIASES:
+            prefix = f"{authority_of(ctx)}/{{tenantid}}"
+            document["issuer"] = f"{prefix}/v2.0" if v2 else f"{prefix}/"
+        return json_response(200, document)
 
     async def instance_discovery(self, ctx: RequestContext) -> Response:
         """``/common/discovery/instance``: answers for this host only.

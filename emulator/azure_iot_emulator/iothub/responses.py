@@ -6,6 +6,7 @@ from typing import Any
 
 from azure_iot_emulator.arm.apiversions import (
     IOTHUB_CERTIFICATE_VERSIONS,
+    IOTHUB_FIRST_UNSET_CREATED_VERSION,
     IOTHUB_LAST_FLAT_BODY_VERSION,
     IOTHUB_RESOURCE_VERSIONS,
 )
@@ -24,7 +25,8 @@ CERTIFICATE_WIRE = certificate_wire(
     type_name="Microsoft.Devices/IotHubs/Certificates",  # [spec; rec]
     api_versions=IOTHUB_CERTIFICATE_VERSIONS,
     last_flat_body_version=IOTHUB_LAST_FLAT_BODY_VERSION,
-    echo_content=True,  # every response echoes the uploaded string [rec B]
+    echo_content=True,  # the upload, or its stored form after the PUT [rec A; rec B]
+    first_unset_created_version=IOTHUB_FIRST_UNSET_CREATED_VERSION,
 )
 
 HUB_WIRE, HUB_LIST_WIRE = tracked_resource_wires(

@@ -52,13 +52,16 @@ def test_create_get_list_shapes_and_derived_fields(
     created = upload(hub_client, rg, hub, cert_name, ca.pem)
     fetched = hub_client.certificates.get(rg, hub, cert_name)
     listed = {c.name: c for c in hub_client.certificates.list_by_iot_hub(rg, hub).value}
+    # PEM text is echoed by the PUT only; every later read returns bare base64 DER [rec A].
+    assert created.properties.certificate == ca.pem
     for description in (created, fetched, listed[cert_name]):
         props = description.properties
         assert props.subject == ca.cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
         assert props.thumbprint == hashlib.sha1(ca.der).hexdigest().upper()
         assert props.expiry == ca.cert.not_valid_after_utc
         assert props.is_verified is False
-        assert props.certificate == ca.pem  # echoed exactly as uploaded [rec B]
+        if description is not created:
+            assert props.certificate == helpers.b64(ca.der)
         assert description.type == "Microsoft.Devices/IotHubs/Certificates"
         assert description.id.endswith(
             f"/providers/Microsoft.Devices/IotHubs/{hub}/certificates/{cert_name}"
@@ -165,20 +168,25 @@ def test_delete_rules(hub_client, rg, hub, cert_name, certs) -> None:
 def test_get_missing_certificate_is_404_in_rp_shape(hub_client, rg, hub) -> None:
     with pytest.raises(ResourceNotFoundError) as info:
         hub_client.certificates.get(rg, hub, "does-not-exist")
-    assert body_of(info.value)["code"] == 404001
+    body = body_of(info.value)
+    assert body["code"] == 404015 and body["httpStatusCode"] == "NotFound"
+    assert body["message"].startswith("Certificate 'does-not-exist' not found. ")
+    assert body["message"].endswith("errorcode: IH404015.")
 
 
 @pytest.mark.parametrize(
     "kind,pss", [("p256", False), ("p384", False), ("p521", False), ("rsa", False), ("rsa", True)]
 )
-def test_proof_of_possession_succeeds(hub_client, rg, hub, cert_name, certs, kind, pss) -> None:
+def test_proof_of_possession_succeeds(
+    hub_client, rg, hub, cert_name, certs, helpers, kind, pss
+) -> None:
     ca = certs.ca(kind=kind, pss=pss)
     created = upload(hub_client, rg, hub, cert_name, ca.pem)
     nonce = hub_client.certificates.generate_verification_code(rg, hub, cert_name, created.etag)
     code = nonce.properties.verification_code
     assert len(code) == 48 and code == code.upper()
     assert nonce.etag != created.etag and nonce.properties.is_verified is False
-    assert nonce.properties.certificate == ca.pem
+    assert nonce.properties.certificate == helpers.b64(ca.der)  # PEM uploads read back as DER
     leaf = certs.verification(code, ca, pss=pss, hash_algorithm=hashes.SHA384())
     verified = hub_client.certificates.verify(
         rg,
@@ -359,6 +367,6 @@ def test_concurrent_updates_with_one_etag_let_exactly_one_win(
     assert len(winners) == 1
     assert sorted(o for o in outcomes if isinstance(o, int)) == [412] * 7
     assert (
-        hub_client.certificates.get(rg, hub, cert_name).properties.certificate
-        == winners[0].properties.certificate
+        hub_client.certificates.get(rg, hub, cert_name).properties.thumbprint
+        == winners[0].properties.thumbprint
     )
