@@ -67,7 +67,9 @@ def test_a_missing_resource_group_and_subscription() -> None:
 
 def test_the_lifecycle_outcomes() -> None:
     with pytest.raises(CertificateNotFound) as missing:
-        call_azure(HUB, "get", failing(404, rp(404015, "Certificate 'c' not found. errorcode: IH404015.")))
+        call_azure(
+            HUB, "get", failing(404, rp(404015, "Certificate 'c' not found. errorcode: IH404015."))
+        )
     assert not isinstance(missing.value, TargetMissing)
     with pytest.raises(EtagConflict):
         call_azure(HUB, "verify", failing(412, rp(412001, "Invalid ETag supplied.")))
