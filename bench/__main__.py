@@ -2,6 +2,12 @@
 
     python -m bench [--sizes 10,50,200] [--latency-ms 50] [--no-floor] [--no-stack]
                     [--no-proof] [--profile] [--workdir DIR]
+    python -m bench team [--stacks 10] [--per-stack 20] [--latency-ms 50] [--workdir DIR]
+    python -m bench profile [--size 200] [--latency-ms 50] [--top 15] [--workdir DIR]
+
+`team`: K stacks `up` at once on azblob:// state (Azurite) vs one stack of the same K × N
+certificates (bench.team). `profile`: CPU per certificate of the program and the provider host,
+by package and function, under cProfile (bench.profiling).
 
 Progress goes to stderr, the tables (Markdown) to stdout. Nothing is asserted: targets missed
 are printed as such.
@@ -19,9 +25,12 @@ from azure_iot_emulator.testing import AdminClient
 from bench import report
 from bench.environment import HUBS, hub_limit, make_cas, start_emulator
 from bench.floor import run_floor
+from bench.profiling import run_profile
 from bench.proof_timing import TARGET_US, profile_proof, time_proofs
 from bench.stack_run import cli_start_s, run_stack
 from bench.startup import import_costs
+from bench.team import run_team
+from tests.azurite import AzuriteProcess
 
 
 def _sizes(text: str) -> list[int]:
@@ -76,8 +85,104 @@ def run_sizes(args: argparse.Namespace, workdir: Path) -> list[report.SizeResult
         process.stop()
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("a positive integer")
+    return value
+
+
+def parse_team_args(argv: list[str]) -> argparse.Namespace:
+    """The command line of `python -m bench team`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench team",
+        description="K stacks `up` at once on azblob:// state vs one stack of K x N",
+    )
+    parser.add_argument("--stacks", type=_positive, default=10, help="K, stacks at once")
+    parser.add_argument("--per-stack", type=_positive, default=20, help="N, CAs per stack")
+    parser.add_argument("--latency-ms", type=int, default=50, help="added to every ARM call")
+    parser.add_argument("--workdir", type=Path, help="keep scratch files here (default: temp)")
+    return parser.parse_args(argv)
+
+
+def parse_profile_args(argv: list[str]) -> argparse.Namespace:
+    """The command line of `python -m bench profile`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench profile",
+        description="CPU per certificate of the program and the provider host, under cProfile",
+    )
+    parser.add_argument("--size", type=_positive, default=200, help="N, CAs in the stack")
+    parser.add_argument("--latency-ms", type=int, default=50, help="added to every ARM call")
+    parser.add_argument("--top", type=_positive, default=15, help="rows per profile table")
+    parser.add_argument("--workdir", type=Path, help="keep scratch files here (default: temp)")
+    return parser.parse_args(argv)
+
+
+def team_main(argv: list[str]) -> int:
+    """K stacks at once vs one stack, on Azurite, and their tables."""
+    args = parse_team_args(argv)
+    total = args.stacks * args.per_stack
+    print(f"Machine: {report.machine()}\n")
+    print(
+        f"Injected latency: {args.latency_ms} ms per ARM call; {HUBS} hubs, "
+        f"{hub_limit(total)} CAs per hub allowed; proof mode, EC P-256; "
+        f"{args.stacks} stacks × {args.per_stack} vs 1 stack × {total}; state: azblob:// on "
+        "Azurite (HTTPS).\n"
+    )
+    with tempfile.TemporaryDirectory(prefix="pop-bench-team-") as scratch:
+        workdir = args.workdir or Path(scratch)
+        process, info = start_emulator(workdir, total)
+        try:
+            AdminClient(info).set_faults(latency_ms=args.latency_ms)
+            with AzuriteProcess(workdir / "azurite") as azurite:
+                progress(f"emulator and Azurite up (port {azurite.port})")
+                cas = make_cas(workdir / "cas", total, info)
+                phases = run_team(workdir, info, azurite, cas, args.stacks, progress)
+        finally:
+            process.stop()
+    print(report.team_table(phases) + "\n")
+    print("CPU ms per certificate by process (sampled):\n")
+    print(report.team_role_table(phases) + "\n")
+    print(report.team_ratio_table(phases) + "\n")
+    for phase in phases:
+        if phase.verified is not None:
+            state = "all Verified" if phase.verified == phase.certificates else "NOT all Verified"
+            print(
+                f"{phase.layout}: {phase.verified} of {phase.certificates} certificates "
+                f"Verified on their hubs ({state}); {phase.failed} of {phase.stacks} stacks failed"
+            )
+    return 0
+
+
+def profile_main(argv: list[str]) -> int:
+    """One stack of N, plain then under cProfile, and where its CPU per certificate goes."""
+    args = parse_profile_args(argv)
+    print(f"Machine: {report.machine()}\n")
+    print(
+        f"Injected latency: {args.latency_ms} ms per ARM call; {HUBS} hubs; proof mode, "
+        f"EC P-256; one stack of {args.size} (file backend).\n"
+    )
+    with tempfile.TemporaryDirectory(prefix="pop-bench-profile-") as scratch:
+        workdir = args.workdir or Path(scratch)
+        process, info = start_emulator(workdir, args.size)
+        try:
+            AdminClient(info).set_faults(latency_ms=args.latency_ms)
+            cas = make_cas(workdir / "cas", args.size, info)
+            run = run_profile(workdir / "stack", info, cas, args.top, progress)
+        finally:
+            process.stop()
+    print("CPU ms per certificate by process; under cProfile: all (ours):\n")
+    print(report.profile_phase_table(run) + "\n")
+    print(report.profile_tables(run) + "\n")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     """Run the bench and print its tables."""
+    if argv[:1] == ["team"]:
+        return team_main(argv[1:])
+    if argv[:1] == ["profile"]:
+        return profile_main(argv[1:])
     args = parse_args(argv)
     print(f"Machine: {report.machine()}\n")
     print(

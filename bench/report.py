@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.floor import FloorPhase
+from bench.profiling import ProfileRun
 from bench.proof_timing import TARGET_US, ProofTiming
 from bench.stack_run import Phase
 from bench.startup import ImportCost
+from bench.team import TeamPhase
 from tests.pulumi_cli import REPO
 
 RATIO_TARGET = 1.3
@@ -257,3 +259,147 @@ def machine() -> str:
         f"Python {sys.version.split()[0]}, Pulumi CLI {pulumi}, "
         f"cryptography's {backend.openssl_version_text()}"
     )
+
+
+TEAM_ROLES = ("CLI", "language host", "program", "provider host")
+
+
+def team_table(phases: Sequence[TeamPhase]) -> str:
+    """K stacks at once vs one stack: time, CPU (exact total, and per certificate), calls."""
+    rows: list[list[object]] = []
+    for phase in phases:
+        calls = phase.calls
+        verified = "-" if phase.verified is None else f"{phase.verified}/{phase.certificates}"
+        rows.append(
+            [
+                phase.layout,
+                phase.command,
+                f"{phase.stacks} × {phase.certificates // phase.stacks}",
+                f"{phase.wall_s:.2f}",
+                f"{phase.cpu_s:.2f}",
+                f"{1000 * phase.cpu_s / phase.certificates:.1f}",
+                f"{phase.services_cpu_s:.2f}",
+                operations(calls.arm),
+                f"{calls.total / phase.certificates:.2f}",
+                verified,
+                f"{phase.failed}/{phase.stacks}",
+            ]
+        )
+    return table(
+        [
+            "layout",
+            "command",
+            "stacks × certs",
+            "wall s",
+            "total CPU s",
+            "CPU ms/cert",
+            "emulator + Azurite CPU s",
+            "ARM calls",
+            "ARM calls/cert",
+            "Verified on hubs",
+            "failed stacks",
+        ],
+        rows,
+    )
+
+
+def team_role_table(phases: Sequence[TeamPhase]) -> str:
+    """CPU ms per certificate of each kind of process (sampled: each process to its last
+    100 ms sample, so the columns add up to a little less than the exact total)."""
+    rows: list[list[str]] = []
+    for phase in phases:
+        roles = phase.cpu_by_role
+        other = sum(v for k, v in roles.items() if k not in (*TEAM_ROLES, "already running"))
+        per_cert = 1000 / phase.certificates
+        rows.append(
+            [
+                phase.layout,
+                phase.command,
+                *(f"{roles.get(role, 0.0) * per_cert:.1f}" for role in TEAM_ROLES),
+            ]
+            + [f"{other * per_cert:.1f}", f"{1000 * phase.cpu_s / phase.certificates:.1f}"]
+        )
+    return table(["layout", "command", *TEAM_ROLES, "other", "exact total"], rows)
+
+
+def team_ratio_table(phases: Sequence[TeamPhase]) -> str:
+    """Team over single, per command: wall time and CPU per certificate."""
+    by_key = {(phase.layout, phase.command): phase for phase in phases}
+    rows: list[list[object]] = []
+    for command in ("up", "destroy"):
+        team, single = by_key.get(("team", command)), by_key.get(("single", command))
+        if team is None or single is None:
+            continue
+        team_cpu = team.cpu_s / team.certificates
+        single_cpu = single.cpu_s / single.certificates
+        rows.append(
+            [
+                command,
+                f"{team.wall_s:.2f}",
+                f"{single.wall_s:.2f}",
+                f"{team.wall_s / single.wall_s:.2f}",
+                f"{team_cpu / single_cpu:.2f}",
+            ]
+        )
+    return table(
+        [
+            "command",
+            "team wall s",
+            "single wall s",
+            "team / single wall",
+            "team / single CPU per cert",
+        ],
+        rows,
+    )
+
+
+def profile_phase_table(run: ProfileRun) -> str:
+    """CPU ms per certificate of each process, plain (no profiler) and under cProfile."""
+    rows: list[Sequence[object]] = []
+    per_cert = 1000 / run.size
+    for phase in run.plain:
+        rows.append(
+            [phase.name, "plain", f"{phase.wall_s:.2f}"]
+            + [f"{phase.cpu_s.get(role, 0.0) * per_cert:.1f}" for role in TEAM_ROLES]
+            + [f"{sum(phase.cpu_s.values()) * per_cert:.1f}"]
+        )
+    for name, profiles in run.profiled.items():
+        by_role = {profile.role: profile for profile in profiles}
+        program, host = by_role.get("program"), by_role.get("provider-host")
+        rows.append(
+            [name, "cProfile (ours)", "-", "-", "-"]
+            + [f"{p.total_ms:.1f} ({p.ours_ms:.1f})" if p else "-" for p in (program, host)]
+            + ["-"]
+        )
+    return table(["command", "run", "wall s", *TEAM_ROLES, "total"], rows)
+
+
+def profile_tables(run: ProfileRun) -> str:
+    """For each profiled command and process: packages, our entry points, top self time."""
+    parts = []
+    for name, profiles in run.profiled.items():
+        for profile in profiles:
+            title = (
+                f"**{name}, {profile.role}**: {profile.total_ms:.1f} ms/cert under cProfile; "
+                f"ours (pop_provider and the program, with what they call) "
+                f"{profile.ours_ms:.1f}, of which importing pop_provider {profile.imports_ms:.1f}"
+            )
+            counts = "; ".join(
+                f"{cost.what}: {cost.ms_per_cert:.1f}"
+                for cost in profile.counts
+                if cost.ms_per_cert
+            )
+            packages = table(
+                ["package (self time)", "ms/cert"],
+                [[cost.what, f"{cost.ms_per_cert:.2f}"] for cost in profile.by_package[:8]],
+            )
+            ours = table(
+                ["our function (inclusive)", "ms/cert"],
+                [[f"`{cost.what}`", f"{cost.ms_per_cert:.2f}"] for cost in profile.ours_top],
+            )
+            selfs = table(
+                ["function (self time)", "ms/cert"],
+                [[f"`{cost.what}`", f"{cost.ms_per_cert:.2f}"] for cost in profile.top_self],
+            )
+            parts.append("\n\n".join(p for p in [title, counts, packages, ours, selfs] if p))
+    return "\n\n".join(parts)

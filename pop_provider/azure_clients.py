@@ -1,7 +1,9 @@
 """Authenticated management clients, one per subscription, shared by the provider's threads.
 
 Built lazily in the provider process from `ConnectionSettings`; the credential caches its token,
-so four concurrent calls cost one token request, not four.
+so four concurrent calls cost one token request, not four. The certificates API of a target is
+built once too: the multi-API clients make a new operations group, with its own serializers,
+on every attribute access, which every verb of every resource would otherwise pay for.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class ClientFactory:
         self._hub_clients: dict[str, Any] = {}
         self._dps_clients: dict[str, Any] = {}
         self._listings: dict[str, RunListing] = {}
+        self._apis: dict[str, CertificateApi] = {}
 
     def _credential_locked(self) -> TokenCredential:
         if self._credential is None:
@@ -58,11 +61,20 @@ class ClientFactory:
         from azure.mgmt.iothub import IotHubClient
         from azure.mgmt.iothubprovisioningservices import IotDpsClient
 
-        subscription = target.subscription_id
+        key = target.arm_id.lower()
         with self._lock:
-            listing = self._listings.setdefault(target.arm_id.lower(), RunListing())
+            known = self._apis.get(key)
+            if known is not None:
+                return known
+            listing = self._listings.setdefault(key, RunListing())
+        subscription = target.subscription_id
+        api: CertificateApi
         if target.kind is TargetKind.IOT_HUB:
             client = self._client(self._hub_clients, IotHubClient, subscription)
-            return HubCertificates(client, target, listing)
-        client = self._client(self._dps_clients, IotDpsClient, subscription)
-        return DpsCertificates(client, target, listing)
+            api = HubCertificates(client, target, listing)
+        else:
+            client = self._client(self._dps_clients, IotDpsClient, subscription)
+            api = DpsCertificates(client, target, listing)
+        with self._lock:
+            # Two threads may have built one at once: both share the first one kept.
+            return self._apis.setdefault(key, api)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from azure.core.credentials import TokenCredential
+if TYPE_CHECKING:  # the program imports this module too, and never needs azure-core
+    from azure.core.credentials import TokenCredential
 
 from pop_provider.federation import FederatedSource, assertion_function
 

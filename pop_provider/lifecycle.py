@@ -110,12 +110,13 @@ class CertificateLifecycle:
     def _refuse_a_second_copy(self, desired: DesiredCertificate) -> None:
         """A hub trusts a CA once: the same certificate under another name is someone else's
         (another stack, a portal upload), and a second copy would be owned by two parties."""
+        # Hashed once, not once per certificate the target holds.
+        thumbprint, name = desired.thumbprint, desired.certificate_name.lower()
         for other in self._api.list():
-            same_name = other.name.lower() == desired.certificate_name.lower()
-            if other.thumbprint == desired.thumbprint and not same_name:
+            if other.thumbprint == thumbprint and other.name.lower() != name:
                 raise AlreadyTrusted(
                     f"{desired.target.label} already trusts this CA (thumbprint "
-                    f"{desired.thumbprint}) as certificate '{other.name}', uploaded by another "
+                    f"{thumbprint}) as certificate '{other.name}', uploaded by another "
                     "stack or by hand; a hub should trust a CA once. To manage that one here, "
                     f"adopt it: set certificate_name to '{other.name}' (certificateName in the "
                     "stack config) and run `pulumi up`; or delete it from the hub first"

@@ -35,7 +35,6 @@ from pulumi.runtime.rpc import UNKNOWN
 from pop_provider import certificates, inputs
 from pop_provider.connection import ConnectionSettings, SettingsError, load_settings
 from pop_provider.errors import InvalidInput
-from pop_provider.explain import explain
 from pop_provider.failures import InputError, quiet_host_tracebacks
 from pop_provider.inputs import DesiredCertificate, KeyVaultKey, Mode
 from pop_provider.lifecycle import CertificateLifecycle, Outcome
@@ -69,6 +68,10 @@ def _reported(verb: str) -> Callable[[_Verb], _Verb]:
             try:
                 return method(self, *args, **kwargs)
             except Exception as error:
+                # Imported on the first failure: it pulls in azure-core, which the program
+                # (that imports this module for the provider class) never needs.
+                from pop_provider.explain import explain
+
                 raise explain(error, self.settings_for_errors(), verb) from None
 
         return wrapper  # type: ignore[return-value]

@@ -87,7 +87,7 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
         args: VerifiedCaCertificateArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
+        given: dict[str, Any] = {
             inputs.HUB_ID: args.hub_id,
             inputs.DPS_ID: args.dps_id,
             inputs.SUBSCRIPTION_ID: args.subscription_id,
@@ -99,14 +99,20 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
             inputs.KEY_VAULT_KEY_VERSION: args.key_vault_key_version,
             inputs.PROOF_CERTIFICATE_PEM: args.proof_certificate_pem,
             inputs.CERTIFICATE_PEM: args.certificate_pem,
-            inputs.MODE: args.mode,
-            inputs.CERTIFICATE_NAME: args.certificate_name,
             inputs.NAME_PREFIX: resource_name,
             inputs.NAME_SCOPE: f"{pulumi.get_project()}/{pulumi.get_stack()}",
             # Secret from the moment they enter the program, whatever the caller passed: the
             # engine then encrypts them in the state and masks them in every display.
             inputs.PRIVATE_KEY_PEM: _secret(args.private_key_pem),
             inputs.PRIVATE_KEY_PASSWORD: _secret(args.private_key_password),
+        }
+        props: dict[str, Any] = {
+            # Unset inputs are left out: the engine drops a null input anyway, and every property
+            # listed costs the program an Output that it tracks until the resource is created.
+            **{key: value for key, value in given.items() if value is not None},
+            # Inputs that are outputs too, set or not (the mode in force, the generated name).
+            inputs.MODE: args.mode,
+            inputs.CERTIFICATE_NAME: args.certificate_name,
             # Outputs only; listed so they become attributes of this resource.
             ARM_ID: None,
             SUBJECT: None,

@@ -10,7 +10,9 @@ message, repr or pickle produced here ever contains them.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 from typing import NoReturn, Protocol, SupportsIndex, TypeAlias, runtime_checkable
 
 from cryptography import x509
@@ -102,7 +104,7 @@ class LocalKeySigner:
                 f"the private key is not encrypted, so no password is needed; remove "
                 f"{password_field}",
             )
-        key = _load_private_key(block, password if encrypted else None, field, password_field)
+        key = _load_private_key_once(block, password if encrypted else None, field, password_field)
         return cls(key, field)
 
     def public_key(self) -> CertificatePublicKeyTypes:
@@ -190,6 +192,33 @@ def _private_key_block(text: str, field: str) -> tuple[str, str]:
             "is not a PEM private key (no BEGIN ... PRIVATE KEY line); give the key file's PEM text"
         )
     raise InvalidInput(field, reason)
+
+
+# Keys this process has loaded, by a digest of their PEM block and password: `check` and
+# `create` each load the key of every resource, OpenSSL validates an RSA key on every load
+# (tens of ms for RSA 2048, hundreds for RSA 4096), and a CA trusted on many targets is one key.
+# Only keys that loaded are kept, so every failure is found and reported as before.
+_LOADED_KEYS: dict[bytes, PrivateKeyTypes] = {}
+_LOADED_KEYS_MAX = 256
+_LOADED_KEYS_LOCK = threading.Lock()
+
+
+def _load_private_key_once(
+    block: str, password: str | None, field: str, password_field: str
+) -> PrivateKeyTypes:
+    """`_load_private_key`, once per process for each key and password."""
+    secret = block.encode("utf-8") + (b"\1" + password.encode("utf-8") if password else b"\0")
+    digest = hashlib.sha256(secret).digest()
+    with _LOADED_KEYS_LOCK:
+        known = _LOADED_KEYS.get(digest)
+    if known is not None:
+        return known
+    key = _load_private_key(block, password, field, password_field)
+    with _LOADED_KEYS_LOCK:
+        if len(_LOADED_KEYS) >= _LOADED_KEYS_MAX:
+            del _LOADED_KEYS[next(iter(_LOADED_KEYS))]
+        _LOADED_KEYS[digest] = key
+    return key
 
 
 def _load_private_key(
