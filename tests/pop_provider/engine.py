@@ -29,6 +29,21 @@ def hub_certificates(info: EmulatorInfo, hub: str | None = None) -> dict[str, An
     return {cert.name: cert for cert in listing.value or []}
 
 
+def delete_out_of_band(info: EmulatorInfo, name: str, hub: str | None = None) -> None:
+    """Delete a hub certificate as a colleague with the portal would."""
+    client, group, hub = hub_client(info).certificates, info.resource_group, hub or info.iot_hubs[0]
+    current = client.get(group, hub, name)
+    client.delete(group, hub, name, if_match=current.etag)
+
+
+def unverify_out_of_band(info: EmulatorInfo, name: str, hub: str | None = None) -> None:
+    """Re-upload a hub certificate as unverified, as a portal upload over it would."""
+    client, group, hub = hub_client(info).certificates, info.resource_group, hub or info.iot_hubs[0]
+    current = client.get(group, hub, name)
+    current.properties.is_verified = False
+    client.create_or_update(group, hub, name, current, if_match=current.etag)
+
+
 def arm_calls(admin: AdminClient, prefix: str = "Certificates_") -> Counter[str]:
     """Certificate ARM calls by operation id (not tokens, not admin calls)."""
     return Counter(

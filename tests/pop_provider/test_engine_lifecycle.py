@@ -18,7 +18,14 @@ import pytest
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess
 from tests.conftest import write_certificates_config
 from tests.pki import CertifiedKey, KeyType, make_ca, make_intermediate_ca
-from tests.pop_provider.engine import arm_calls, entry, hub_certificates, hub_client
+from tests.pop_provider.engine import (
+    arm_calls,
+    delete_out_of_band,
+    entry,
+    hub_certificates,
+    hub_client,
+    unverify_out_of_band,
+)
 from tests.pulumi_cli import PulumiStack
 
 pytestmark = pytest.mark.engine
@@ -137,13 +144,10 @@ def test_refresh_shows_out_of_band_drift_and_up_repairs_it(
     }
 
     # Out of band, as a colleague with the portal would.
+    delete_out_of_band(emulator, names["deleted"])
+    unverify_out_of_band(emulator, names["unverified"])
     client = hub_client(emulator).certificates
     group, hub = emulator.resource_group, emulator.iot_hubs[0]
-    gone = client.get(group, hub, names["deleted"])
-    client.delete(group, hub, names["deleted"], if_match=gone.etag)
-    unverify = client.get(group, hub, names["unverified"])
-    unverify.properties.is_verified = False
-    client.create_or_update(group, hub, names["unverified"], unverify, if_match=unverify.etag)
     intruder = make_ca("intruder")
     replaced = client.get(group, hub, names["replaced"])
     replaced.properties.certificate = intruder.certificate_pem
@@ -187,13 +191,8 @@ def test_a_plain_up_repairs_a_certificate_deleted_or_unverified_out_of_band(
     )
     program_stack.up()
     names = {n: o["certificate_name"] for n, o in program_stack.outputs()["certificates"].items()}
-    client = hub_client(emulator).certificates
-    group, hub = emulator.resource_group, emulator.iot_hubs[0]
-    gone = client.get(group, hub, names["deleted"])
-    client.delete(group, hub, names["deleted"], if_match=gone.etag)
-    unverify = client.get(group, hub, names["unverified"])
-    unverify.properties.is_verified = False
-    client.create_or_update(group, hub, names["unverified"], unverify, if_match=unverify.etag)
+    delete_out_of_band(emulator, names["deleted"])
+    unverify_out_of_band(emulator, names["unverified"])
 
     admin.clear_requests()
     program_stack.up()
