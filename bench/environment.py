@@ -97,3 +97,17 @@ def make_cas(directory: Path, count: int, info: EmulatorInfo) -> list[BenchCa]:
 def ca_hub_id(info: EmulatorInfo, ca: BenchCa) -> str:
     """The ARM id of the hub `ca` goes to."""
     return hub_id(info, ca.hub)
+
+
+def proof_entries(info: EmulatorInfo, cas: list[BenchCa]) -> list[dict[str, object]]:
+    """The stack config's `certificates`: one proof-mode entry per CA, on its hub."""
+    return [
+        {
+            "name": ca.name,
+            "hubId": ca_hub_id(info, ca),
+            "mode": "proof",
+            "certificateFile": str(ca.certificate_file),
+            "privateKeyFile": str(ca.key_file),
+        }
+        for ca in cas
+    ]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo
-from bench.environment import BenchCa, ca_hub_id
+from bench.environment import BenchCa, proof_entries
 from bench.stack_run import Phase, measure, write_certificates_file
 from tests.conftest import azure_environment
 from tests.pulumi_cli import REPO, PulumiStack, program_project
@@ -208,19 +208,7 @@ def run_profile(
         stack="profile",
         extra_env=azure_environment(info),
     ).init()
-    write_certificates_file(
-        stack,
-        [
-            {
-                "name": ca.name,
-                "hubId": ca_hub_id(info, ca),
-                "mode": "proof",
-                "certificateFile": str(ca.certificate_file),
-                "privateKeyFile": str(ca.key_file),
-            }
-            for ca in cas
-        ],
-    )
+    write_certificates_file(stack, proof_entries(info, cas))
     base_env = dict(stack.extra_env)
     progress(f"N={len(cas)}: plain up, no-change up, destroy")
     plain = [

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo
 from bench.calls import CallSummary, summarize
-from bench.environment import BenchCa, ca_hub_id
+from bench.environment import BenchCa, proof_entries
 from bench.processes import ProcessWatch, Started
 from tests.conftest import azure_environment
 from tests.pulumi_cli import REPO, PulumiStack, program_project
@@ -82,19 +82,7 @@ def run_stack(workdir: Path, info: EmulatorInfo, cas: list[BenchCa]) -> list[Pha
         stack="bench",
         extra_env=azure_environment(info),
     ).init()
-    write_certificates_file(
-        stack,
-        [
-            {
-                "name": ca.name,
-                "hubId": ca_hub_id(info, ca),
-                "mode": "proof",
-                "certificateFile": str(ca.certificate_file),
-                "privateKeyFile": str(ca.key_file),
-            }
-            for ca in cas
-        ],
-    )
+    write_certificates_file(stack, proof_entries(info, cas))
     phases = [
         measure("up", stack.up, admin),
         measure("no-change up", stack.up, admin),

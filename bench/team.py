@@ -36,7 +36,7 @@ from pathlib import Path
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo
 from bench.calls import CallSummary, summarize
-from bench.environment import BenchCa, ca_hub_id
+from bench.environment import BenchCa, proof_entries
 from bench.processes import ProcessWatch
 from bench.stack_run import write_certificates_file
 from tests.azurite import AzuriteProcess
@@ -117,19 +117,6 @@ def _kill_sessions(runs: list[subprocess.Popen[bytes]]) -> None:
             run.wait()
 
 
-def _entries(info: EmulatorInfo, cas: list[BenchCa]) -> list[dict[str, object]]:
-    return [
-        {
-            "name": ca.name,
-            "hubId": ca_hub_id(info, ca),
-            "mode": "proof",
-            "certificateFile": str(ca.certificate_file),
-            "privateKeyFile": str(ca.key_file),
-        }
-        for ca in cas
-    ]
-
-
 def _children_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -199,7 +186,7 @@ def run_layout(
     for index, cas in enumerate(groups):
         name = f"{layout}-{index:02d}" if len(groups) > 1 else layout
         stack = azblob_stack(project, name, azurite, info, workdir / "homes" / name).init()
-        write_certificates_file(stack, _entries(info, cas))
+        write_certificates_file(stack, proof_entries(info, cas))
         stacks.append(stack)
     admin = AdminClient(info)
     total = sum(len(cas) for cas in groups)
