@@ -144,12 +144,7 @@ def load_settings(
         # cloud's tokens are for its own Resource Manager.
         token_audience=cloud.arm_endpoint,
         ca_bundle=pick("pop:caBundle", "$POP_CA_BUNDLE"),
-        default_subscription_id=pick(
-            "pop:subscriptionId",
-            "azure-native:subscriptionId",
-            "$AZURE_SUBSCRIPTION_ID",
-            "$ARM_SUBSCRIPTION_ID",
-        ),
+        default_subscription_id=pick(*_DEFAULT_SUBSCRIPTION_SOURCES),
         tenant_id=pick("azure-native:tenantId", "$AZURE_TENANT_ID", "$ARM_TENANT_ID"),
         client_id=pick("azure-native:clientId", "$AZURE_CLIENT_ID", "$ARM_CLIENT_ID"),
         client_secret=secret,
@@ -157,6 +152,24 @@ def load_settings(
         use_oidc=use_oidc,
         federated=_federated_source(first, use_oidc),
     )
+
+
+_DEFAULT_SUBSCRIPTION_SOURCES = (
+    "pop:subscriptionId",
+    "azure-native:subscriptionId",
+    "$AZURE_SUBSCRIPTION_ID",
+    "$ARM_SUBSCRIPTION_ID",
+)
+
+
+def default_subscription_id(config: ConfigLookup, environ: Mapping[str, str]) -> str | None:
+    """The subscription of a target named without one: what the provider resolves, for the
+    program, which compares targets before anything reaches the provider."""
+    for source in _DEFAULT_SUBSCRIPTION_SOURCES:
+        value = environ.get(source[1:]) if source.startswith("$") else config(source)
+        if value not in (None, ""):
+            return str(value)
+    return None
 
 
 def _federated_source(

@@ -7,6 +7,7 @@ client's `etag`/`match_condition` arguments; argument order differs per operatio
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 from typing import Any
 
@@ -106,13 +107,15 @@ class DpsCertificates:
         self._listing.forget(name)
 
     def list(self) -> list[RemoteCertificate]:
+        return self._listing.get(self._fetch_all)
+
+    def claim(self, thumbprint: str, name: str) -> str | None:
+        return self._listing.claim(thumbprint, name, self._fetch_all)
+
+    def _fetch_all(self) -> builtins.list[RemoteCertificate]:
         group, dps = self._target.resource_group, self._target.name
-
-        def fetch() -> list[RemoteCertificate]:
-            answer = self._call(
-                "list",
-                lambda: self._operations.list(group, dps, retry_on_methods=RETRY_ON_METHODS),
-            )
-            return [self._from_model(model) for model in answer.value or []]
-
-        return self._listing.get(fetch)
+        answer = self._call(
+            "list",
+            lambda: self._operations.list(group, dps, retry_on_methods=RETRY_ON_METHODS),
+        )
+        return [self._from_model(model) for model in answer.value or []]

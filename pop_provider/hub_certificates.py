@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 from typing import Any
 
@@ -62,8 +63,11 @@ class HubCertificates:
         self._listing.forget(name)
 
     def list(self) -> list[RemoteCertificate]:
-        def fetch() -> list[RemoteCertificate]:
-            answer = self._call("list_by_iot_hub")
-            return [self._from_model(model) for model in answer.value or []]
+        return self._listing.get(self._fetch_all)
 
-        return self._listing.get(fetch)
+    def claim(self, thumbprint: str, name: str) -> str | None:
+        return self._listing.claim(thumbprint, name, self._fetch_all)
+
+    def _fetch_all(self) -> builtins.list[RemoteCertificate]:
+        answer = self._call("list_by_iot_hub")
+        return [self._from_model(model) for model in answer.value or []]

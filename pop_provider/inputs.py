@@ -88,6 +88,9 @@ class DesiredCertificate:
     mode: Mode
     signer: ProofSigner | None
     proof: x509.Certificate | None = None
+    # The declaring resource's name and its stack (project/stack): who owns the certificate.
+    owner: str = ""
+    scope: str = ""
 
     @property
     def thumbprint(self) -> str:
@@ -350,6 +353,8 @@ def desired_certificate(
         mode=mode,
         signer=signer,
         proof=proof,
+        owner=str(props.get(NAME_PREFIX) or ""),
+        scope=str(props.get(NAME_SCOPE) or ""),
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pop_provider import certificates, proof
 from pop_provider.failures import AlreadyTrusted, NameConflict, ProofOfPossessionFailed
 from pop_provider.inputs import DesiredCertificate, Mode
+from pop_provider.ownership import Declarations, Holder, HolderKind, holder_of
 from pop_provider.remote import (
     CertificateApi,
     CertificateNotFound,
@@ -48,8 +49,11 @@ class Outcome:
 class CertificateLifecycle:
     """Create, re-verify and delete one certificate on one target."""
 
-    def __init__(self, api: CertificateApi) -> None:
+    def __init__(self, api: CertificateApi, declarations: Declarations | None = None) -> None:
         self._api = api
+        # What the other resources of this run declare: who holds a certificate, and which
+        # certificates a delete must leave to another owner.
+        self._declarations = declarations or Declarations()
 
     def create(self, desired: DesiredCertificate) -> Outcome:
         """1 call in auto mode, 3 in proof mode, 2 in offline mode (upload, code), plus one list
@@ -91,8 +95,17 @@ class CertificateLifecycle:
             return self._submit_offline_proof(desired, current)
         return Outcome(self._prove(desired, current))
 
-    def delete(self, name: str) -> None:
-        """Delete with the current etag; gone already is success; a racing change is retried."""
+    def delete(self, name: str, *, target_id: str = "", owner: str = "") -> bool:
+        """Delete with the current etag; gone already is success; a racing change is retried.
+
+        A certificate that another resource of this run declares (it adopted the name) is left
+        to that resource: False, nothing deleted."""
+        if owner and self._declarations.owner_of(target_id, name, besides=owner):
+            return False
+        self._delete(name)
+        return True
+
+    def _delete(self, name: str) -> None:
         for attempt in range(_DELETE_ATTEMPTS):
             try:
                 current = self._api.get(name)
@@ -108,19 +121,27 @@ class CertificateLifecycle:
     # -- steps ---------------------------------------------------------------------------------
 
     def _refuse_a_second_copy(self, desired: DesiredCertificate) -> None:
-        """A hub trusts a CA once: the same certificate under another name is someone else's
-        (another stack, a portal upload), and a second copy would be owned by two parties."""
-        # Hashed once, not once per certificate the target holds.
-        thumbprint, name = desired.thumbprint, desired.certificate_name.lower()
-        for other in self._api.list():
-            if other.thumbprint == thumbprint and other.name.lower() != name:
-                raise AlreadyTrusted(
-                    f"{desired.target.label} already trusts this CA (thumbprint "
-                    f"{thumbprint}) as certificate '{other.name}', uploaded by another "
-                    "stack or by hand; a hub should trust a CA once. To manage that one here, "
-                    f"adopt it: set certificate_name to '{other.name}' (certificateName in the "
-                    "stack config) and run `pulumi up`; or delete it from the hub first"
-                )
+        """A hub trusts a CA once: the same certificate under another name has another owner
+        (a resource of this run, another stack, a portal upload), and a second copy would make
+        two owners of one CA. The check and the reservation are one step, so creates of one CA
+        racing in this run cannot both upload it."""
+        thumbprint, name = desired.thumbprint, desired.certificate_name
+        holder = self._api.claim(thumbprint, name)
+        if holder is None:
+            return
+        target_id = desired.target.arm_id
+        held = holder_of(
+            holder,
+            target_id=target_id,
+            thumbprint=thumbprint,
+            scope=desired.scope,
+            declared_by=self._declarations.owner_of(target_id, holder, besides=desired.owner),
+        )
+        raise AlreadyTrusted(
+            f"{desired.target.label} already trusts this CA (thumbprint {thumbprint}) as "
+            f"certificate '{holder}', {held.description}; a target trusts a CA once and one "
+            f"resource owns it. {_how_to_resolve(held, desired.owner)}"
+        )
 
     def _adopt_own(self, desired: DesiredCertificate) -> RemoteCertificate:
         """The name is taken: carry on only if it holds our certificate (a crashed create)."""
@@ -209,10 +230,31 @@ class CertificateLifecycle:
         this delete fails too the next `pulumi up` finds the certificate by name and thumbprint
         and carries on."""
         try:
-            self.delete(desired.certificate_name)
+            self._delete(desired.certificate_name)
         except Exception:
             return (
                 f"the uploaded certificate '{desired.certificate_name}' could not be removed and "
                 "stays unverified on the hub until the next `pulumi up` resumes or removes it"
             )
         return f"the uploaded certificate '{desired.certificate_name}' was removed"
+
+
+def _how_to_resolve(held: Holder, owner: str) -> str:
+    """The fix for a CA held under another name; never advice that deletes a trusted CA."""
+    me = f"'{owner}'" if owner else "this resource"
+    if held.kind is HolderKind.DECLARED:
+        return f"Keep one of the two declarations ('{held.resource}' or {me})"
+    if held.kind is HolderKind.LEFT_BEHIND:
+        old = held.resource
+        return (
+            f"If you renamed '{old}' to {me}, declare the old name as an alias "
+            f"(aliases=[pulumi.Alias(name='{old}')]) and the certificate stays as it is; or "
+            f"move it: set certificate_name to '{held.name}' (certificateName in the stack "
+            f"config) on {me}, and this run keeps the certificate when it removes '{old}'"
+        )
+    return (
+        "If another stack manages it, leave it there and remove this declaration (two owners: "
+        "a destroy of either would delete it for both); if it was uploaded by hand, adopt it: "
+        f"set certificate_name to '{held.name}' (certificateName in the stack config) and run "
+        "`pulumi up`"
+    )

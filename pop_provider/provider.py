@@ -38,6 +38,7 @@ from pop_provider.errors import InvalidInput
 from pop_provider.failures import InputError, quiet_host_tracebacks
 from pop_provider.inputs import DesiredCertificate, KeyVaultKey, Mode
 from pop_provider.lifecycle import CertificateLifecycle, Outcome
+from pop_provider.ownership import Declaration, Declarations
 from pop_provider.remote import CertificateNotFound, RemoteCertificate
 from pop_provider.signers import ProofSigner
 from pop_provider.target import Target, parse_target_id
@@ -120,7 +121,10 @@ class VerifiedCaCertificateProvider(ResourceProvider):
 
     @_reported("check")
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return _check(_olds or {}, news, self.runtime.settings.default_subscription_id)
+        result = _check(_olds or {}, news, self.runtime.settings.default_subscription_id)
+        if not result.failures:
+            result.failures.extend(_claim(result.inputs))
+        return result
 
     @_reported("diff")
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -154,7 +158,12 @@ class VerifiedCaCertificateProvider(ResourceProvider):
     @_reported("delete")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         target, name = _recorded_location(id_, props)
-        CertificateLifecycle(self.runtime.clients.certificates(target)).delete(name)
+        lifecycle = CertificateLifecycle(self.runtime.clients.certificates(target), _DECLARED)
+        # A certificate that another resource of this run declares (it took the name over) is
+        # left to that resource: only this resource's record goes.
+        lifecycle.delete(
+            name, target_id=target.arm_id, owner=str(props.get(inputs.NAME_PREFIX) or "")
+        )
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -171,7 +180,7 @@ class VerifiedCaCertificateProvider(ResourceProvider):
             raise InputError(f"{error.field}: {error.reason}") from None
 
     def _lifecycle(self, desired: DesiredCertificate) -> CertificateLifecycle:
-        return CertificateLifecycle(self.runtime.clients.certificates(desired.target))
+        return CertificateLifecycle(self.runtime.clients.certificates(desired.target), _DECLARED)
 
 
 def _settings(config: Callable[[str], Any] | None = None) -> ConnectionSettings:
@@ -228,6 +237,32 @@ def _is_loopback(url: str) -> bool:
 
 
 _RUNTIME_LOCK = threading.Lock()
+
+# What the resources of this deployment declare (the provider process serves one deployment):
+# filled by check, read by create (who holds a CA) and delete (what another resource owns).
+_DECLARED = Declarations()
+
+
+def _claim(checked: Mapping[str, Any]) -> list[CheckFailure]:
+    """Record this resource's claim (CA and certificate name on its target); a failure naming
+    both resources when another resource of this deployment claims the same. Any face's
+    programs meet this, Python's also in the program itself (pop_provider.declarations)."""
+    target_id, name = checked.get(inputs.TARGET_ID), checked.get(inputs.CERTIFICATE_NAME)
+    owner, thumbprint = checked.get(inputs.NAME_PREFIX), checked.get(THUMBPRINT)
+    if not all(
+        isinstance(v, str) and v and not inputs.is_unknown(v)
+        for v in (target_id, owner, thumbprint)
+    ):
+        return []
+    declared = Declaration(
+        owner=str(owner),
+        target_id=str(target_id),
+        target_label=parse_target_id(str(target_id)).label,
+        thumbprint=str(thumbprint),
+        certificate_name=None if inputs.is_unknown(name) or not name else str(name),
+    )
+    conflict = _DECLARED.add(declared)
+    return [] if conflict is None else [CheckFailure("", conflict.message)]
 
 
 # -- check ---------------------------------------------------------------------------------------
@@ -314,9 +349,14 @@ def _generated_name(olds: Mapping[str, Any], checked: Mapping[str, Any], certifi
     """The name for this certificate on this hub (see inputs.generate_certificate_name); while
     the certificate or the hub is not known yet (preview), the recorded name or unknown."""
     target_id = checked.get(inputs.TARGET_ID)
+    previous = olds.get(inputs.CERTIFICATE_NAME)
+    kept = str(previous) if previous and olds.get(inputs.NAME_GENERATED) else None
     if certificate is None or not isinstance(target_id, str) or inputs.is_unknown(target_id):
-        previous = olds.get(inputs.CERTIFICATE_NAME)
-        return str(previous) if previous and olds.get(inputs.NAME_GENERATED) else UNKNOWN
+        return kept or UNKNOWN
+    if kept and _same_target(olds, checked) and _thumbprint_of(olds) == checked.get(THUMBPRINT):
+        # The same CA on the same target keeps its name, also when the resource is renamed
+        # (with an alias): a new name would replace, deleting the certificate before its copy.
+        return kept
     return inputs.generate_certificate_name(
         str(checked.get(inputs.NAME_PREFIX) or "ca"),
         str(checked.get(inputs.NAME_SCOPE) or ""),

@@ -78,6 +78,11 @@ class CertificateApi(Protocol):
         target per run), with this run's own uploads and deletions applied."""
         ...
 
+    def claim(self, thumbprint: str, name: str) -> str | None:
+        """Reserve this CA on the target for certificate `name` for the rest of the run, unless
+        another certificate holds it or is being given it by this run: then that one's name."""
+        ...
+
 
 class RunListing:
     """One target's certificate list, fetched at most once per run and kept current with what
@@ -86,12 +91,32 @@ class RunListing:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_name: dict[str, RemoteCertificate] | None = None
+        # Thumbprint -> the name this run is giving it (claimed, perhaps not uploaded yet).
+        self._claims: dict[str, str] = {}
 
     def get(self, fetch: Callable[[], list[RemoteCertificate]]) -> list[RemoteCertificate]:
         with self._lock:
-            if self._by_name is None:
-                self._by_name = {cert.name.lower(): cert for cert in fetch()}
-            return list(self._by_name.values())
+            return list(self._listed_locked(fetch).values())
+
+    def claim(
+        self, thumbprint: str, name: str, fetch: Callable[[], list[RemoteCertificate]]
+    ) -> str | None:
+        """Check and reserve in one step, so two creates of one CA racing in this run cannot
+        both find the target free and both upload it (no ARM call beyond the one list)."""
+        with self._lock:
+            wanted = thumbprint.upper()
+            for cert in self._listed_locked(fetch).values():
+                if cert.thumbprint.upper() == wanted and cert.name.lower() != name.lower():
+                    return cert.name
+            claimed = self._claims.setdefault(wanted, name)
+            return None if claimed.lower() == name.lower() else claimed
+
+    def _listed_locked(
+        self, fetch: Callable[[], list[RemoteCertificate]]
+    ) -> dict[str, RemoteCertificate]:
+        if self._by_name is None:
+            self._by_name = {cert.name.lower(): cert for cert in fetch()}
+        return self._by_name
 
     def remember(self, cert: RemoteCertificate) -> None:
         with self._lock:
@@ -102,3 +127,6 @@ class RunListing:
         with self._lock:
             if self._by_name is not None:
                 self._by_name.pop(name.lower(), None)
+            for thumbprint, claimed in list(self._claims.items()):
+                if claimed.lower() == name.lower():
+                    del self._claims[thumbprint]

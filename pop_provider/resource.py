@@ -10,6 +10,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from pop_provider import certificates, inputs
+from pop_provider.declarations import gated_certificate
 from pop_provider.errors import InvalidInput
 from pop_provider.provider import (
     ARM_ID,
@@ -98,7 +99,21 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
             inputs.KEY_VAULT_KEY_NAME: args.key_vault_key_name,
             inputs.KEY_VAULT_KEY_VERSION: args.key_vault_key_version,
             inputs.PROOF_CERTIFICATE_PEM: args.proof_certificate_pem,
-            inputs.CERTIFICATE_PEM: args.certificate_pem,
+            # Released only if no other resource of this program declares the same CA (or
+            # certificate name) on the same target: one owner per CA per target.
+            inputs.CERTIFICATE_PEM: gated_certificate(
+                resource_name,
+                args.certificate_pem,
+                [
+                    args.hub_id,
+                    args.dps_id,
+                    args.subscription_id,
+                    args.resource_group_name,
+                    args.hub_name,
+                    args.dps_name,
+                ],
+                args.certificate_name,
+            ),
             inputs.NAME_PREFIX: resource_name,
             inputs.NAME_SCOPE: f"{pulumi.get_project()}/{pulumi.get_stack()}",
             # Secret from the moment they enter the program, whatever the caller passed: the

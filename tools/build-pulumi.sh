@@ -22,25 +22,29 @@ for mod in pkg sdk; do
   fi
 done
 
-host_venv="$prefix/host-venv"
+# The SDK pinned in requirements.txt: PyPI's newest at or below the CLI (the CLI and PyPI publish
+# different sets of releases; a CLI is never older than the SDK it runs).
+sdk_version=$(sed -n 's/^pulumi==\([0-9.]*\).*/\1/p' "$repo/requirements.txt")
+[[ -n $sdk_version ]] || { echo "build-pulumi: requirements.txt pins no pulumi==X" >&2; exit 1; }
+host_venv="$prefix/host-venv-$sdk_version"
 host_stamp="$host_venv/.complete"
 
-# The language host's own interpreter: Pulumi's SDK (its gRPC stubs) at the CLI's version, so the
-# host never imports anything from the project's virtualenv.
+# The language host's own interpreter: Pulumi's SDK (its gRPC stubs) at the pinned SDK version,
+# so the host never imports anything from the project's virtualenv.
 ensure_host_venv() {
-  [[ "$(cat "$host_stamp" 2>/dev/null)" == "pulumi==$version" ]] && return 0
-  echo "build-pulumi: making the language host's virtualenv (pulumi==$version)" >&2
+  [[ "$(cat "$host_stamp" 2>/dev/null)" == "pulumi==$sdk_version" ]] && return 0
+  echo "build-pulumi: making the language host's virtualenv (pulumi==$sdk_version)" >&2
   rm -rf "$host_venv"
   "${PYTHON:-python3}" -m venv "$host_venv"
-  "$host_venv/bin/python" -m pip install --quiet --disable-pip-version-check "pulumi==$version"
-  echo "pulumi==$version" > "$host_stamp"
+  "$host_venv/bin/python" -m pip install --quiet --disable-pip-version-check "pulumi==$sdk_version"
+  echo "pulumi==$sdk_version" > "$host_stamp"
 }
 
 # Our launcher and host are part of this repo, and clones at other commits share this cache: so
 # each version of them gets a directory of its own, named by their content, holding them beside
 # a hard link of the CLI (the CLI finds its Python plugin beside itself). Made once, atomically.
-host_hash=$(cat "$repo/tools/pulumi-language-python" "$repo/devtools/language_host.py" \
-  | sha256sum | cut -c1-12)
+host_hash=$( (echo "$sdk_version"; cat "$repo/tools/pulumi-language-python" \
+  "$repo/devtools/language_host.py") | sha256sum | cut -c1-12)
 run_dir="$prefix/run-$host_hash"
 install_host() {
   [[ -x "$run_dir/bin/pulumi" ]] && return 0
@@ -51,6 +55,7 @@ install_host() {
   install -m 0755 "$bin/pulumi-resource-pulumi-python" "$bin/pulumi-language-python-exec" \
     "$repo/tools/pulumi-language-python" "$staging/bin/"
   install -m 0644 "$repo/devtools/language_host.py" "$staging/bin/"
+  ln -s "../$(basename "$host_venv")" "$staging/host-venv"
   mv -T "$staging" "$run_dir" 2>/dev/null || rm -rf "$staging"  # another run made it first
 }
 

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +20,7 @@ from typing import Any
 
 import uvicorn
 
+from azure_iot_emulator.address import listen
 from azure_iot_emulator.admin import urls as admin_urls
 from azure_iot_emulator.admin.responses import AdminResponses
 from azure_iot_emulator.app import EmulatorApp
@@ -198,18 +198,12 @@ def _federated(base_url: str, seed: Seed) -> dict[str, str] | None:
     }
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
 def run(state_dir: Path, seed_path: Path | None, host: str, port: int) -> int:
-    """Serve until SIGTERM/SIGINT; returns the process exit code."""
+    """Serve until SIGTERM/SIGINT; returns the process exit code.
+
+    ``port`` 0 means the port this state dir kept from its last run, or a free one on a first
+    start (see ``address``). Raises SeedError or AddressError before anything is served.
+    """
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.WARNING,
@@ -230,9 +224,10 @@ def run(state_dir: Path, seed_path: Path | None, host: str, port: int) -> int:
     state_dir = state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     seed = load_seed(seed_path) if seed_path else default_seed()
+    # Bound before the slow set-up (TLS, state), so a taken port is reported at once.
+    sock = listen(host, port, state_dir)
     tls = ensure_tls(state_dir, host)
     emulator = build_emulator(state_dir, seed)
-    sock = _listen(host, port)
     actual_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"https://{shown_host}:{actual_port}"

@@ -23,10 +23,19 @@ def test_cli_is_the_pinned_release() -> None:
     assert result.stdout.strip() == f"v{pinned}"
 
 
-def test_python_sdk_matches_the_cli_pin() -> None:
-    pinned = (REPO / "PULUMI_VERSION").read_text().strip()
-    requirements = (REPO / "requirements.txt").read_text()
-    assert re.search(rf"^pulumi=={re.escape(pinned)}$", requirements, re.MULTILINE)
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def test_no_sdk_the_wheel_accepts_is_newer_than_the_cli() -> None:
+    """The CLI must be of the SDK's release or newer: the pinned SDK (PyPI's newest at or below
+    the CLI) and the wheel's upper bound, so a fresh `pip install` gets a supported pair."""
+    cli = _version((REPO / "PULUMI_VERSION").read_text().strip())
+    pinned = re.search(r"^pulumi==([0-9.]+)$", (REPO / "requirements.txt").read_text(), re.M)
+    assert pinned and _version(pinned.group(1)) <= cli
+    declared = re.search(r'"pulumi>=[0-9.]+,<=([0-9.]+)"', (REPO / "pyproject.toml").read_text())
+    assert declared, "pyproject.toml must bound pulumi from above by the CLI's version"
+    assert _version(declared.group(1)) <= cli
 
 
 def test_dynamic_provider_lifecycle_under_the_real_engine(tmp_path: Path) -> None:

@@ -81,6 +81,13 @@ def hub_id(info: EmulatorInfo, hub: str | None = None) -> str:
     )
 
 
+def make_thumbprint(ca: CertifiedKey) -> str:
+    """The thumbprint Azure reports for this CA's certificate."""
+    from pop_provider.certificates import thumbprint
+
+    return thumbprint(ca.certificate)
+
+
 def entry(
     workdir: Path,
     name: str,

@@ -18,6 +18,7 @@ from pop_provider.remote import (
     EtagConflict,
     ProofRejected,
     RemoteCertificate,
+    RunListing,
 )
 
 TARGET = (
@@ -43,7 +44,14 @@ class FakeCertificates:
     # its answer lost, and the pipeline's retry meets the new etag.
     lost_answer: set[str] = field(default_factory=set)
     store: dict[str, _Stored] = field(default_factory=dict)
+    # One listing per run, kept current with this run's uploads and deletions, as the real APIs.
+    listing: RunListing = field(default_factory=RunListing)
     _etags: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def next_run(self) -> None:
+        """A new `pulumi up`: a fresh listing, and no calls recorded yet."""
+        self.listing = RunListing()
+        self.calls.clear()
 
     def _record(self, operation: str) -> None:
         self.calls.append(operation)
@@ -71,6 +79,9 @@ class FakeCertificates:
         self._record("list")
         return [stored.remote for stored in self.store.values()]
 
+    def claim(self, thumbprint: str, name: str) -> str | None:
+        return self.listing.claim(thumbprint, name, self.list)
+
     def upload(
         self, name: str, certificate_pem: str, *, verified: bool, etag: str | None
     ) -> RemoteCertificate:
@@ -88,6 +99,7 @@ class FakeCertificates:
             is_verified=verified,
         )
         self.store[name] = _Stored(remote, cert)
+        self.listing.remember(remote)
         return remote
 
     def _answer_lost(self, operation: str) -> None:
@@ -127,3 +139,4 @@ class FakeCertificates:
             return
         self._check_etag(self.store[name], etag)
         del self.store[name]
+        self.listing.forget(name)

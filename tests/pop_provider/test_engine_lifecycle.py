@@ -17,13 +17,14 @@ import pytest
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess
 from tests.conftest import write_certificates_config
-from tests.pki import CertifiedKey, KeyType, make_ca, make_intermediate_ca
+from tests.pki import KeyType, make_ca, make_intermediate_ca
 from tests.pop_provider.engine import (
     arm_calls,
     delete_out_of_band,
     entry,
     hub_certificates,
     hub_client,
+    make_thumbprint,
     unverify_out_of_band,
 )
 from tests.pulumi_cli import PulumiStack
@@ -258,12 +259,6 @@ def test_previews_show_a_replacements_new_facts_and_no_change_when_none(
     assert re.search(r'~ subject\s*: "preview old" => "preview new"', replacing), replacing
     assert re.search(rf'~ not_after\s*: "[^"]+" => "{later:%Y-%m-%dT%H:%M:%S}', replacing)
     assert "+-1 to replace" in replacing
-
-
-def make_thumbprint(ca: CertifiedKey) -> str:
-    from pop_provider.certificates import thumbprint
-
-    return thumbprint(ca.certificate)
 
 
 def test_rotation_verifies_the_new_certificate_before_deleting_the_old(

@@ -44,7 +44,7 @@ def test_a_create_interrupted_after_upload_is_resumed() -> None:
         CertificateLifecycle(api).create(want)
     assert want.certificate_name in api.store  # left behind by the crash
 
-    api.calls.clear()
+    api.next_run()
     remote = CertificateLifecycle(api).create(want).remote  # the next `pulumi up`
     assert remote.is_verified
     assert api.calls == ["list", "upload", "get", "generate_verification_code", "verify"]
