@@ -50,3 +50,15 @@ class CaFactory:
 def ca_factory(key_pool: KeyPool) -> CaFactory:
     """Root or intermediate test CAs of any key type, keys shared across the session."""
     return CaFactory(key_pool)
+
+
+@pytest.fixture(autouse=True)
+def fresh_declarations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test is its own run: what earlier tests declared (in the provider process, or in a
+    program under Pulumi's mocks) is not this test's."""
+    from pop_provider import declarations, provider
+    from pop_provider.ownership import Declarations
+
+    monkeypatch.setattr(provider, "_DECLARED", Declarations())
+    monkeypatch.setattr(declarations, "_DECLARED", Declarations())
+    monkeypatch.setattr(declarations, "_REPORTED", set())

@@ -393,7 +393,7 @@ def test_five_consecutive_503s_on_one_call_are_survived(
     assert program_stack.outputs()["certificates"]["root"]["is_verified"] is True
 
 
-def test_a_second_stack_with_the_same_ca_on_the_same_hub_is_refused_and_can_adopt(
+def test_a_second_stack_with_the_same_ca_on_the_same_hub_is_refused_and_can_take_it_over(
     program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
 ) -> None:
     ca = make_ca("shared root")
@@ -415,11 +415,18 @@ def test_a_second_stack_with_the_same_ca_on_the_same_hub_is_refused_and_can_adop
         f"pop_provider.failures.AlreadyTrusted: IoT hub '{emulator.iot_hubs[0]}' already trusts "
         f"this CA (thumbprint {make_thumbprint(ca)}) as certificate '{owned}'"
     ) in refused.stdout
-    assert f"set certificate_name to '{owned}'" in refused.stdout
+    assert "not uploaded by this stack" in refused.stdout
+    assert "If another stack manages it, leave it there" in refused.stdout
     assert "Certificates_CreateOrUpdate" not in arm_calls(admin)  # refused before any upload
     assert list(hub_certificates(emulator)) == [owned]
 
-    # Adopting it, as the message says: the second stack now manages the same certificate.
+    # A hand-over, one owner at a time: the first stack forgets it (its certificate stays on
+    # the hub), then the second adopts it by name, as the message says.
+    urn = (
+        f"urn:pulumi:{program_stack.stack}::pop-provider::"
+        "pulumi-python:dynamic/pop:VerifiedCaCertificate::root"
+    )
+    program_stack.run("state", "delete", "--yes", urn)
     write_certificates_config(other, [entry(tmp_path, "root", ca, emulator, certificateName=owned)])
     other.up()
     assert other.outputs()["certificates"]["root"]["certificate_name"] == owned

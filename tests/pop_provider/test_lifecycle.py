@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
 import pytest
 
 from pop_provider.failures import AlreadyTrusted, NameConflict, ProofOfPossessionFailed
 from pop_provider.inputs import DesiredCertificate, Mode
 from pop_provider.lifecycle import CertificateLifecycle
+from pop_provider.ownership import Declaration, Declarations
 from pop_provider.remote import EtagConflict, RemoteError
 from pop_provider.signers import LocalKeySigner
 from pop_provider.target import TargetKind, make_target
@@ -189,3 +194,69 @@ def test_the_same_ca_under_another_name_is_refused_naming_it_and_how_to_adopt_it
     assert list(api.store) == [their_name]  # nothing uploaded
     adopted = CertificateLifecycle(api).create(theirs)  # the same name: ours to manage
     assert adopted.remote.name == their_name and adopted.remote.is_verified
+
+
+def test_creates_of_one_ca_racing_in_one_run_upload_it_once_and_name_the_holder() -> None:
+    """The engine runs creates concurrently (`--parallel`): the check for a second copy and the
+    reservation are one step, so only one of eight creates uploads the CA."""
+    api = FakeCertificates()
+    declared = Declarations()
+    ca = make_ca("raced root")
+    wants = [
+        replace(desired(Mode.AUTO, f"root{n}-1234abcd", ca), owner=f"root{n}") for n in range(8)
+    ]
+    for want in wants:
+        declared.add(
+            Declaration(
+                want.owner, TARGET.arm_id, TARGET.label, want.thumbprint, want.certificate_name
+            )
+        )
+    start = threading.Barrier(len(wants))
+
+    def create(want: DesiredCertificate) -> str:
+        start.wait()
+        try:
+            CertificateLifecycle(api, declared).create(want)
+        except AlreadyTrusted as refused:
+            return str(refused)
+        return "created"
+
+    with ThreadPoolExecutor(max_workers=len(wants)) as pool:
+        results = list(pool.map(create, wants))
+    assert results.count("created") == 1
+    assert api.calls.count("upload") == 1 and api.calls.count("list") == 1
+    (held,) = api.store
+    owner = held.split("-")[0]
+    for refusal in (result for result in results if result != "created"):
+        assert f"as certificate '{held}', which resource '{owner}' of this stack declares" in (
+            refusal
+        )
+        assert f"Keep one of the two declarations ('{owner}' or 'root" in refusal
+
+
+def test_a_delete_leaves_a_certificate_another_resource_of_the_run_declares() -> None:
+    api = FakeCertificates()
+    want = desired()
+    CertificateLifecycle(api).create(want)
+    declared = Declarations()
+    declared.add(  # the resource that took the name over, checked in this run
+        Declaration("new-owner", TARGET.arm_id, TARGET.label, "00", want.certificate_name)
+    )
+    lifecycle = CertificateLifecycle(api, declared)
+    assert not lifecycle.delete(want.certificate_name, target_id=TARGET.arm_id, owner="old")
+    assert want.certificate_name in api.store
+    assert lifecycle.delete(want.certificate_name, target_id=TARGET.arm_id, owner="new-owner")
+    assert api.store == {}
+
+
+def test_a_ca_held_by_another_stack_is_left_to_it_and_never_advised_deleted() -> None:
+    api = FakeCertificates()
+    theirs = replace(desired(Mode.AUTO), owner="root", scope="proj/other")
+    CertificateLifecycle(api).create(theirs)
+    mine = replace(theirs, certificate_name="root-99999999", scope="proj/mine")
+    with pytest.raises(AlreadyTrusted) as raised:
+        CertificateLifecycle(api).create(mine)
+    message = str(raised.value)
+    assert "not uploaded by this stack (another stack, the portal or the az CLI)" in message
+    assert "If another stack manages it, leave it there and remove this declaration" in message
+    assert "delete it from the hub" not in message

@@ -187,3 +187,41 @@ def test_credentials_in_use_never_enter_the_pickle(monkeypatch: pytest.MonkeyPat
     raw = base64.b64decode(serialize_provider(provider))
     assert b"a-client-secret-value-123" not in raw
     assert raw == base64.b64decode(serialize_provider(VerifiedCaCertificateProvider()))
+
+
+def test_a_renamed_resource_keeps_its_certificate_name_for_the_same_ca_and_hub() -> None:
+    """Renamed with an alias: the old inputs come as olds; a new generated name would replace
+    the certificate, deleting it before its copy is uploaded (a hub trusts a CA once)."""
+    ca = make_ca("renamed")
+    old = checked(news(ca))
+    renamed = checked(news(ca, name_prefix="fleet-root-renamed"), olds=old)
+    assert renamed["certificate_name"] == old["certificate_name"]
+    assert _diff(outputs_of(old), renamed).changes is False
+    # A new CA, or a new hub, still gets a name of its own (created beside, then the old goes).
+    following = make_ca("next")
+    for change in (
+        {
+            "certificate_pem": following.certificate_pem,
+            "private_key_pem": following.private_key_pem,
+        },
+        {"hub_id": OTHER_HUB},
+    ):
+        moved = checked(news(ca, name_prefix="fleet-root-renamed", **change), olds=old)
+        assert moved["certificate_name"] != old["certificate_name"]
+
+
+def test_check_refuses_a_second_resource_declaring_one_ca_on_one_hub(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The provider's own guard, for programs of any language: one line naming both."""
+    from pop_provider.connection import ConnectionSettings
+
+    provider = VerifiedCaCertificateProvider()
+    monkeypatch.setattr(provider, "_runtime", type("R", (), {"settings": ConnectionSettings()}))
+    ca = make_ca("checked twice")
+    assert provider.check({}, news(ca, name_prefix="dup-a")).failures == []
+    assert provider.check({}, news(ca, name_prefix="dup-a")).failures == []  # itself again
+    assert provider.check({}, news(ca, name_prefix="elsewhere", hub_id=OTHER_HUB)).failures == []
+    (failure,) = provider.check({}, news(ca, name_prefix="dup-b")).failures
+    assert failure.reason.startswith("resources 'dup-a' and 'dup-b' both declare the same CA")
+    assert "on IoT hub 'hub-one'" in failure.reason

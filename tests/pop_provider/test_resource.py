@@ -113,3 +113,38 @@ def test_private_key_and_password_are_secret_even_when_given_as_plain_strings(
             assert props[key].get(rpc._special_sig_key) == rpc._special_secret_sig, key
 
     return cert.urn.apply(check)
+
+
+def test_one_ca_declared_twice_on_one_hub_is_refused_in_the_program(
+    recording_mocks: RecordingMocks, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Both declarations are refused before their inputs leave the program, whichever way each
+    names the hub, in one line naming both; the same CA on another hub, and another CA on this
+    one, are released."""
+    from pop_provider.declarations import DuplicateDeclaration, gated_certificate
+
+    ca, other_ca = make_ca("declared twice"), make_ca("declared once")
+    by_id = [HUB_ID, None, None, None, None, None]
+    by_names = [None, None, SUBSCRIPTION, "rg-fleet", "hub-fleet", None]
+    elsewhere = [HUB_ID.replace("hub-fleet", "hub-other"), None, None, None, None, None]
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        gated_certificate("dup-a", ca.certificate_pem, by_id, None)
+        gated_certificate("dup-b", pulumi.Output.from_input(ca.certificate_pem), by_names, None)
+        released = [
+            gated_certificate("same-ca-elsewhere", ca.certificate_pem, elsewhere, None),
+            gated_certificate("other-ca", other_ca.certificate_pem, by_id, None),
+        ]
+
+        def check(pems: list[str]) -> None:
+            assert pems == [ca.certificate_pem, other_ca.certificate_pem]
+
+        return pulumi.Output.all(*released).apply(check)
+
+    with pytest.raises(DuplicateDeclaration, match="^this program declares a CA"):
+        program()
+    pairs = [r.getMessage() for r in caplog.records if "both declare" in r.getMessage()]
+    assert len(pairs) == 1
+    assert pairs[0].startswith("resources 'dup-a' and 'dup-b' both declare the same CA")
+    assert "on IoT hub 'hub-fleet'" in pairs[0]
