@@ -6,9 +6,9 @@ LanguageRuntime gRPC protocol with Pulumi's own generated stubs and runs the pro
 official host does: it spawns the release's `pulumi-language-python-exec` script with the same
 arguments and the stack config in `PULUMI_CONFIG`. It is a standalone script (it imports only
 Pulumi's SDK, from the toolchain's own virtualenv), so it serves any project, whatever that
-project's virtualenv holds. It supports what `up`, `preview`, `refresh` and
-`destroy` need; it reports no required plugins, because this project's program only uses the
-bundled dynamic-provider plugin.
+project's virtualenv holds. It supports what `up`, `preview`, `refresh`, `destroy` and `about`
+need; it reports no required plugins, because this project's program only uses the bundled
+dynamic-provider plugin.
 """
 
 from __future__ import annotations
@@ -80,6 +80,27 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     ) -> language_pb2.AboutResponse:
         version = ".".join(str(part) for part in sys.version_info[:3])
         return language_pb2.AboutResponse(executable=sys.executable, version=version)
+
+    def GetProgramDependencies(  # noqa: N802
+        self, request: language_pb2.GetProgramDependenciesRequest, context: grpc.ServicerContext
+    ) -> language_pb2.GetProgramDependenciesResponse:
+        """What `pulumi about` lists: the packages of the program's interpreter, read as the
+        official host reads them (`python -m pip list --format json`)."""
+        listed = subprocess.run(
+            [_program_python(request.info), "-m", "pip", "list", "--format", "json"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=request.info.root_directory or request.pwd or None,
+        )
+        if listed.returncode != 0:
+            context.abort(grpc.StatusCode.UNKNOWN, f"pip list failed: {listed.stderr.strip()}")
+        return language_pb2.GetProgramDependenciesResponse(
+            dependencies=[
+                language_pb2.DependencyInfo(name=package["name"], version=package["version"])
+                for package in json.loads(listed.stdout)
+            ]
+        )
 
     def Run(  # noqa: N802
         self, request: language_pb2.RunRequest, context: grpc.ServicerContext

@@ -2,11 +2,16 @@
 
 from pop_provider import VerifiedCaCertificate, VerifiedCaCertificateArgs
 from pop_provider import TrustedCa, TrustedCaArgs, CaTarget   # one CA on many hubs and DPS
+from pop_provider import read_pem                 # a certificate or key file, errors in one line
+from pop_provider import trust_from_stack_config  # the certificates the stack config lists
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
+from pop_provider.pem_files import PemFileError, read_pem
+from pop_provider.program import trust_from_stack_config
 from pop_provider.resource import VerifiedCaCertificate, VerifiedCaCertificateArgs
+from pop_provider.stack_config import StackConfigError
 from pop_provider.trust import CaTarget, TrustedCa, TrustedCaArgs
 
 try:
@@ -17,9 +22,13 @@ except PackageNotFoundError:  # a bare checkout on sys.path, never installed
 
 __all__ = [
     "CaTarget",
+    "PemFileError",
+    "StackConfigError",
     "TrustedCa",
     "TrustedCaArgs",
     "VerifiedCaCertificate",
     "VerifiedCaCertificateArgs",
     "__version__",
+    "read_pem",
+    "trust_from_stack_config",
 ]

@@ -1,4 +1,6 @@
-"""The reference program's stack config: which certificates to trust, where, and how.
+"""The config-driven program's stack config (`pop_provider.trust_from_stack_config`, this repo's
+`__main__.py`): which certificates to trust, where, and how. The key is `<project>:certificates`,
+under the name of the project that runs the program (`pop-provider` for this repo's):
 
     pop-provider:certificates:
       - name: fleet-root                 # the Pulumi resource name
@@ -26,16 +28,14 @@ set with `pulumi config set --secret`, so `pulumi config` never shows it in clea
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
+from pop_provider.pem_files import PemFileError, read_certificate_file, read_key_file
 from pop_provider.resource import DEFAULT_EXPIRY_WARNING_DAYS, VerifiedCaCertificateArgs
 from pop_provider.trust import CaTarget, TrustedCaArgs
 
@@ -149,14 +149,12 @@ def _parse_entry(
             )
         if file_key in item:
             path = base_dir / str(item[file_key])
-            if not path.is_file():
-                raise StackConfigError(
-                    f"{where}: {file_key} '{item[file_key]}' does not exist (looked for {path}); "
-                    "fix the path (relative to the project directory) or create the file"
-                )
-            if file_key == "privateKeyFile":
-                return _read_key_file(path, f"{where}: {file_key} '{item[file_key]}'")
-            return _read_certificate_file(path, f"{where}: {file_key} '{item[file_key]}'")
+            what = f"{where}: {file_key} '{item[file_key]}'"
+            read = read_key_file if file_key == "privateKeyFile" else read_certificate_file
+            try:
+                return read(path, what)
+            except PemFileError as error:
+                raise StackConfigError(str(error)) from None
         if other_key in item:
             return item[other_key]
         if required:
@@ -222,41 +220,3 @@ def _targets(where: str, item: Mapping[str, Any]) -> list[CaTarget] | None:
             raise StackConfigError(f"{at}: unknown keys {unknown}; allowed: {sorted(_TARGET_KEYS)}")
         targets.append(CaTarget(**{_TARGET_KEYS[key]: value for key, value in target.items()}))
     return targets
-
-
-def _read_certificate_file(path: Path, what: str) -> str:
-    """PEM text as it is; a binary (DER, `.der`/`.cer`) certificate as PEM. Binary that is not a
-    certificate goes on as base64, so the resource's check names what it is (PKCS#12, a key)."""
-    data = path.read_bytes()
-    if not _is_der(data):
-        return _text(data, what)
-    try:
-        certificate = x509.load_der_x509_certificate(data)
-    except ValueError:
-        return base64.b64encode(data).decode("ascii")
-    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
-
-
-def _read_key_file(path: Path, what: str) -> str:
-    data = path.read_bytes()
-    if _is_der(data):
-        raise StackConfigError(
-            f"{what} is binary (DER); give the key as PEM: "
-            "`openssl pkey -inform DER -in key.der -out key.pem`"
-        )
-    return _text(data, what)
-
-
-def _text(data: bytes, what: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise StackConfigError(
-            f"{what} is neither PEM text nor a DER certificate; give the PEM file"
-        ) from None
-
-
-def _is_der(data: bytes) -> bool:
-    """An ASN.1 SEQUENCE (0x30) with a long-form length, as every DER certificate and key
-    starts; text never has a byte of 0x80 or more there."""
-    return len(data) > 2 and data[0] == 0x30 and data[1] >= 0x80

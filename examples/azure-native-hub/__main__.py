@@ -12,17 +12,16 @@ Stack config:
     namePrefix: fleet        (optional; hub and DPS names are <namePrefix>-hub-<suffix>, ...)
 """
 
-from pathlib import Path
-
 import pulumi
 import pulumi_azure_native as azure_native
 
-from pop_provider import VerifiedCaCertificate, VerifiedCaCertificateArgs
+from pop_provider import VerifiedCaCertificate, VerifiedCaCertificateArgs, read_pem
 
 config = pulumi.Config()
 prefix = config.get("namePrefix") or "fleet"
 location = pulumi.Config("azure-native").require("location")
-root_pem = Path(config.require("rootCertificateFile")).read_text()
+# Relative to this project; a missing file fails in one line naming it, not with a traceback.
+root_pem = read_pem(config.require("rootCertificateFile"))
 root_key = config.require_secret("rootKey")
 
 group = azure_native.resources.ResourceGroup(f"{prefix}-rg", location=location)

@@ -16,19 +16,18 @@ Stack config (README.md here has the commands):
     issuingCertificateFile: certs/issuing.pem
 """
 
-from pathlib import Path
-
 import pulumi
 
-from pop_provider import VerifiedCaCertificate, VerifiedCaCertificateArgs
+from pop_provider import VerifiedCaCertificate, VerifiedCaCertificateArgs, read_pem
 
 config = pulumi.Config()
 hub_id = config.require("hubId")
 
 
 def pem(key: str) -> str:
-    """A certificate file named in the stack config, relative to this project."""
-    return Path(config.require(key)).read_text()
+    """A certificate file named in the stack config, relative to this project (a missing one
+    fails in one line naming it)."""
+    return read_pem(config.require(key))
 
 
 trusted = {

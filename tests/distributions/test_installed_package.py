@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes
 from packaging.version import Version
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess
-from tests.conftest import azure_environment
+from tests.conftest import azure_environment, config_object_json
 from tests.installed import (
     REPO,
     ImportTrace,
@@ -32,6 +33,7 @@ from tests.pop_provider.engine import dps_certificates, dps_id, hub_certificates
 from tests.pulumi_cli import PulumiStack
 
 EXAMPLE = REPO / "examples" / "trust-existing-hub"
+STACK_CONFIG_EXAMPLE = REPO / "examples" / "stack-config"
 PROVIDER_IMPORTS = ["pop_provider", "azure.keyvault.keys", "pyasn1", "azure.mgmt.iothub"]
 # (PyJWT is not among them: msal, under azure-identity, needs it.)
 NEVER_WITH_THE_PROVIDER = [
@@ -149,11 +151,12 @@ def installed_emulator(
 
 
 def _user_project(
-    tmp_path: Path, wheel: Path, versions: str
+    tmp_path: Path, wheel: Path, versions: str, example: Path = EXAMPLE
 ) -> tuple[Path, Virtualenv, dict[str, str]]:
-    """examples/trust-existing-hub copied out, with its own venv made as its README says."""
+    """An example (examples/trust-existing-hub by default) copied out, with its own venv made
+    as its README says."""
     project = tmp_path / "my-fleet"
-    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("venv", ".pulumi-local"))
+    shutil.copytree(example, project, ignore=shutil.ignore_patterns("venv", ".pulumi-local"))
     venv = Virtualenv.create(project / "venv")
     constraints = lowest_constraints(tmp_path / "lowest.txt") if versions == "lowest" else None
     requirements = [str(wheel), "-r", str(project / "requirements.txt")]
@@ -209,6 +212,13 @@ def test_an_example_project_runs_on_the_installed_packages_alone(
         stack.set_config(key, value)
     stack.set_config("rootKey", root.private_key_pem, secret=True)
 
+    # The pair a fresh install gets: the SDK the wheel pulled in is never newer than the CLI.
+    about = json.loads(stack.run("about", "--json").stdout)
+    cli = about["cliAbout"]["version"]
+    sdk = {dep["name"]: dep["version"] for dep in about["dependencies"]}["pulumi"]
+    assert cli == (REPO / "PULUMI_VERSION").read_text().strip()
+    assert Version(sdk) <= Version(cli) and sdk == installed["pulumi"], (sdk, cli)
+
     stack.up()
     outputs = stack.outputs()["certificates"]
     assert set(outputs) == {"fleet-root", "partner-ca", "fleet-issuing", "fleet-root-dps"}
@@ -235,4 +245,74 @@ def test_an_example_project_runs_on_the_installed_packages_alone(
     for role in ("pulumi.dynamic", "pulumi-language-python-exec", "azure_iot_emulator"):
         assert any(role in command for command in commands), (role, commands)
     touched = [(argv, hits) for argv, hits in processes if hits]
+    assert touched == [], f"imports resolved into the checkout: {touched}"
+
+
+@pytest.mark.engine
+def test_an_own_project_declares_and_rotates_its_certificates_in_its_stack_config(
+    wheels: dict[str, Path],
+    installed_emulator: EmulatorInfo,
+    trace: ImportTrace,
+    tmp_path: Path,
+) -> None:
+    """examples/stack-config: two lines of program, the list under the project's own name."""
+    info = installed_emulator
+    project, _, _ = _user_project(
+        tmp_path, wheels["pop-provider"], "pinned", example=STACK_CONFIG_EXAMPLE
+    )
+    assert "name: stack-config\n" in (project / "Pulumi.yaml").read_text()
+    certs = project / "certs"
+    certs.mkdir()
+    old, new = make_ca("fleet root 2026"), make_ca("fleet root 2027", key_type=KeyType.EC_P384)
+    for name, ca in {"root-2026": old, "root-2027": new}.items():
+        (certs / f"{name}.pem").write_text(ca.certificate_pem)
+    (certs / "root-2027.key").write_text(new.private_key_pem)
+    entries = {
+        "fleet-root-2026": {
+            "name": "fleet-root-2026",
+            "hubId": hub_id(info),
+            "mode": "proof",
+            "certificateFile": "certs/root-2026.pem",
+            "privateKeySecret": "rootKey2026",
+        },
+        "fleet-root-2027": {
+            "name": "fleet-root-2027",
+            "hubId": hub_id(info),
+            "mode": "proof",
+            "certificateFile": "certs/root-2027.pem",
+            "privateKeyFile": "certs/root-2027.key",
+        },
+    }
+    stack = PulumiStack(
+        project,
+        None,
+        stack="dev",
+        python=None,
+        extra_env={**azure_environment(info), **trace.env()},
+    )
+    stack.init()
+    stack.set_config("rootKey2026", old.private_key_pem, secret=True)
+
+    def trust(*names: str) -> dict[str, str]:
+        """`up` with these entries listed; the hub's certificates, Verified, by thumbprint."""
+        listed = [entries[name] for name in names]
+        key = "stack-config:certificates"
+        stack.run(
+            "config", "set-all", "--stack", stack.stack, "--json", config_object_json(listed, key)
+        )
+        stack.up()
+        outputs = stack.outputs()["certificates"]
+        assert sorted(outputs) == sorted(names)
+        assert all(out["is_verified"] for out in outputs.values()), outputs
+        on_hub = hub_certificates(info)
+        assert all(cert.properties.is_verified for cert in on_hub.values())
+        return {cert.properties.thumbprint: name for name, cert in on_hub.items()}
+
+    old_tp, new_tp = (ca.certificate.fingerprint(hashes.SHA1()).hex().upper() for ca in (old, new))
+    assert set(trust("fleet-root-2026")) == {old_tp}
+    # Rotation with overlap: the successor beside the old CA, then the old one removed.
+    assert set(trust("fleet-root-2026", "fleet-root-2027")) == {old_tp, new_tp}
+    assert set(trust("fleet-root-2027")) == {new_tp}
+
+    touched = [(argv, hits) for argv, hits in trace.records() if hits]
     assert touched == [], f"imports resolved into the checkout: {touched}"

@@ -1,0 +1,141 @@
+"""The config-driven program (`trust_from_stack_config`) under Pulumi's mocks, in a project of
+any name: the list and its secrets come from that project's namespace."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import mocks, rpc
+
+from pop_provider import StackConfigError, trust_from_stack_config
+from tests.pki import make_ca
+
+PROJECT = "my-fleet"
+CERT_TYPE = "pulumi-python:dynamic/pop:VerifiedCaCertificate"
+SUB = "00000000-0000-0000-0000-0000000000e1"
+HUB = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Devices/IotHubs"
+
+
+class Recorder(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources[args.name] = (args.typ, dict(args.inputs))
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    recorded = Recorder()
+    mocks.set_mocks(recorded, project=PROJECT, stack="dev", preview=False)
+    return recorded
+
+
+@pytest.fixture
+def exported(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What the program hands to `pulumi.export`, by output name."""
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(pulumi, "export", seen.__setitem__)
+    return seen
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+
+
+@pulumi.runtime.test
+def test_the_projects_own_list_becomes_certificates_exported_by_name(
+    recorder: Recorder, exported: dict[str, Any], tmp_path: Path
+) -> Any:
+    root, partner = make_ca("program root"), make_ca("program partner")
+    (tmp_path / "root.pem").write_text(root.certificate_pem)
+    certificates = [
+        {
+            "name": "fleet-root",
+            "hubId": f"{HUB}/hub-a",
+            "mode": "proof",
+            "certificateFile": "root.pem",
+            "privateKeySecret": "rootKey",
+        },
+        {
+            "name": "partner",
+            "mode": "auto",
+            "certificatePem": partner.certificate_pem,
+            "targets": [{"hubId": f"{HUB}/hub-a", "name": "a"}, {"hubId": f"{HUB}/hub-b"}],
+        },
+    ]
+    pulumi.runtime.set_all_config(
+        {
+            f"{PROJECT}:certificates": json.dumps(certificates),
+            f"{PROJECT}:rootKey": root.private_key_pem,
+        },
+        [f"{PROJECT}:rootKey"],
+    )
+
+    trusted = trust_from_stack_config(base_dir=tmp_path)
+
+    assert sorted(trusted) == ["fleet-root", "partner-a", "partner-hub-b"]
+    assert sorted(exported["certificates"]) == sorted(trusted)
+    assert set(exported["certificates"]["fleet-root"]) >= {
+        "certificate_name",
+        "thumbprint",
+        "is_verified",
+        "not_after",
+        "days_until_expiry",
+    }
+
+    def check(_: Any) -> None:
+        certs = {n: i for n, (t, i) in recorder.resources.items() if t == CERT_TYPE}
+        assert sorted(certs) == ["fleet-root", "partner-a", "partner-hub-b"]
+        assert certs["fleet-root"]["certificate_pem"] == root.certificate_pem
+        assert _is_secret(certs["fleet-root"]["private_key_pem"])
+        assert certs["partner-hub-b"]["hub_id"] == f"{HUB}/hub-b"
+
+    return pulumi.Output.all(*(cert.arm_id for cert in trusted.values())).apply(check)
+
+
+@pulumi.runtime.test
+def test_another_namespace_and_no_export_when_asked(
+    recorder: Recorder, exported: dict[str, Any]
+) -> Any:
+    ca = make_ca("namespace")
+    entry = {"name": "root", "hubId": f"{HUB}/hub-a", "certificatePem": ca.certificate_pem}
+    pulumi.runtime.set_all_config({"fleet-cas:certificates": json.dumps([entry])})
+
+    trusted = trust_from_stack_config(pulumi.Config("fleet-cas"), export=False)
+
+    assert list(trusted) == ["root"] and exported == {}
+    return trusted["root"].arm_id
+
+
+def test_no_list_in_the_config_names_the_projects_key(recorder: Recorder) -> None:
+    pulumi.runtime.set_all_config({"pop-provider:certificates": "[]"})
+    with pytest.raises(StackConfigError) as raised:
+        trust_from_stack_config()
+    message = str(raised.value)
+    assert message.startswith(f"config '{PROJECT}:certificates' is not set: list the certificates")
+    assert "\n" not in message
+    assert isinstance(raised.value, pulumi.RunError)
+
+
+def test_a_file_that_cannot_be_read_is_one_line_with_the_path(
+    recorder: Recorder, tmp_path: Path
+) -> None:
+    (tmp_path / "certs").write_text("a file where a folder should be")
+    entry = {"name": "root", "hubId": f"{HUB}/hub-a", "certificateFile": "certs/root.pem"}
+    pulumi.runtime.set_all_config({f"{PROJECT}:certificates": json.dumps([entry])})
+    with pytest.raises(StackConfigError) as raised:
+        trust_from_stack_config(base_dir=tmp_path)
+    assert str(raised.value) == (
+        f"certificates[0] (root): certificateFile 'certs/root.pem' cannot be read "
+        f"({tmp_path / 'certs' / 'root.pem'}: Not a directory); give the user who runs `pulumi` "
+        "read access to it, or fix the path"
+    )
