@@ -14,7 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from azure_iot_emulator.testing import EmulatorInfo, EmulatorProcess, management_credential
+from azure_iot_emulator.testing import (
+    EmulatorInfo,
+    EmulatorProcess,
+    management_credential,
+    stack_config,
+)
 from devtools.demo_pki import DemoCa, ensure_demo_pki
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,21 +45,10 @@ def configure_stack(info: EmulatorInfo, root: DemoCa, intermediate: DemoCa) -> N
     """The demo stack's config: the emulator as Azure, and the two CAs to trust."""
     select = [str(PULUMI), "stack", "select", "--create", STACK, "--cwd", str(REPO)]
     subprocess.run(select, check=True, capture_output=True, text=True)
-    credential = info.credentials[0]
-    plain = {
-        "pop:armEndpoint": info.base_url,
-        "pop:authorityHost": info.authority_host,
-        "pop:caBundle": info.ca_bundle,
-        "azure-native:subscriptionId": info.subscription_id,
-        "azure-native:tenantId": credential["tenant_id"],
-        "azure-native:clientId": credential["client_id"],
-    }
+    plain, secrets = stack_config(info)
     for key, value in plain.items():
         pulumi("config", "set", key, "--stack", STACK, "--", value, capture=True)
-    secrets = {
-        "azure-native:clientSecret": credential["client_secret"],
-        "intermediateKeyPassword": intermediate.password or "",
-    }
+    secrets["intermediateKeyPassword"] = intermediate.password or ""
     for key, value in secrets.items():
         pulumi("config", "set", key, "--secret", "--stack", STACK, "--", value, capture=True)
     hub_id = (

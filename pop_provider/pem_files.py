@@ -39,14 +39,13 @@ def read_pem(path: str | os.PathLike[str], base_dir: str | os.PathLike[str] | No
     data = read_file(full, what)
     if not is_der(data):
         return decode_text(data, what)
-    try:
-        certificate = x509.load_der_x509_certificate(data)
-    except ValueError:
+    pem = _der_certificate_as_pem(data)
+    if pem is None:
         raise PemFileError(
             f"{what} is binary (DER) and not a certificate; give it as PEM "
             "(a key: `openssl pkey -inform DER -in key.der -out key.pem`)"
-        ) from None
-    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+        )
+    return pem
 
 
 def read_certificate_file(path: Path, what: str) -> str:
@@ -56,11 +55,7 @@ def read_certificate_file(path: Path, what: str) -> str:
     data = read_file(path, what)
     if not is_der(data):
         return decode_text(data, what)
-    try:
-        certificate = x509.load_der_x509_certificate(data)
-    except ValueError:
-        return base64.b64encode(data).decode("ascii")
-    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+    return _der_certificate_as_pem(data) or base64.b64encode(data).decode("ascii")
 
 
 def read_key_file(path: Path, what: str) -> str:
@@ -100,6 +95,15 @@ def decode_text(data: bytes, what: str) -> str:
         raise PemFileError(
             f"{what} is neither PEM text nor a DER certificate; give the PEM file"
         ) from None
+
+
+def _der_certificate_as_pem(data: bytes) -> str | None:
+    """A DER certificate as PEM; None when the bytes are not a certificate."""
+    try:
+        certificate = x509.load_der_x509_certificate(data)
+    except ValueError:
+        return None
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
 def is_der(data: bytes) -> bool:

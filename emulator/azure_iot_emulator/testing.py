@@ -275,6 +275,21 @@ class AdminClient:
         return token
 
 
+def stack_config(info: EmulatorInfo) -> tuple[dict[str, str], dict[str, str]]:
+    """The stack config that points a pop-provider stack at this emulator, as README.md shows
+    it: plain keys, and the keys to set with `--secret`."""
+    credential = info.credentials[0]
+    plain = {
+        "pop:armEndpoint": info.base_url,
+        "pop:authorityHost": info.authority_host,
+        "pop:caBundle": info.ca_bundle,
+        "azure-native:subscriptionId": info.subscription_id,
+        "azure-native:tenantId": credential["tenant_id"],
+        "azure-native:clientId": credential["client_id"],
+    }
+    return plain, {"azure-native:clientSecret": credential["client_secret"]}
+
+
 def management_credential(info: EmulatorInfo, index: int = 0) -> TokenCredential:
     """A ClientSecretCredential for seeded principal ``index``, pointed at the emulator.
 

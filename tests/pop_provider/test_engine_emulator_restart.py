@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from azure_iot_emulator.testing import EmulatorInfo, EmulatorProcess
+from azure_iot_emulator.testing import EmulatorInfo, EmulatorProcess, stack_config
 from tests.conftest import write_certificates_config
 from tests.pki import make_ca
 from tests.pop_provider.engine import entry, hub_certificates
@@ -22,18 +22,10 @@ pytestmark = pytest.mark.engine
 
 def configure_for(stack: PulumiStack, info: EmulatorInfo) -> None:
     """The README's stack config for the emulator, in one CLI call."""
-    credential = info.credentials[0]
-    plain = {
-        "pop:armEndpoint": info.base_url,
-        "pop:authorityHost": info.authority_host,
-        "pop:caBundle": info.ca_bundle,
-        "azure-native:subscriptionId": info.subscription_id,
-        "azure-native:tenantId": credential["tenant_id"],
-        "azure-native:clientId": credential["client_id"],
-    }
+    plain, secrets = stack_config(info)
     pairs = [arg for key, value in plain.items() for arg in ("--plaintext", f"{key}={value}")]
-    secret = f"azure-native:clientSecret={credential['client_secret']}"
-    stack.run("config", "set-all", "--stack", stack.stack, *pairs, "--secret", secret)
+    pairs += [arg for key, value in secrets.items() for arg in ("--secret", f"{key}={value}")]
+    stack.run("config", "set-all", "--stack", stack.stack, *pairs)
 
 
 def test_an_up_after_the_emulator_restarts_needs_no_config_change(tmp_path: Path) -> None:
