@@ -353,7 +353,9 @@ def _generated_name(olds: Mapping[str, Any], checked: Mapping[str, Any], certifi
     kept = str(previous) if previous and olds.get(inputs.NAME_GENERATED) else None
     if certificate is None or not isinstance(target_id, str) or inputs.is_unknown(target_id):
         return kept or UNKNOWN
-    if kept and _same_target(olds, checked) and _thumbprint_of(olds) == checked.get(THUMBPRINT):
+    # The recorded inputs carry the thumbprint check derived (parsed again only for old states).
+    recorded = olds.get(THUMBPRINT) or _thumbprint_of(olds) if kept else None
+    if kept and _same_target(olds, checked) and recorded == checked.get(THUMBPRINT):
         # The same CA on the same target keeps its name, also when the resource is renamed
         # (with an alias): a new name would replace, deleting the certificate before its copy.
         return kept
