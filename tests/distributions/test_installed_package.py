@@ -167,6 +167,19 @@ def _user_project(
     return project, venv, venv.versions()
 
 
+def _user_stack(project: Path, info: EmulatorInfo, trace: ImportTrace) -> PulumiStack:
+    """The copied project's own `dev` stack (state in its .pulumi-local, its own venv's Python),
+    pointed at the emulator and traced."""
+    stack = PulumiStack(
+        project,
+        None,
+        stack="dev",
+        python=None,
+        extra_env={**azure_environment(info), **trace.env()},
+    )
+    return stack.init()
+
+
 @pytest.mark.engine
 @pytest.mark.parametrize("versions", ["pinned", "lowest"])
 def test_an_example_project_runs_on_the_installed_packages_alone(
@@ -192,14 +205,7 @@ def test_an_example_project_runs_on_the_installed_packages_alone(
         (certs / f"{name}.pem").write_text(ca.certificate_pem)
     import_key(info, "fleet-issuing-key", issuing.key)
 
-    stack = PulumiStack(
-        project,
-        None,
-        stack="dev",
-        python=None,
-        extra_env={**azure_environment(info), **trace.env()},
-    )
-    stack.init()
+    stack = _user_stack(project, info, trace)
     for key, value in {
         "hubId": hub_id(info),
         "dpsId": dps_id(info),
@@ -283,14 +289,7 @@ def test_an_own_project_declares_and_rotates_its_certificates_in_its_stack_confi
             "privateKeyFile": "certs/root-2027.key",
         },
     }
-    stack = PulumiStack(
-        project,
-        None,
-        stack="dev",
-        python=None,
-        extra_env={**azure_environment(info), **trace.env()},
-    )
-    stack.init()
+    stack = _user_stack(project, info, trace)
     stack.set_config("rootKey2026", old.private_key_pem, secret=True)
 
     def trust(*names: str) -> dict[str, str]:
