@@ -9,8 +9,8 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from pop_provider.proof import build_proof_certificate
-from pop_provider.signers import LocalKeySigner
+from pop_provider.core.proof import build_proof_certificate
+from pop_provider.core.signers import LocalKeySigner
 from tests.pki import SUPPORTED_KEY_TYPES, KeyType, make_ca
 
 # A verification code as the hub hands them out: 48 uppercase hex digits.

@@ -17,8 +17,9 @@ from tests.pulumi_cli import REPO
 # What each process imports before its first useful step, as its entry point does.
 IMPORTS = {
     "language host (language_host.py)": "grpc, pulumi.runtime.proto.language_pb2_grpc",
-    "program (__main__.py)": "pulumi, pop_provider, pop_provider.stack_config",
-    "provider host (pulumi.dynamic), to configure": "pulumi.dynamic, dill, pop_provider.provider",
+    "program (__main__.py)": "pulumi, pop_provider, pop_provider.program.stack_config",
+    "provider host (pulumi.dynamic), to configure": "pulumi.dynamic, dill, "
+    "pop_provider.dynamic.provider",
     "provider host, to its first ARM call": "azure.identity, azure.mgmt.iothub",
     "floor script": "azure.identity, azure.mgmt.iothub, cryptography.x509",
 }

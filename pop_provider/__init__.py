@@ -8,11 +8,11 @@ from pop_provider import trust_from_stack_config  # the certificates the stack c
 
 from importlib.metadata import PackageNotFoundError, version
 
-from pop_provider.pem_files import PemFileError, read_pem
-from pop_provider.program import trust_from_stack_config
-from pop_provider.resource import VerifiedCaCertificate, VerifiedCaCertificateArgs
-from pop_provider.stack_config import StackConfigError
-from pop_provider.trust import CaTarget, TrustedCa, TrustedCaArgs
+from pop_provider.dynamic.resource import VerifiedCaCertificate, VerifiedCaCertificateArgs
+from pop_provider.dynamic.trust import CaTarget, TrustedCa, TrustedCaArgs
+from pop_provider.program.pem_files import PemFileError, read_pem
+from pop_provider.program.stack_config import StackConfigError
+from pop_provider.program.stack_trust import trust_from_stack_config
 
 try:
     # One version, stated once (pyproject.toml); the installed metadata is where it lives.

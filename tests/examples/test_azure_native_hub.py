@@ -103,7 +103,7 @@ def test_hub_and_dps_ids_from_azure_native_reach_the_certificates(
                 if _is_secret(props["__provider"])
                 else props["__provider"]
             )
-            assert b"pop_provider.provider" in provider
+            assert b"pop_provider.dynamic.provider" in provider
             assert azure_mocks.root_key.encode() not in provider
         # The DPS links the hub with the hub's owner key, kept secret (the engine keeps the
         # whole `properties` object secret around it).

@@ -56,8 +56,8 @@ def ca_factory(key_pool: KeyPool) -> CaFactory:
 def fresh_declarations(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test is its own run: what earlier tests declared (in the provider process, or in a
     program under Pulumi's mocks) is not this test's."""
-    from pop_provider import declarations, provider
-    from pop_provider.ownership import Declarations
+    from pop_provider.core.ownership import Declarations
+    from pop_provider.dynamic import declarations, provider
 
     monkeypatch.setattr(provider, "_DECLARED", Declarations())
     monkeypatch.setattr(declarations, "_DECLARED", Declarations())

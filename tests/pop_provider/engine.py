@@ -83,7 +83,7 @@ def hub_id(info: EmulatorInfo, hub: str | None = None) -> str:
 
 def make_thumbprint(ca: CertifiedKey) -> str:
     """The thumbprint Azure reports for this CA's certificate."""
-    from pop_provider.certificates import thumbprint
+    from pop_provider.core.certificates import thumbprint
 
     return thumbprint(ca.certificate)
 

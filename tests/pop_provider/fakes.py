@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from pop_provider import certificates
-from pop_provider.remote import (
+from pop_provider.core import certificates
+from pop_provider.core.remote import (
     CertificateNotFound,
     EtagConflict,
     ProofRejected,

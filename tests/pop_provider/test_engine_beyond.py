@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo
-from pop_provider.certificates import thumbprint
-from pop_provider.proof import proof_certificate_pem
-from pop_provider.signers import LocalKeySigner
+from pop_provider.core.certificates import thumbprint
+from pop_provider.core.proof import proof_certificate_pem
+from pop_provider.core.signers import LocalKeySigner
 from tests.conftest import write_certificates_config
 from tests.keyvault import import_key
 from tests.pki import KeyType, make_ca, make_certificate

@@ -20,8 +20,8 @@ from azure_iot_emulator.seed import (
     default_seed_document,
 )
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess
-from pop_provider.proof import proof_certificate_pem
-from pop_provider.signers import LocalKeySigner
+from pop_provider.core.proof import proof_certificate_pem
+from pop_provider.core.signers import LocalKeySigner
 from tests.conftest import azure_environment, write_certificates_config
 from tests.pki import CertifiedKey, KeyType, make_ca
 from tests.pop_provider.engine import dps_certificates, dps_id, entry, hub_certificates

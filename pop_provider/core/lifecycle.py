@@ -1,0 +1,260 @@
+"""The proof-of-possession flow over a target's certificates API, resumable and leak-free.
+
+Upload, code, proof, verify: each step carries the etag of the previous one. A create that dies
+half way is resumed by the next `pulumi up` (the certificate is found by name and thumbprint);
+a verification that fails removes what was uploaded, so nothing is orphaned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from pop_provider.core import certificates, proof
+from pop_provider.core.inputs import DesiredCertificate, Mode
+from pop_provider.core.ownership import Declarations, Holder, HolderKind, holder_of
+from pop_provider.core.remote import (
+    CertificateApi,
+    CertificateNotFound,
+    EtagConflict,
+    ProofRejected,
+    RemoteCertificate,
+)
+from pop_provider.failures import AlreadyTrusted, NameConflict, ProofOfPossessionFailed
+
+# A delete that meets a changed etag re-reads and tries again, this many times.
+_DELETE_ATTEMPTS = 3
+
+
+class StaleProof(ProofOfPossessionFailed):
+    """An offline-signed proof was for an old code; carries the new code to sign."""
+
+    def __init__(self, certificate_name: str, code: str, reason: str) -> None:
+        super().__init__(
+            f"the proof certificate for '{certificate_name}' was not accepted ({reason}): the "
+            f"verification code changed since it was signed (a new code was generated or the "
+            f"certificate re-uploaded). Sign this new verification code with the CA's key and "
+            f"set it as proof_certificate_pem: {code}"
+        )
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a certificate stands after a verb, and the code awaiting an offline proof."""
+
+    remote: RemoteCertificate
+    verification_code: str | None = None
+
+
+class CertificateLifecycle:
+    """Create, re-verify and delete one certificate on one target."""
+
+    def __init__(self, api: CertificateApi, declarations: Declarations | None = None) -> None:
+        self._api = api
+        # What the other resources of this run declare: who holds a certificate, and which
+        # certificates a delete must leave to another owner.
+        self._declarations = declarations or Declarations()
+
+    def create(self, desired: DesiredCertificate) -> Outcome:
+        """1 call in auto mode, 3 in proof mode, 2 in offline mode (upload, code), plus one list
+        of the target per run; resumes a certificate a crashed run uploaded."""
+        auto = desired.mode is Mode.AUTO
+        self._refuse_a_second_copy(desired)
+        try:
+            uploaded = self._api.upload(
+                desired.certificate_name, desired.certificate_pem, verified=auto, etag=None
+            )
+        except EtagConflict:
+            uploaded = self._adopt_own(desired)
+        if uploaded.is_verified:
+            return Outcome(uploaded)
+        if auto:
+            return self._mark_verified(desired, uploaded)
+        if desired.mode is Mode.OFFLINE:
+            return self._await_offline_proof(desired, uploaded)
+        return Outcome(self._prove_or_remove(desired, uploaded))
+
+    def ensure_verified(self, desired: DesiredCertificate) -> Outcome:
+        """Bring a certificate that drifted (unverified, or deleted) back to Verified; in
+        offline mode, submit the operator's proof."""
+        try:
+            current = self._api.get(desired.certificate_name)
+        except CertificateNotFound:
+            return self.create(desired)
+        if current.thumbprint != desired.thumbprint:
+            raise NameConflict(
+                f"certificate '{desired.certificate_name}' on {desired.target.label} now holds "
+                f"a different certificate (thumbprint {current.thumbprint}, expected "
+                f"{desired.thumbprint}); run `pulumi refresh` so the next `pulumi up` replaces it"
+            )
+        if current.is_verified:
+            return Outcome(current)
+        if desired.mode is Mode.AUTO:
+            return self._mark_verified(desired, current)
+        if desired.mode is Mode.OFFLINE:
+            return self._submit_offline_proof(desired, current)
+        return Outcome(self._prove(desired, current))
+
+    def delete(self, name: str, *, target_id: str = "", owner: str = "") -> bool:
+        """Delete with the current etag; gone already is success; a racing change is retried.
+
+        A certificate that another resource of this run declares (it adopted the name) is left
+        to that resource: False, nothing deleted."""
+        if owner and self._declarations.owner_of(target_id, name, besides=owner):
+            return False
+        self._delete(name)
+        return True
+
+    def _delete(self, name: str) -> None:
+        for attempt in range(_DELETE_ATTEMPTS):
+            try:
+                current = self._api.get(name)
+            except CertificateNotFound:
+                return
+            try:
+                self._api.delete(name, current.etag)
+                return
+            except EtagConflict:
+                if attempt == _DELETE_ATTEMPTS - 1:
+                    raise
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _refuse_a_second_copy(self, desired: DesiredCertificate) -> None:
+        """A hub trusts a CA once: the same certificate under another name has another owner
+        (a resource of this run, another stack, a portal upload), and a second copy would make
+        two owners of one CA. The check and the reservation are one step, so creates of one CA
+        racing in this run cannot both upload it."""
+        thumbprint, name = desired.thumbprint, desired.certificate_name
+        holder = self._api.claim(thumbprint, name)
+        if holder is None:
+            return
+        target_id = desired.target.arm_id
+        held = holder_of(
+            holder,
+            target_id=target_id,
+            thumbprint=thumbprint,
+            scope=desired.scope,
+            declared_by=self._declarations.owner_of(target_id, holder, besides=desired.owner),
+        )
+        raise AlreadyTrusted(
+            f"{desired.target.label} already trusts this CA (thumbprint {thumbprint}) as "
+            f"certificate '{holder}', {held.description}; a target trusts a CA once and one "
+            f"resource owns it. {_how_to_resolve(held, desired.owner)}"
+        )
+
+    def _adopt_own(self, desired: DesiredCertificate) -> RemoteCertificate:
+        """The name is taken: carry on only if it holds our certificate (a crashed create)."""
+        existing = self._api.get(desired.certificate_name)
+        if existing.thumbprint != desired.thumbprint:
+            raise NameConflict(
+                f"a different certificate (thumbprint {existing.thumbprint}) already uses the name "
+                f"'{desired.certificate_name}' on {desired.target.label}; choose another "
+                "certificate_name or leave it unset to get a generated one"
+            )
+        return existing
+
+    def _mark_verified(self, desired: DesiredCertificate, current: RemoteCertificate) -> Outcome:
+        """Auto mode on an existing, unverified certificate: set isVerified (with its etag)."""
+        return Outcome(
+            self._api.upload(
+                desired.certificate_name, desired.certificate_pem, verified=True, etag=current.etag
+            )
+        )
+
+    def _await_offline_proof(
+        self, desired: DesiredCertificate, uploaded: RemoteCertificate
+    ) -> Outcome:
+        """Offline mode, first run: a code for the operator to sign; the certificate waits."""
+        code, etag = self._generate_code(desired, uploaded.etag)
+        return Outcome(replace(uploaded, etag=etag), verification_code=code)
+
+    def _submit_offline_proof(
+        self, desired: DesiredCertificate, current: RemoteCertificate
+    ) -> Outcome:
+        """Offline mode, second run: verify the operator's proof, or hand out a fresh code."""
+        if desired.proof is None:
+            return self._await_offline_proof(desired, current)
+        proof_pem = certificates.certificate_pem(desired.proof)
+        try:
+            return Outcome(self._api.verify(desired.certificate_name, current.etag, proof_pem))
+        except ProofRejected as error:
+            refreshed = self._api.get(desired.certificate_name)
+            code, _ = self._api.generate_verification_code(desired.certificate_name, refreshed.etag)
+            raise StaleProof(desired.certificate_name, code, str(error)) from None
+
+    def _prove(self, desired: DesiredCertificate, uploaded: RemoteCertificate) -> RemoteCertificate:
+        assert desired.signer is not None, "checked: proof mode always has a signer"
+        code, etag = self._generate_code(desired, uploaded.etag)
+        proof_pem = proof.proof_certificate_pem(desired.certificate, desired.signer, code)
+        try:
+            return self._api.verify(desired.certificate_name, etag, proof_pem)
+        except EtagConflict:
+            # A retried verify whose first attempt was applied (the answer was lost) meets a
+            # new etag: what counts is whether the certificate is now verified.
+            current = self._api.get(desired.certificate_name)
+            if current.is_verified and current.thumbprint == desired.thumbprint:
+                return current
+            raise
+
+    def _generate_code(self, desired: DesiredCertificate, etag: str) -> tuple[str, str]:
+        """A verification code; if the etag moved (a retried request that was applied, whose
+        code we never saw), read the current etag and ask again."""
+        try:
+            return self._api.generate_verification_code(desired.certificate_name, etag)
+        except EtagConflict:
+            current = self._api.get(desired.certificate_name)
+            return self._api.generate_verification_code(desired.certificate_name, current.etag)
+
+    def _prove_or_remove(
+        self, desired: DesiredCertificate, uploaded: RemoteCertificate
+    ) -> RemoteCertificate:
+        try:
+            return self._prove(desired, uploaded)
+        except ProofRejected as error:
+            removed = self._remove_after_failure(desired)
+            raise ProofOfPossessionFailed(
+                f"Azure rejected the proof of possession for '{desired.certificate_name}' on "
+                f"{desired.target.label}: {error}; {removed}. Check that the signing key is the "
+                "key of this certificate and that nothing else generated a new verification code "
+                "meanwhile, then run `pulumi up` again"
+            ) from None
+        except Exception:
+            # Anything else (throttling beyond the retry budget, a crash of the service): remove
+            # the upload too; if even that fails, the next `up` resumes from the certificate.
+            self._remove_after_failure(desired)
+            raise
+
+    def _remove_after_failure(self, desired: DesiredCertificate) -> str:
+        """Best effort, and says how it went: the original failure is the one to report, and if
+        this delete fails too the next `pulumi up` finds the certificate by name and thumbprint
+        and carries on."""
+        try:
+            self._delete(desired.certificate_name)
+        except Exception:
+            return (
+                f"the uploaded certificate '{desired.certificate_name}' could not be removed and "
+                "stays unverified on the hub until the next `pulumi up` resumes or removes it"
+            )
+        return f"the uploaded certificate '{desired.certificate_name}' was removed"
+
+
+def _how_to_resolve(held: Holder, owner: str) -> str:
+    """The fix for a CA held under another name; never advice that deletes a trusted CA."""
+    me = f"'{owner}'" if owner else "this resource"
+    if held.kind is HolderKind.DECLARED:
+        return f"Keep one of the two declarations ('{held.resource}' or {me})"
+    if held.kind is HolderKind.LEFT_BEHIND:
+        old = held.resource
+        return (
+            f"If you renamed '{old}' to {me}, declare the old name as an alias "
+            f"(aliases=[pulumi.Alias(name='{old}')]) and the certificate stays as it is; or "
+            f"move it: set certificate_name to '{held.name}' (certificateName in the stack "
+            f"config) on {me}, and this run keeps the certificate when it removes '{old}'"
+        )
+    return (
+        "If another stack manages it, leave it there and remove this declaration (two owners: "
+        "a destroy of either would delete it for both); if it was uploaded by hand, adopt it: "
+        f"set certificate_name to '{held.name}' (certificateName in the stack config) and run "
+        "`pulumi up`"
+    )

@@ -1,0 +1,168 @@
+"""`VerifiedCaCertificate`: the resource users declare, and its typed arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from pop_provider.core import certificates, inputs
+from pop_provider.core.errors import InvalidInput
+from pop_provider.core.expiry import DEFAULT_EXPIRY_WARNING_DAYS, days_until, expiry_warning
+from pop_provider.core.verbs import ARM_ID, CODE, IS_VERIFIED, NOT_AFTER, SUBJECT, THUMBPRINT
+from pop_provider.dynamic.declarations import gated_certificate
+from pop_provider.dynamic.provider import VerifiedCaCertificateProvider
+
+
+@dataclass
+class VerifiedCaCertificateArgs:
+    """What to trust, where, and how to prove it.
+
+    Target, one of: `hub_id` or `dps_id` (ARM ids, e.g. an azure-native `IotHubResource.id`),
+    or `resource_group_name` with `hub_name` or `dps_name` (and `subscription_id`, or the
+    stack's `azure-native:subscriptionId`, or `AZURE_SUBSCRIPTION_ID`).
+
+    `mode`:
+    - "proof" (default) proves possession of the CA's key: `private_key_pem` (optionally
+      encrypted, with `private_key_password`; both always stored as secrets), or a key that never
+      leaves Azure Key Vault (`key_vault_url`, `key_vault_key_name`, `key_vault_key_version`);
+    - "offline": the first `up` uploads and exports `verification_code`; you sign it where the
+      key lives and set `proof_certificate_pem`; the next `up` verifies;
+    - "auto" uploads the certificate as verified and needs no key.
+
+    `expiry_warning_days`: warn in `pulumi up` when the CA expires within this many days.
+    """
+
+    certificate_pem: pulumi.Input[str]
+    hub_id: pulumi.Input[str] | None = None
+    dps_id: pulumi.Input[str] | None = None
+    resource_group_name: pulumi.Input[str] | None = None
+    hub_name: pulumi.Input[str] | None = None
+    dps_name: pulumi.Input[str] | None = None
+    subscription_id: pulumi.Input[str] | None = None
+    mode: pulumi.Input[str] | None = None
+    private_key_pem: pulumi.Input[str] | None = None
+    private_key_password: pulumi.Input[str] | None = None
+    key_vault_url: pulumi.Input[str] | None = None
+    key_vault_key_name: pulumi.Input[str] | None = None
+    key_vault_key_version: pulumi.Input[str] | None = None
+    proof_certificate_pem: pulumi.Input[str] | None = None
+    certificate_name: pulumi.Input[str] | None = None
+    expiry_warning_days: int | None = DEFAULT_EXPIRY_WARNING_DAYS
+
+
+class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"):
+    """A CA certificate trusted by an IoT hub and Verified, by proof of possession or on upload."""
+
+    arm_id: pulumi.Output[str]
+    """The certificate's ARM id (also the resource id)."""
+    certificate_name: pulumi.Output[str]
+    subject: pulumi.Output[str]
+    """The certificate's subject common name, as Azure reports it."""
+    thumbprint: pulumi.Output[str]
+    """Uppercase hex SHA-1 of the certificate, as Azure reports it."""
+    not_after: pulumi.Output[str]
+    """Expiry, ISO 8601 UTC."""
+    is_verified: pulumi.Output[bool]
+    days_until_expiry: pulumi.Output[int | None]
+    """Whole days until not_after, counted by the program on every run (preview, up)."""
+    verification_code: pulumi.Output[str | None]
+    """Offline mode: the code to sign, while the certificate awaits its proof; else None."""
+    target_id: pulumi.Output[str]
+    """The ARM id of the hub trusting the certificate."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: VerifiedCaCertificateArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        given: dict[str, Any] = {
+            inputs.HUB_ID: args.hub_id,
+            inputs.DPS_ID: args.dps_id,
+            inputs.SUBSCRIPTION_ID: args.subscription_id,
+            inputs.RESOURCE_GROUP_NAME: args.resource_group_name,
+            inputs.HUB_NAME: args.hub_name,
+            inputs.DPS_NAME: args.dps_name,
+            inputs.KEY_VAULT_URL: args.key_vault_url,
+            inputs.KEY_VAULT_KEY_NAME: args.key_vault_key_name,
+            inputs.KEY_VAULT_KEY_VERSION: args.key_vault_key_version,
+            inputs.PROOF_CERTIFICATE_PEM: args.proof_certificate_pem,
+            # Released only if no other resource of this program declares the same CA (or
+            # certificate name) on the same target: one owner per CA per target.
+            inputs.CERTIFICATE_PEM: gated_certificate(
+                resource_name,
+                args.certificate_pem,
+                [
+                    args.hub_id,
+                    args.dps_id,
+                    args.subscription_id,
+                    args.resource_group_name,
+                    args.hub_name,
+                    args.dps_name,
+                ],
+                args.certificate_name,
+            ),
+            inputs.NAME_PREFIX: resource_name,
+            inputs.NAME_SCOPE: f"{pulumi.get_project()}/{pulumi.get_stack()}",
+            # Secret from the moment they enter the program, whatever the caller passed: the
+            # engine then encrypts them in the state and masks them in every display.
+            inputs.PRIVATE_KEY_PEM: _secret(args.private_key_pem),
+            inputs.PRIVATE_KEY_PASSWORD: _secret(args.private_key_password),
+        }
+        props: dict[str, Any] = {
+            # Unset inputs are left out: the engine drops a null input anyway, and every property
+            # listed costs the program an Output that it tracks until the resource is created.
+            **{key: value for key, value in given.items() if value is not None},
+            # Inputs that are outputs too, set or not (the mode in force, the generated name).
+            inputs.MODE: args.mode,
+            inputs.CERTIFICATE_NAME: args.certificate_name,
+            # Outputs only; listed so they become attributes of this resource.
+            ARM_ID: None,
+            SUBJECT: None,
+            THUMBPRINT: None,
+            NOT_AFTER: None,
+            IS_VERIFIED: None,
+            CODE: None,
+            inputs.TARGET_ID: None,
+        }
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(inputs.SECRET_INPUTS))
+        super().__init__(
+            VerifiedCaCertificateProvider(),
+            resource_name,
+            props,
+            pulumi.ResourceOptions.merge(secret_opts, opts),
+        )
+        # Known to the program without asking Azure, so right on every run, preview included.
+        expiry = pulumi.Output.from_input(args.certificate_pem).apply(_expiry)
+        self.days_until_expiry = expiry.apply(days_until)
+        # The engine drops null outputs, so "no code" is stored as "" (core.verbs.NO_CODE).
+        self.verification_code = self.verification_code.apply(lambda code: code or None)
+        if args.expiry_warning_days is not None:
+            self._warn_before_expiry(expiry, int(args.expiry_warning_days))
+
+    def _warn_before_expiry(self, expiry: pulumi.Output[datetime | None], within: int) -> None:
+        """A warning on this resource in every `pulumi preview` and `pulumi up` while the CA is
+        close to expiry. (An expired CA fails the resource's check: an error, not a warning.)"""
+
+        def warn(not_after: datetime | None) -> None:
+            warning = expiry_warning(not_after, within)
+            if warning is not None:
+                pulumi.log.warn(warning, resource=self)
+
+        expiry.apply(warn)
+
+
+def _expiry(certificate_pem: str | None) -> datetime | None:
+    """The certificate's not-after, or None when it does not parse (check reports why)."""
+    try:
+        return certificates.not_after(certificates.parse_certificate(certificate_pem or ""))
+    except InvalidInput:
+        return None
+
+
+def _secret(value: pulumi.Input[str] | None) -> pulumi.Output[str] | None:
+    return None if value is None else pulumi.Output.secret(value)

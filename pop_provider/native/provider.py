@@ -1,0 +1,266 @@
+"""The provider `pop`: Pulumi's provider protocol (pulumi.provider.experimental), translated to
+the core's verbs. Nothing here decides anything about a certificate; it converts names and
+values, runs the verbs off the event loop, and reports what they report.
+
+Concurrency: the server runs every call on one asyncio event loop, and the core's Azure calls
+block, so each verb runs in a pool of threads sized above any `--parallel` a user would set: the
+engine's `--parallel` is what bounds the calls in flight (Pulumi's dynamic host stops at 4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.provider.experimental.provider import (
+    CheckFailure,
+    CheckRequest,
+    CheckResponse,
+    ConfigureRequest,
+    ConfigureResponse,
+    ConstructRequest,
+    ConstructResponse,
+    CreateRequest,
+    CreateResponse,
+    DeleteRequest,
+    DiffRequest,
+    DiffResponse,
+    GetSchemaRequest,
+    GetSchemaResponse,
+    PropertyDiff,
+    PropertyDiffKind,
+    Provider,
+    ReadRequest,
+    ReadResponse,
+    UpdateRequest,
+    UpdateResponse,
+)
+from pulumi.runtime.rpc import UNKNOWN
+
+from pop_provider.core import certificates, inputs
+from pop_provider.core.errors import InvalidInput
+from pop_provider.core.expiry import DEFAULT_EXPIRY_WARNING_DAYS, days_until, expiry_warning
+from pop_provider.core.ownership import Declarations
+from pop_provider.core.verbs import IS_VERIFIED, CertificateVerbs
+from pop_provider.failures import InputError
+from pop_provider.native.names import camel, from_core, in_camel_case, to_core
+from pop_provider.native.schema import CERTIFICATE_TOKEN, TRUSTED_CA_TOKEN, schema_json
+
+# Above any --parallel a user would choose (the engine's default is 4 x cores); the threads
+# mostly wait on Azure.
+MAX_CONCURRENT_VERBS = 64
+EXPIRY_WARNING_DAYS = "expiry_warning_days"
+DAYS_UNTIL_EXPIRY = "days_until_expiry"
+# Inputs always kept secret in the state, whatever the program marked.
+_ALWAYS_SECRET = frozenset(camel(name) for name in inputs.SECRET_INPUTS)
+
+_T = TypeVar("_T")
+Warn = Callable[[str, str], None]  # (urn, message)
+
+
+class PopProvider(Provider):
+    """`pop:index:VerifiedCaCertificate` (custom) and `pop:index:TrustedCa` (component)."""
+
+    def __init__(self, version: str, warn: Warn | None = None) -> None:
+        self._version = version
+        self._warn = warn or (lambda _urn, _message: None)
+        self._verbs = CertificateVerbs(Declarations())
+        self._pool = ThreadPoolExecutor(MAX_CONCURRENT_VERBS, thread_name_prefix="pop-verb")
+
+    async def _run(self, verb: Callable[..., _T], *args: Any) -> _T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(verb, *args))
+
+    # -- provider ------------------------------------------------------------------------------
+
+    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
+        return GetSchemaResponse(schema=schema_json(self._version))
+
+    async def check_config(self, request: CheckRequest) -> CheckResponse:
+        return CheckResponse(inputs=request.new_inputs, failures=[])
+
+    async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
+        config = _plain(request.args)
+        variables = dict(request.variables)
+
+        def lookup(key: str) -> Any:
+            # Settings are read as "pop:x" and, for the credential, "azure-native:x" (the keys
+            # azure-native takes); this provider takes both under its own namespace.
+            name = key.split(":", 1)[-1]
+            value = config.get(name)
+            if value is None:
+                value = variables.get(f"pop:config:{name}") or variables.get(f"pop:{name}")
+            return value
+
+        await self._run(self._verbs.configure, lookup)
+        return ConfigureResponse(accept_secrets=True, supports_preview=False)
+
+    # -- VerifiedCaCertificate -----------------------------------------------------------------
+
+    async def check(self, request: CheckRequest) -> CheckResponse:
+        _expect_certificate(request.type)
+        secrets = _secret_keys(request.new_inputs)
+        news = to_core(_plain(request.new_inputs))
+        olds = to_core(_plain(request.old_inputs))
+        within = news.pop(EXPIRY_WARNING_DAYS, DEFAULT_EXPIRY_WARNING_DAYS)
+        news[inputs.NAME_PREFIX] = request.name
+        news[inputs.NAME_SCOPE] = _scope(request.urn)
+        checked = await self._run(self._verbs.check, olds, news)
+        if not checked.failures:
+            self._warn_before_expiry(request.urn, checked.inputs, within)
+        state = from_core(checked.inputs)
+        if within is not None:
+            state[camel(EXPIRY_WARNING_DAYS)] = within
+        return CheckResponse(
+            inputs=_values(state, secrets),
+            failures=[
+                CheckFailure(camel(f.property), in_camel_case(f.reason)) for f in checked.failures
+            ],
+        )
+
+    async def diff(self, request: DiffRequest) -> DiffResponse:
+        _expect_certificate(request.type)
+        olds = to_core(_plain(request.old_state))
+        news = to_core(_plain(request.new_inputs))
+        diff = await self._run(self._verbs.diff, olds, news)
+        replaces = [camel(name) for name in diff.replaces]
+        detailed = {name: PropertyDiff(PropertyDiffKind.UPDATE_REPLACE, True) for name in replaces}
+        if diff.changes and not replaces:
+            # Drifted (no longer Verified, or gone): the update proves possession again.
+            detailed[camel(IS_VERIFIED)] = PropertyDiff(PropertyDiffKind.UPDATE, False)
+        return DiffResponse(
+            changes=diff.changes,
+            replaces=replaces,
+            delete_before_replace=diff.delete_before_replace,
+            diffs=list(detailed),
+            detailed_diff=detailed,
+        )
+
+    async def create(self, request: CreateRequest) -> CreateResponse:
+        _expect_certificate(request.type)
+        props = to_core(_plain(request.properties))
+        arm_id, outs = await self._run(self._verbs.create, props)
+        return CreateResponse(resource_id=arm_id, properties=self._state(outs, request.properties))
+
+    async def read(self, request: ReadRequest) -> ReadResponse:
+        _expect_certificate(request.type)
+        props = to_core(_plain(request.properties))
+        found = await self._run(self._verbs.read, request.resource_id, props)
+        if not found.id:
+            return ReadResponse(resource_id="", properties={}, inputs={})
+        # A refresh keeps the recorded inputs (check derived some of them); an import declares
+        # what a program would (pulumi import prints it to paste).
+        declared = request.inputs if request.inputs else _values(from_core(found.inputs), set())
+        return ReadResponse(
+            resource_id=found.id,
+            properties=self._state(found.outputs, request.properties),
+            inputs=declared,
+        )
+
+    async def update(self, request: UpdateRequest) -> UpdateResponse:
+        _expect_certificate(request.type)
+        olds = to_core(_plain(request.olds))
+        news = to_core(_plain(request.news))
+        outs = await self._run(self._verbs.update, olds, news)
+        return UpdateResponse(properties=self._state(outs, request.news))
+
+    async def delete(self, request: DeleteRequest) -> None:
+        _expect_certificate(request.type)
+        props = to_core(_plain(request.properties))
+        await self._run(self._verbs.delete, request.resource_id, props)
+
+    # -- TrustedCa -----------------------------------------------------------------------------
+
+    async def construct(self, request: ConstructRequest) -> ConstructResponse:
+        if request.resource_type != TRUSTED_CA_TOKEN:
+            raise InputError(f"the pop provider has no component '{request.resource_type}'")
+        from pop_provider.native.trusted_ca import construct_trusted_ca
+
+        return await construct_trusted_ca(request)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _state(
+        self, outs: Mapping[str, Any], previous: Mapping[str, PropertyValue]
+    ) -> dict[str, PropertyValue]:
+        """Outputs as the engine records them, with the days left counted now (the program
+        cannot count them in every language); what the program marked secret stays secret."""
+        state = dict(outs)
+        not_after = state.get("not_after")
+        if isinstance(not_after, str) and not_after:
+            state[DAYS_UNTIL_EXPIRY] = float(days_until(datetime.fromisoformat(not_after)) or 0)
+        return _values(from_core(state), _secret_keys(previous))
+
+    def _warn_before_expiry(self, urn: str, checked: Mapping[str, Any], within: Any) -> None:
+        if within is None:
+            return
+        try:
+            certificate = certificates.parse_certificate(str(checked[inputs.CERTIFICATE_PEM]))
+        except (InvalidInput, KeyError):
+            return
+        warning = expiry_warning(certificates.not_after(certificate), int(within))
+        if warning is not None:
+            self._warn(urn, warning)
+
+
+def _expect_certificate(type_: str) -> None:
+    if type_ != CERTIFICATE_TOKEN:
+        raise InputError(f"the pop provider has no resource type '{type_}'")
+
+
+def _scope(urn: str) -> str:
+    """ "project/stack", the scope of a generated certificate name (as the dynamic face's)."""
+    parts = urn.split("::")
+    stack = parts[0].rsplit(":", 1)[-1] if parts else ""
+    project = parts[1] if len(parts) > 1 else ""
+    return f"{project}/{stack}"
+
+
+def _plain(props: Mapping[str, PropertyValue]) -> dict[str, Any]:
+    """Property values as the core reads them: unknowns as Pulumi's UNKNOWN marker, numbers
+    that are whole as ints, secrets unwrapped (the core never logs a value)."""
+    return {key: _plain_value(value) for key, value in props.items()}
+
+
+def _plain_value(value: PropertyValue) -> Any:
+    raw = value.value
+    if isinstance(raw, Computed):
+        return UNKNOWN
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, Mapping):
+        return {key: _plain_value(item) for key, item in raw.items()}
+    if isinstance(raw, tuple):
+        return [_plain_value(item) for item in raw]
+    return raw
+
+
+def _secret_keys(props: Mapping[str, PropertyValue]) -> set[str]:
+    return {key for key, value in props.items() if value.is_secret}
+
+
+def _values(props: Mapping[str, Any], secrets: set[str]) -> dict[str, PropertyValue]:
+    return {
+        key: _value(value).with_secret(key in secrets or key in _ALWAYS_SECRET)
+        for key, value in props.items()
+    }
+
+
+def _value(value: Any) -> PropertyValue:
+    if isinstance(value, str) and value == UNKNOWN:
+        return PropertyValue.computed()
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return PropertyValue(value)
+    if isinstance(value, int | float):
+        return PropertyValue(float(value))
+    if isinstance(value, Mapping):
+        return PropertyValue({key: _value(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return PropertyValue([_value(item) for item in value])
+    return PropertyValue(json.dumps(value, default=str))
