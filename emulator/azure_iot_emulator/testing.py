@@ -275,19 +275,24 @@ class AdminClient:
         return token
 
 
-def stack_config(info: EmulatorInfo) -> tuple[dict[str, str], dict[str, str]]:
+def stack_config(
+    info: EmulatorInfo, *, native: bool = False
+) -> tuple[dict[str, str], dict[str, str]]:
     """The stack config that points a pop-provider stack at this emulator, as README.md shows
-    it: plain keys, and the keys to set with `--secret`."""
+    it: plain keys, and the keys to set with `--secret`. The dynamic face reads the credential
+    as azure-native does (`azure-native:*`); the native provider `pop` takes it as its own
+    config (`native=True`: every key under `pop:`)."""
     credential = info.credentials[0]
+    namespace = "pop" if native else "azure-native"
     plain = {
         "pop:armEndpoint": info.base_url,
         "pop:authorityHost": info.authority_host,
         "pop:caBundle": info.ca_bundle,
-        "azure-native:subscriptionId": info.subscription_id,
-        "azure-native:tenantId": credential["tenant_id"],
-        "azure-native:clientId": credential["client_id"],
+        f"{namespace}:subscriptionId": info.subscription_id,
+        f"{namespace}:tenantId": credential["tenant_id"],
+        f"{namespace}:clientId": credential["client_id"],
     }
-    return plain, {"azure-native:clientSecret": credential["client_secret"]}
+    return plain, {f"{namespace}:clientSecret": credential["client_secret"]}
 
 
 def management_credential(info: EmulatorInfo, index: int = 0) -> TokenCredential:

@@ -222,13 +222,20 @@ _DECLARED_INPUTS = frozenset(
 
 def _imported_inputs(target: Target, remote: RemoteCertificate) -> dict[str, Any]:
     """What a program declares for a certificate it adopts: its target, the certificate Azure
-    holds and its name. The key (or Key Vault reference) is the user's to add."""
+    holds (as PEM) and its name, in offline mode: the one mode that needs no key and never
+    self-attests. The user adds the key (or Key Vault key) and `mode: proof` to let `up` prove
+    possession again by itself; neither changes anything on Azure."""
     declared: dict[str, Any] = {
         (inputs.HUB_ID if target.kind is TargetKind.IOT_HUB else inputs.DPS_ID): target.arm_id,
         inputs.CERTIFICATE_NAME: remote.name,
+        inputs.MODE: Mode.OFFLINE.value,
     }
     if remote.certificate_pem:
-        declared[inputs.CERTIFICATE_PEM] = remote.certificate_pem
+        try:
+            parsed = certificates.parse_certificate(remote.certificate_pem)
+            declared[inputs.CERTIFICATE_PEM] = certificates.certificate_pem(parsed)
+        except InvalidInput:
+            declared[inputs.CERTIFICATE_PEM] = remote.certificate_pem
     return declared
 
 

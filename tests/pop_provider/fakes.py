@@ -97,6 +97,7 @@ class FakeCertificates:
             subject=certificates.common_name(cert),
             expiry=certificates.not_after(cert),
             is_verified=verified,
+            certificate_pem=certificates.certificate_pem(cert),
         )
         self.store[name] = _Stored(remote, cert)
         self.listing.remember(remote)

@@ -1,0 +1,129 @@
+"""The native face without an engine: what `pop` answers for the protocol's verbs, in camelCase,
+with secrets marked, over the core's verbs (an in-memory hub)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.provider.experimental.provider import (
+    CheckRequest,
+    CreateRequest,
+    DiffRequest,
+    ReadRequest,
+)
+
+from pop_provider.core.connection import ConnectionSettings
+from pop_provider.native.provider import PopProvider
+from tests.pki import make_ca
+from tests.pop_provider.fakes import TARGET, FakeCertificates
+
+URN = "urn:pulumi:prod::fleet::pop:index:VerifiedCaCertificate::root-ca"
+
+
+@pytest.fixture
+def hub() -> FakeCertificates:
+    return FakeCertificates()
+
+
+@pytest.fixture
+def provider(hub: FakeCertificates, monkeypatch: pytest.MonkeyPatch) -> PopProvider:
+    provider = PopProvider("0.0.0-test")
+
+    class Clients:
+        def certificates(self, _target: Any) -> FakeCertificates:
+            return hub
+
+    runtime = type(
+        "Runtime",
+        (),
+        {"settings": ConnectionSettings(), "clients": Clients(), "key_vault_signer": None},
+    )()
+    monkeypatch.setattr(provider._verbs, "_runtime", runtime)
+    return provider
+
+
+def values(**props: Any) -> dict[str, PropertyValue]:
+    return {key: PropertyValue(value) for key, value in props.items()}
+
+
+def plain(props: dict[str, PropertyValue]) -> dict[str, Any]:
+    return {key: value.value for key, value in props.items()}
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def declared(ca: Any, **overrides: Any) -> dict[str, PropertyValue]:
+    props = {
+        "hubId": TARGET,
+        "certificatePem": ca.certificate_pem,
+        "privateKeyPem": ca.private_key_pem,
+    }
+    props.update(overrides)
+    return values(**props)  # the key not marked secret by the program
+
+
+def test_check_speaks_camel_case_and_sends_nothing_to_azure(
+    provider: PopProvider, hub: FakeCertificates
+) -> None:
+    ca, other = make_ca("native check"), make_ca("someone else")
+    news = declared(ca, privateKeyPem=other.private_key_pem, hubName="no-group")
+    result = run(provider.check(CheckRequest(URN, {}, news, b"")))
+    reasons = [failure.reason for failure in result.failures]
+    assert any(
+        reason.startswith("privateKeyPem: the private key does not belong") for reason in reasons
+    ), reasons
+    assert not any("private_key_pem" in reason or "hub_name" in reason for reason in reasons), (
+        reasons
+    )
+    assert hub.calls == []
+
+
+def test_check_keeps_the_key_secret_and_names_the_certificate_for_this_stack(
+    provider: PopProvider,
+) -> None:
+    ca = make_ca("native secret")
+    result = run(provider.check(CheckRequest(URN, {}, declared(ca), b"")))
+    assert result.failures == []
+    checked = result.inputs
+    assert checked["privateKeyPem"].is_secret
+    assert not checked["certificatePem"].is_secret
+    assert checked["certificateName"].value.startswith("root-ca-")
+    assert checked["nameScope"].value == "fleet/prod"
+    assert checked["thumbprint"].value and checked["targetId"].value == TARGET
+
+
+def test_create_then_an_unchanged_diff_and_an_import_that_declares_what_azure_holds(
+    provider: PopProvider, hub: FakeCertificates
+) -> None:
+    ca = make_ca("native lifecycle")
+    checked = run(provider.check(CheckRequest(URN, {}, declared(ca), b""))).inputs
+    created = run(provider.create(CreateRequest(URN, checked, 60, False)))
+    outputs = plain(created.properties)
+    assert outputs["isVerified"] is True and outputs["armId"] == created.resource_id
+    assert "privateKeyPem" not in outputs and outputs["daysUntilExpiry"] >= 360
+    assert hub.calls.count("verify") == 1
+
+    diff = run(
+        provider.diff(DiffRequest(URN, created.resource_id, created.properties, checked, []))
+    )
+    assert diff.changes is False and diff.replaces == []
+
+    imported = run(provider.read(ReadRequest(URN, created.resource_id, {}, {})))
+    assert imported.resource_id == created.resource_id
+    assert plain(imported.inputs) == {
+        "hubId": TARGET,
+        "certificateName": outputs["certificateName"],
+        "certificatePem": ca.certificate_pem,
+        "mode": "offline",  # needs no key, never self-attests; the user adds the key
+    }
+    assert plain(imported.properties)["isVerified"] is True
+
+
+def test_a_certificate_gone_from_the_hub_reads_as_gone(provider: PopProvider) -> None:
+    found = run(provider.read(ReadRequest(URN, f"{TARGET}/certificates/nothing", {}, {})))
+    assert found.resource_id == "" and found.properties == {}
