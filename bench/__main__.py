@@ -4,10 +4,13 @@
                     [--no-proof] [--profile] [--workdir DIR]
     python -m bench team [--stacks 10] [--per-stack 20] [--latency-ms 50] [--workdir DIR]
     python -m bench profile [--size 200] [--latency-ms 50] [--top 15] [--workdir DIR]
+    python -m bench faces [--certificates 24] [--latency-ms 500] [--parallel 16] [--json]
+                          [--workdir DIR]
 
 `team`: K stacks `up` at once on azblob:// state (Azurite) vs one stack of the same K × N
 certificates (bench.team). `profile`: CPU per certificate of the program and the provider host,
-by package and function, under cProfile (bench.profiling).
+by package and function, under cProfile (bench.profiling). `faces`: the same N certificates
+through the dynamic face and the native one, their `up` and their calls in flight (bench.faces).
 
 Progress goes to stderr, the tables (Markdown) to stdout. Nothing is asserted: targets missed
 are printed as such.
@@ -16,13 +19,14 @@ are printed as such.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from azure_iot_emulator.testing import AdminClient
-from bench import report
+from bench import faces, report
 from bench.environment import HUBS, hub_limit, make_cas, start_emulator
 from bench.floor import run_floor
 from bench.profiling import run_profile
@@ -118,6 +122,48 @@ def parse_profile_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def parse_faces_args(argv: list[str]) -> argparse.Namespace:
+    """The command line of `python -m bench faces`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench faces",
+        description="the same N certificates through the dynamic face and the native one",
+    )
+    parser.add_argument("--certificates", type=_positive, default=24, help="N, proof-mode CAs")
+    parser.add_argument("--latency-ms", type=int, default=500, help="added to every ARM call")
+    parser.add_argument("--parallel", type=_positive, default=16, help="`pulumi up --parallel`")
+    parser.add_argument("--json", action="store_true", help="also one JSON line per face")
+    parser.add_argument("--workdir", type=Path, help="keep scratch files here (default: temp)")
+    return parser.parse_args(argv)
+
+
+def faces_main(argv: list[str]) -> int:
+    """One `up` of the same N certificates per face, and how they compare."""
+    args = parse_faces_args(argv)
+    print(f"Machine: {report.machine()}\n")
+    print(
+        f"Injected latency: {args.latency_ms} ms per ARM call; {args.certificates} proof-mode "
+        f"certificates (EC P-256), at most {hub_limit(args.certificates)} per hub; "
+        f"`pulumi up --parallel {args.parallel} --skip-preview`, one fresh emulator and stack "
+        "per face (file backend).\n"
+    )
+    with tempfile.TemporaryDirectory(prefix="pop-bench-faces-") as scratch:
+        workdir = args.workdir or Path(scratch)
+        runs = faces.run_faces(workdir, args.certificates, args.latency_ms, args.parallel, progress)
+    print(faces.faces_table(runs) + "\n")
+    print(faces.ratio_table(runs) + "\n")
+    for line in faces.verdicts(runs):
+        print(f"- {line}")
+    for run in runs:
+        if run.noteworthy:
+            print(f"\n{run.face} face, the CLI's warnings and errors:\n")
+            print("\n".join(f"    {line}" for line in run.noteworthy))
+    if args.json:
+        print()
+        for run in runs:
+            print(json.dumps(run.as_json()))
+    return 0
+
+
 def team_main(argv: list[str]) -> int:
     """K stacks at once vs one stack, on Azurite, and their tables."""
     args = parse_team_args(argv)
@@ -183,6 +229,8 @@ def main(argv: list[str]) -> int:
         return team_main(argv[1:])
     if argv[:1] == ["profile"]:
         return profile_main(argv[1:])
+    if argv[:1] == ["faces"]:
+        return faces_main(argv[1:])
     args = parse_args(argv)
     print(f"Machine: {report.machine()}\n")
     print(

@@ -1,0 +1,67 @@
+"""`python -m bench faces` end to end, scaled down: 6 certificates at 200 ms per call with
+`--parallel 6`. What a user of each face would notice: every certificate Verified on its hub
+with the same three writes, and the native face running more calls at once than the dynamic
+host's 4. Wall times are printed by the bench and never judged here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from bench.faces import DYNAMIC_HOST_CAP
+from tests.pulumi_cli import REPO
+
+pytestmark = pytest.mark.engine
+
+CERTIFICATES = 6
+
+
+def run_bench() -> tuple[str, dict[str, dict[str, Any]]]:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "faces",
+            "--certificates",
+            str(CERTIFICATES),
+            "--latency-ms",
+            "200",
+            "--parallel",
+            "6",
+            "--json",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    runs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return result.stdout, {run["face"]: run for run in runs}
+
+
+def test_both_faces_verify_every_certificate_and_native_runs_more_calls_at_once() -> None:
+    stdout, runs = run_bench()
+    assert set(runs) == {"dynamic", "native"}, stdout
+    for face, run in runs.items():
+        assert run["exit_code"] == 0, stdout
+        assert run["verified"] == CERTIFICATES, f"{face}: {stdout}"
+        calls = run["arm_calls"]
+        for operation in (
+            "Certificates_CreateOrUpdate",
+            "Certificates_GenerateVerificationCode",
+            "Certificates_Verify",
+        ):
+            assert calls.get(operation) == CERTIFICATES, f"{face}: {calls}"
+    assert runs["native"]["in_flight_max"] > DYNAMIC_HOST_CAP, stdout
+    assert runs["native"]["in_flight_max"] > runs["dynamic"]["in_flight_max"], stdout
+    # The table and the ratios are printed for people; their rows exist.
+    assert any(line.startswith("| dynamic | 6 | 6 |") for line in stdout.splitlines()), stdout
+    assert any(line.startswith("| native | 6 | 6 |") for line in stdout.splitlines()), stdout
+    assert any(line.startswith("| wall s |") for line in stdout.splitlines()), stdout
