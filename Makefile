@@ -15,6 +15,9 @@ lint: bootstrap
 	.venv/bin/mypy .
 	@# Each example is its own project with its own __main__: one mypy run each.
 	for example in examples/*/__main__.py; do .venv/bin/mypy "$$example" || exit 1; done
+	@# Our SDK generator (tools/pulumi-codegen) is Go: gofmt-clean and vetted.
+	test -z "$$(gofmt -l tools/pulumi-codegen)"
+	cd tools/pulumi-codegen && go vet .
 
 bench: bootstrap
 	.venv/bin/python -m bench

@@ -23,3 +23,22 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   echo "$want" > "$stamp"
 fi
 tools/build-pulumi.sh >/dev/null
+
+# npm's cache (outside the repo), warmed once per pinned set (tools/languages.env), so a
+# TypeScript project's `pulumi install` finds @pulumi/pulumi, TypeScript and Node's types there.
+# shellcheck source=languages.env
+source tools/languages.env
+if command -v npm >/dev/null; then
+  npm_pins="@pulumi/pulumi@$PULUMI_NODEJS_VERSION typescript@$TYPESCRIPT_VERSION"
+  npm_pins+=" @types/node@$TYPES_NODE_VERSION"
+  npm_warm="${POP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pop-provider}/npm-warm"
+  if [[ "$(cat "$npm_warm/.complete" 2>/dev/null)" != "$npm_pins" ]]; then
+    echo "bootstrap: fetching $npm_pins into npm's cache" >&2
+    rm -rf "$npm_warm" && mkdir -p "$npm_warm"
+    # shellcheck disable=SC2086 # one word per package
+    (cd "$npm_warm" && npm install --silent --no-audit --no-fund --no-save $npm_pins >/dev/null)
+    echo "$npm_pins" > "$npm_warm/.complete"
+  fi
+else
+  echo "bootstrap: npm not found: TypeScript projects will not run (https://nodejs.org)" >&2
+fi

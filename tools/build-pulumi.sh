@@ -14,12 +14,20 @@ prefix="$cache_root/pulumi/v$version"
 bin="$prefix/bin"
 stamp="$prefix/.complete"
 
-# The go.mod pins must agree with PULUMI_VERSION: one version, stated once, checked everywhere.
-for mod in pkg sdk; do
-  if ! grep -qE "github.com/pulumi/pulumi/$mod/v3 v$version( // indirect)?\$" "$module_dir/go.mod"; then
-    echo "build-pulumi: tools/pulumi-cli/go.mod does not pin $mod/v3 at v$version (PULUMI_VERSION)" >&2
-    exit 1
-  fi
+codegen_dir="$repo/tools/pulumi-codegen"
+# The language hosts' versions (pulumi-yaml; npm's, for projects and tests) are in languages.env.
+# shellcheck source=languages.env
+source "$repo/tools/languages.env"
+
+# The go.mod pins (the CLI's and our SDK generator's) must agree with PULUMI_VERSION: one version,
+# stated once, checked everywhere.
+for go_mod in "$module_dir/go.mod" "$codegen_dir/go.mod"; do
+  for mod in pkg sdk; do
+    if ! grep -qE "github.com/pulumi/pulumi/$mod/v3 v$version( // indirect)?\$" "$go_mod"; then
+      echo "build-pulumi: ${go_mod#"$repo/"} does not pin $mod/v3 at v$version (PULUMI_VERSION)" >&2
+      exit 1
+    fi
+  done
 done
 
 # The SDK pinned in requirements.txt: PyPI's newest at or below the CLI (the CLI and PyPI publish
@@ -40,42 +48,98 @@ ensure_host_venv() {
   echo "pulumi==$sdk_version" > "$host_stamp"
 }
 
-# Our launcher and host are part of this repo, and clones at other commits share this cache: so
+# As the official release builds Go programs (.goreleaser.yml): no cgo, pure-Go os/user, no gRPC
+# tracing. Our SDK generator is built the same way, so it reuses the CLI's build cache.
+go_build() {
+  CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags osusergo,grpcnotrace "$@"
+}
+need_go() {
+  command -v go >/dev/null && return 0
+  echo "build-pulumi: Go is required (https://go.dev/dl)" >&2
+  exit 1
+}
+
+# Pulumi YAML's language host, from its own module at its own pins (languages.env), built once
+# per version.
+yaml_prefix="$cache_root/pulumi-language-yaml/v$PULUMI_YAML_VERSION"
+yaml_host="$yaml_prefix/bin/pulumi-language-yaml"
+ensure_yaml_host() {
+  local want="v$PULUMI_YAML_VERSION"
+  [[ -x "$yaml_host" && "$(cat "$yaml_prefix/.complete" 2>/dev/null)" == "$want" ]] && return 0
+  need_go
+  echo "build-pulumi: building pulumi-language-yaml $want (first run: ~1 minute)" >&2
+  rm -f "$yaml_prefix/.complete"
+  mkdir -p "$yaml_prefix"
+  (cd "$yaml_prefix" && CGO_ENABLED=0 GOBIN="$yaml_prefix/bin" \
+    go install -trimpath -ldflags "-s -w" \
+    "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$want")
+  echo "$want" > "$yaml_prefix/.complete"
+}
+
+# Our SDK generator (tools/pulumi-codegen), which the hosts' GeneratePackage runs: one build per
+# content of its module, made atomically.
+codegen_hash=$(cat "$codegen_dir"/{go.mod,go.sum,main.go} | sha256sum | cut -c1-12)
+codegen="$prefix/codegen-$codegen_hash/pulumi-codegen"
+ensure_codegen() {
+  [[ -x "$codegen" ]] && return 0
+  need_go
+  echo "build-pulumi: building pulumi-codegen (first run, with the CLI's build cache: ~15 s)" >&2
+  local staging
+  staging=$(mktemp -d "$prefix/.codegen.XXXXXX")
+  (cd "$codegen_dir" && go_build -ldflags "-s -w" -o "$staging/pulumi-codegen" .)
+  mv -T "$staging" "$(dirname "$codegen")" 2>/dev/null || rm -rf "$staging"  # another run made it
+}
+
+# Our launchers and hosts are part of this repo, and clones at other commits share this cache: so
 # each version of them gets a directory of its own, named by their content, holding them beside
-# a hard link of the CLI (the CLI finds its Python plugin beside itself). Made once, atomically.
-host_hash=$( (echo "$sdk_version"; cat "$repo/tools/pulumi-language-python" \
-  "$repo/devtools/language_host.py") | sha256sum | cut -c1-12)
+# a hard link of the CLI (the CLI finds its language plugins beside itself) and links to the YAML
+# host and the SDK generator. Made once, atomically.
+launchers=("$repo"/tools/pulumi-language-{python,nodejs,go})
+host_sources=("$repo/devtools/__init__.py" "$repo/devtools/language_host.py" \
+  "$repo"/devtools/language_hosts/*.py)
+host_hash=$( (echo "$sdk_version $PULUMI_YAML_VERSION $codegen"
+  cat "${launchers[@]}" "${host_sources[@]}") | sha256sum | cut -c1-12)
 run_dir="$prefix/run-$host_hash"
 install_host() {
   [[ -x "$run_dir/bin/pulumi" ]] && return 0
   local staging
   staging=$(mktemp -d "$prefix/.run.XXXXXX")
-  mkdir "$staging/bin"
+  mkdir -p "$staging/bin" "$staging/lib/devtools/language_hosts"
   ln "$bin/pulumi" "$staging/bin/pulumi" 2>/dev/null || cp "$bin/pulumi" "$staging/bin/pulumi"
   install -m 0755 "$bin/pulumi-resource-pulumi-python" "$bin/pulumi-language-python-exec" \
-    "$repo/tools/pulumi-language-python" "$staging/bin/"
-  install -m 0644 "$repo/devtools/language_host.py" "$staging/bin/"
+    "${launchers[@]}" "$staging/bin/"
+  ln -s "$yaml_host" "$staging/bin/pulumi-language-yaml"
+  ln -s "$codegen" "$staging/bin/pulumi-codegen"
+  install -m 0644 "$repo/devtools/language_host.py" "$staging/lib/"
+  install -m 0644 "$repo/devtools/__init__.py" "$staging/lib/devtools/"
+  install -m 0644 "$repo"/devtools/language_hosts/*.py "$staging/lib/devtools/language_hosts/"
+  echo "v$version" > "$staging/PULUMI_VERSION"
   ln -s "../$(basename "$host_venv")" "$staging/host-venv"
   mv -T "$staging" "$run_dir" 2>/dev/null || rm -rf "$staging"  # another run made it first
 }
 
+# Everything beside the CLI: each piece is a no-op when its cache is warm.
+install_languages() {
+  ensure_host_venv
+  ensure_yaml_host
+  ensure_codegen
+  install_host
+}
+
 # The stamp holds the version the build verified, so a warm run need not start the CLI.
 if [[ -x "$bin/pulumi" && "$(cat "$stamp" 2>/dev/null)" == "v$version" ]]; then
-  ensure_host_venv
-  install_host
+  install_languages
   echo "$run_dir/bin"
   exit 0
 fi
 
-command -v go >/dev/null || { echo "build-pulumi: Go is required (https://go.dev/dl)" >&2; exit 1; }
+need_go
 echo "build-pulumi: building the Pulumi CLI v$version from Go modules (first run: several minutes)" >&2
 mkdir -p "$bin"
 rm -f "$stamp"
 cd "$module_dir"
-# As the official release builds it (.goreleaser.yml): no cgo, pure-Go os/user, no gRPC tracing,
-# the version stamped in (the Automation API and the update check read it).
-CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags osusergo,grpcnotrace \
-  -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
+# The version stamped in (the Automation API and the update check read it).
+go_build -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
   -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 
 # The dynamic-provider shim and the language host's exec script ship in the sdk/v3 module zip,
@@ -85,9 +149,8 @@ install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/"
 install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/"
 [[ "$("$bin/pulumi" version)" == "v$version" ]] || { echo "build-pulumi: version stamp mismatch" >&2; exit 1; }
 echo "v$version" > "$stamp"
-# The Python language host is a Go module the proxy does not serve (see README.md); ours runs
-# the program through the release's own exec script.
-ensure_host_venv
-install_host
+# The official language hosts are Go modules the proxy does not serve (see README.md); ours run
+# programs as they do.
+install_languages
 echo "build-pulumi: done: $run_dir/bin" >&2
 echo "$run_dir/bin"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped]  # PyYAML comes with pulumi; no stubs pinned
+import yaml
 
 from azure_iot_emulator.testing import EmulatorInfo
 from tests.conftest import write_certificates_config

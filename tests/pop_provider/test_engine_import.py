@@ -73,8 +73,8 @@ def yaml_stack(info: EmulatorInfo, tmp_path: Path, *, key: str | None = None) ->
 def paste(stack: PulumiStack, generated: Path, keys: dict[str, str]) -> dict[str, Any]:
     """What the user does with the printed code: into the program, with the CA key added (and
     mode proof, so `up` may prove possession again by itself)."""
-    program = yaml.safe_load((stack.project_dir / "Pulumi.yaml").read_text())
-    resources = yaml.safe_load(generated.read_text())["resources"]
+    program: dict[str, Any] = yaml.safe_load((stack.project_dir / "Pulumi.yaml").read_text())
+    resources: dict[str, Any] = yaml.safe_load(generated.read_text())["resources"]
     for name, resource in resources.items():
         if name in keys:
             resource["properties"]["privateKeyPem"] = keys[name]
