@@ -210,7 +210,8 @@ class PopProvider(Provider):
 
 
 def _expect_certificate(type_: str) -> None:
-    if type_ != CERTIFICATE_TOKEN:
+    # A child's URN carries its parents' types first ("pop:index:TrustedCa$pop:index:...").
+    if type_.rsplit("$", 1)[-1] != CERTIFICATE_TOKEN:
         raise InputError(f"the pop provider has no resource type '{type_}'")
 
 

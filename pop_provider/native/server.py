@@ -25,7 +25,17 @@ from pop_provider.failures import DeploymentError
 from pop_provider.native.names import in_camel_case
 from pop_provider.native.provider import PopProvider
 
-_VERBS = ("CheckConfig", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete")
+_VERBS = (
+    "CheckConfig",
+    "Configure",
+    "Check",
+    "Diff",
+    "Create",
+    "Read",
+    "Update",
+    "Delete",
+    "Construct",
+)
 _GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
 
 

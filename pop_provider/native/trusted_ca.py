@@ -13,6 +13,7 @@ import pulumi
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.provider.experimental.provider import ConstructRequest, ConstructResponse
 from pulumi.resource import DependencyResource
+from pulumi.runtime.rpc import UNKNOWN
 
 from pop_provider.core import inputs
 from pop_provider.core.trust_targets import check_labels, label_of
@@ -34,7 +35,7 @@ _TARGET_KEYS = [camel(name) for name in (*inputs.TARGET_INPUTS, inputs.CERTIFICA
 
 
 class _Certificate(pulumi.CustomResource):
-    arm_id: pulumi.Output[str]
+    armId: pulumi.Output[str]  # noqa: N815 (the engine's property name)
 
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
         super().__init__(CERTIFICATE_TOKEN, name, {**props, "armId": None}, opts)
@@ -71,7 +72,7 @@ class _TrustedCa(pulumi.ComponentResource):
             for label, entry in zip(labels, entries, strict=True)
         }
         self.arm_ids = pulumi.Output.all(
-            **{label: cert.arm_id for label, cert in self.certificates.items()}
+            **{label: cert.armId for label, cert in self.certificates.items()}
         )
         self.register_outputs({"armIds": self.arm_ids})
 
@@ -88,10 +89,12 @@ async def construct_trusted_ca(request: ConstructRequest) -> ConstructResponse:
 async def _response(component: _TrustedCa, urn: str) -> ConstructResponse:
     arm_ids = await component.arm_ids.future()
     known = await component.arm_ids.is_known()
+    # Unknown in a preview: the protocol's unknown marker (this SDK's Computed value does not
+    # marshal in a construct response).
     value = (
         PropertyValue({k: PropertyValue(v) for k, v in (arm_ids or {}).items()})
         if known
-        else PropertyValue.computed()
+        else PropertyValue(UNKNOWN)
     )
     return ConstructResponse(urn=urn, state={"armIds": value}, state_dependencies={})
 
