@@ -95,7 +95,7 @@ class PulumiStack:
         self, *args: str, check: bool = True, timeout: float = 600
     ) -> subprocess.CompletedProcess[str]:
         flags = ["--cwd", str(self.project_dir), "--non-interactive", "--color", "never"]
-        if args and args[0] not in ("stack", "config", "version"):
+        if args and args[0] not in ("stack", "config", "version", "plugin", "package"):
             flags += ["--stack", self.stack]
         # Flags go before a `--` separator: everything after it is positional (a PEM value).
         cut = args.index("--") if "--" in args else len(args)

@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from packaging.version import Version
 
-from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess
+from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess, stack_config
 from tests.conftest import azure_environment, config_object_json
 from tests.installed import (
     REPO,
@@ -313,5 +313,57 @@ def test_an_own_project_declares_and_rotates_its_certificates_in_its_stack_confi
     assert set(trust("fleet-root-2026", "fleet-root-2027")) == {old_tp, new_tp}
     assert set(trust("fleet-root-2027")) == {new_tp}
 
+    touched = [(argv, hits) for argv, hits in trace.records() if hits]
+    assert touched == [], f"imports resolved into the checkout: {touched}"
+
+
+YAML_EXAMPLE = REPO / "examples" / "yaml"
+
+
+@pytest.mark.engine
+def test_a_yaml_program_uses_the_plugin_installed_from_the_wheel(
+    wheels: dict[str, Path],
+    installed_emulator: EmulatorInfo,
+    trace: ImportTrace,
+    tmp_path: Path,
+) -> None:
+    """Pulumi YAML, no Python program: the wheel in a virtualenv of its own, its
+    `pulumi-resource-pop` installed as the plugin `pop` (`pulumi plugin install --file`), the
+    examples/yaml project copied out. The venv is not on PATH, so the CLI has no ambient plugin
+    to warn about."""
+    info = installed_emulator
+    venv = Virtualenv.create(tmp_path / "pop-venv")
+    venv.install(str(wheels["pop-provider"]))
+    version = venv.versions()["pop-provider"]
+    project = tmp_path / "fleet-yaml"
+    shutil.copytree(YAML_EXAMPLE, project, ignore=shutil.ignore_patterns(".pulumi-local"))
+    ca = make_ca("yaml fleet root", key_type=KeyType.EC_P384)
+    (project / "ca.pem").write_text(ca.certificate_pem)
+
+    stack = PulumiStack(project, None, stack="dev", python=None, extra_env=trace.env()).init()
+    plugin = venv.python.parent / "pulumi-resource-pop"
+    stack.run("plugin", "install", "resource", "pop", version, "--file", str(plugin))
+    plain, secret = stack_config(info, native=True)
+    for key, value in plain.items():
+        stack.set_config(key, value)
+    for key, value in secret.items():
+        stack.set_config(key, value, secret=True)
+    stack.set_config("hubId", hub_id(info))
+    stack.set_config("caKey", ca.private_key_pem, secret=True)
+
+    up = stack.up()
+    assert "from $PATH" not in up.stdout + up.stderr
+    outputs = stack.outputs()
+    assert outputs["isVerified"] is True
+    assert hub_certificates(info)[outputs["certificateName"]].properties.is_verified
+    stack.up("--expect-no-changes")
+    stack.refresh("--expect-no-changes")
+    stored = stack.state_files_text()
+    assert not any(line in stored for line in ca.private_key_pem.splitlines()[1:-1])
+    stack.destroy()
+    assert hub_certificates(info) == {}
+
+    commands = [" ".join(argv) for argv, _ in trace.records()]
+    assert any("pulumi-resource-pop" in command for command in commands), commands
     touched = [(argv, hits) for argv, hits in trace.records() if hits]
     assert touched == [], f"imports resolved into the checkout: {touched}"
