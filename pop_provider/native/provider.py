@@ -50,7 +50,12 @@ from pop_provider.core.ownership import Declarations
 from pop_provider.core.verbs import IS_VERIFIED, CertificateVerbs
 from pop_provider.failures import InputError
 from pop_provider.native.names import camel, from_core, in_camel_case, to_core
-from pop_provider.native.schema import CERTIFICATE_TOKEN, TRUSTED_CA_TOKEN, schema_json
+from pop_provider.native.schema import (
+    CERTIFICATE_TOKEN,
+    SECRET_CONFIG,
+    TRUSTED_CA_TOKEN,
+    schema_json,
+)
 
 # Above any --parallel a user would choose (the engine's default is 4 x cores); the threads
 # mostly wait on Azure.
@@ -83,7 +88,12 @@ class PopProvider(Provider):
         return GetSchemaResponse(schema=schema_json(self._version))
 
     async def check_config(self, request: CheckRequest) -> CheckResponse:
-        return CheckResponse(inputs=request.new_inputs, failures=[])
+        """The config as given, its secrets kept secret in the state even when set in clear."""
+        checked = {
+            key: value.with_secret(value.is_secret or key in SECRET_CONFIG)
+            for key, value in request.new_inputs.items()
+        }
+        return CheckResponse(inputs=checked, failures=[])
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         config = _plain(request.args)

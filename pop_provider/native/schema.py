@@ -193,6 +193,9 @@ _CONFIG: dict[str, dict[str, Any]] = {
 }
 
 
+SECRET_CONFIG = frozenset(name for name, spec in _CONFIG.items() if spec.get("secret"))
+
+
 def package_schema(version: str) -> dict[str, Any]:
     return {
         "name": PACKAGE,

@@ -101,6 +101,9 @@ def test_verified_by_proof_unchanged_then_repaired_then_destroyed(
     (repaired,) = hub_certificates(emulator).values()
     assert repaired.name == certificate.name and repaired.properties.is_verified is True
 
+    stored = stack.state_files_text()
+    assert emulator.credentials[0]["client_secret"] not in stored
+    assert ca.private_key_pem.splitlines()[1] not in stored
     stack.destroy()
     assert hub_certificates(emulator) == {}
 

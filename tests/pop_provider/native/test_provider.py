@@ -127,3 +127,13 @@ def test_create_then_an_unchanged_diff_and_an_import_that_declares_what_azure_ho
 def test_a_certificate_gone_from_the_hub_reads_as_gone(provider: PopProvider) -> None:
     found = run(provider.read(ReadRequest(URN, f"{TARGET}/certificates/nothing", {}, {})))
     assert found.resource_id == "" and found.properties == {}
+
+
+def test_a_client_secret_set_in_clear_is_kept_secret_in_the_state(provider: PopProvider) -> None:
+    config = values(clientSecret="set-without---secret", clientId="client")
+    checked = run(
+        provider.check_config(
+            CheckRequest("urn:pulumi:prod::fleet::pulumi:providers:pop::default", {}, config, b"")
+        )
+    ).inputs
+    assert checked["clientSecret"].is_secret and not checked["clientId"].is_secret
