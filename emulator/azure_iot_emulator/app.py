@@ -22,8 +22,9 @@ from azure_iot_emulator.arm.exceptions import (
     MissingApiVersionParameter,
     NotFoundPath,
 )
+from azure_iot_emulator.arm.pipeline import RATELIMIT_HEADERS
 from azure_iot_emulator.faults import Decision, FaultInjector
-from azure_iot_emulator.ratelimit import RateLimits
+from azure_iot_emulator.ratelimit import ArmThrottle, RateLimits
 from azure_iot_emulator.requestlog import RequestLog
 from azure_iot_emulator.routing import RequestContext, Router
 from azure_iot_emulator.wire import ArmError, WireError
@@ -81,12 +82,16 @@ class EmulatorApp:
         faults: FaultInjector,
         requests: RequestLog,
         rate_limits: RateLimits | None = None,
+        throttle: ArmThrottle | None = None,
     ) -> None:
         self.router = router
         self.admin_router = admin_router
         self.faults = faults
         self.requests = requests
         self.rate_limits = rate_limits or RateLimits()
+        # The gate charges the token buckets (it knows the principal); this only tells which of
+        # the two header models answers.
+        self.throttle = throttle or ArmThrottle()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -113,6 +118,7 @@ class EmulatorApp:
             await _drop_connection(send)
             return
         body = await request.body()
+        ctx: RequestContext | None = None
         if decision.error is not None:
             response = decision.error.to_response()
         elif match is None:
@@ -129,9 +135,13 @@ class EmulatorApp:
                     "The emulator hit an internal error; see its stderr."
                 ).to_response()
         # ARM reports the caller's remaining budget on what it answers itself or passes to a
-        # provider, errors included; not on a refused token, nor on an injected fault.
+        # provider, errors included; not on a refused token, nor on an injected fault. With the
+        # throttle on, the gate has charged the buckets and left their headers in ctx.extras.
         if is_arm and decision.error is None and response.status_code != 401:
-            response.headers.update(self.rate_limits.spend(method, path))
+            if self.throttle.enabled:
+                response.headers.update(ctx.extras.get(RATELIMIT_HEADERS, {}) if ctx else {})
+            else:
+                response.headers.update(self.rate_limits.spend(method, path))
         # Logged before the answer leaves, so a client that got its answer finds it in the log.
         self.requests.record(
             method, path, operation, certificate_name, response.status_code, api_version

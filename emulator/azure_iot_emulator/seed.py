@@ -2,9 +2,9 @@
 
 Entities (tenants, custom role definitions, principals, their federated credentials, role
 assignments, subscriptions, resource groups, hubs, DPS) are written only where missing, so a
-restart on the same state dir keeps every change made through the API. Faults, limits, external
-OIDC issuers and the GitHub Actions stand-in's settings are runtime settings, taken from the seed
-on every start.
+restart on the same state dir keeps every change made through the API. Faults, limits, ARM's
+throttle, external OIDC issuers and the GitHub Actions stand-in's settings are runtime settings,
+taken from the seed on every start.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from azure_iot_emulator.identity.federation import (
     trusted_issuer,
 )
 from azure_iot_emulator.iothub.models import check_hub_name, hub_document
+from azure_iot_emulator.ratelimit import ThrottleConfigError, ThrottleLimits
 from azure_iot_emulator.store import Store
 from azure_iot_emulator.wire import ArmError
 
@@ -121,6 +122,8 @@ class Seed:
     oidc_issuers: list[TrustedIssuer] = field(default_factory=list)
     github_actions: SeedGithubActions = field(default_factory=SeedGithubActions)
     role_definitions: list[RoleDefinition] = field(default_factory=list)
+    # ARM's token-bucket throttle; None (the default) reports hourly budgets and never throttles.
+    arm_throttle: ThrottleLimits | None = None
 
 
 def _str(obj: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
@@ -236,6 +239,14 @@ def parse_seed(document: Any) -> Seed:
         raise SeedError(f"'limits': {exc}") from None
     if not subscriptions:
         raise SeedError("the seed needs at least one subscription")
+    try:
+        throttle = (
+            None
+            if document.get("arm_throttle") is None
+            else ThrottleLimits.parse(document["arm_throttle"])
+        )
+    except ThrottleConfigError as exc:
+        raise SeedError(str(exc)) from None
     return Seed(
         tenants,
         subscriptions,
@@ -246,6 +257,7 @@ def parse_seed(document: Any) -> Seed:
         _oidc_issuers(document),
         _github_actions(document, principals),
         custom_roles,
+        throttle,
     )
 
 

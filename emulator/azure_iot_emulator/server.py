@@ -61,6 +61,7 @@ from azure_iot_emulator.keyvault import urls as keyvault_urls
 from azure_iot_emulator.keyvault.auth import VaultAuthenticator
 from azure_iot_emulator.keyvault.models import KeyVaultBackend
 from azure_iot_emulator.keyvault.responses import KeyVaultResponses
+from azure_iot_emulator.ratelimit import ArmThrottle
 from azure_iot_emulator.requestlog import RequestLog
 from azure_iot_emulator.routing import Router
 from azure_iot_emulator.seed import (
@@ -112,7 +113,8 @@ def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
     )
     arm = ArmBackend(store)
     authenticator = BearerAuthenticator(identity)
-    gate = ArmGate(arm, authenticator)
+    throttle = ArmThrottle(seed.arm_throttle)
+    gate = ArmGate(arm, authenticator, throttle)
     hub_certificates = CertificateBackend(
         store, iothub_models.certificate_policy(seed.limits.iothub_max_certificates)
     )
@@ -129,7 +131,7 @@ def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
     routes += (
         cloud_urls.routes(CloudResponses())
         + identity_urls.routes(IdentityResponses(identity))
-        + arm_urls.routes(ArmResponses(arm, gate, authenticator))
+        + arm_urls.routes(ArmResponses(arm, gate))
         + iothub_urls.routes(
             IotHubResourceResponses(gate, arm),
             IotHubResourceResponses(gate, arm, HUB_LIST_WIRE),
@@ -143,11 +145,11 @@ def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
     )
     faults = fault_injector(seed)
     requests = RequestLog()
-    admin = AdminResponses(faults, requests, {})
+    admin = AdminResponses(faults, requests, {}, throttle)
     admin_routes = admin_urls.routes(admin) + github_oidc_urls.routes(
         GithubOidcResponses(github, github_oidc_urls.JWKS_PATH)
     )
-    app = EmulatorApp(Router(routes), Router(admin_routes), faults, requests)
+    app = EmulatorApp(Router(routes), Router(admin_routes), faults, requests, throttle=throttle)
     return Emulator(app, store, faults, requests, admin)
 
 

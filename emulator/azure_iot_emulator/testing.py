@@ -258,6 +258,23 @@ class AdminClient:
         result: dict[str, Any] = self._call("GET", "/faults")
         return result
 
+    def set_throttle(self, limits: dict[str, Any] | str = "documented") -> dict[str, Any]:
+        """Turn ARM's token-bucket throttle on: ``"documented"`` (ARM's numbers) or the seed's
+        ``arm_throttle`` object, e.g. ``{"writes": {"bucket": 2, "refill_per_s": 0.5},
+        "global_factor": 15}``; every bucket starts full. Returns the settings in force."""
+        body = {} if limits == "documented" else limits
+        result: dict[str, Any] = self._call("PUT", "/throttle", body)
+        return result
+
+    def throttle(self) -> dict[str, Any]:
+        """``{"enabled": False}`` or the throttle's settings."""
+        result: dict[str, Any] = self._call("GET", "/throttle")
+        return result
+
+    def clear_throttle(self) -> None:
+        """Throttle off (hourly headers, nothing refused)."""
+        self._call("DELETE", "/throttle")
+
     def federated_token(
         self,
         subject: str,

@@ -1,4 +1,5 @@
-"""The admin API's wire: parse JSON, call the fault injector / request log, answer JSON."""
+"""The admin API's wire: parse JSON, call the fault injector / request log / ARM's throttle,
+answer JSON."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.responses import Response
 
 from azure_iot_emulator.admin.exceptions import AdminBadRequest
 from azure_iot_emulator.faults import FaultConfigError, FaultInjector, ScriptedFailure
+from azure_iot_emulator.ratelimit import ArmThrottle, ThrottleConfigError, ThrottleLimits
 from azure_iot_emulator.requestlog import RequestLog
 from azure_iot_emulator.routing import RequestContext
 from azure_iot_emulator.wire import json_response
@@ -28,10 +30,17 @@ def _body(ctx: RequestContext) -> dict[str, Any]:
 class AdminResponses:
     """Handlers of ``/_emulator/*``."""
 
-    def __init__(self, faults: FaultInjector, log: RequestLog, info: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        faults: FaultInjector,
+        log: RequestLog,
+        info: dict[str, Any],
+        throttle: ArmThrottle | None = None,
+    ) -> None:
         self.faults = faults
         self.log = log
         self.info = info
+        self.throttle = throttle or ArmThrottle()
 
     async def get_info(self, ctx: RequestContext) -> Response:
         """The same document the process printed on startup."""
@@ -83,3 +92,21 @@ class AdminResponses:
         except (FaultConfigError, TypeError, ValueError) as exc:
             raise AdminBadRequest(str(exc)) from None
         return json_response(201, self.faults.snapshot())
+
+    async def get_throttle(self, ctx: RequestContext) -> Response:
+        """ARM's throttle: ``{"enabled": false}`` or the bucket sizes in force."""
+        return json_response(200, self.throttle.snapshot())
+
+    async def set_throttle(self, ctx: RequestContext) -> Response:
+        """Turn the throttle on with the seed's ``arm_throttle`` object (``{}``: ARM's documented
+        numbers); every bucket starts full."""
+        try:
+            self.throttle.configure(ThrottleLimits.parse(_body(ctx), "body"))
+        except ThrottleConfigError as exc:
+            raise AdminBadRequest(str(exc)) from None
+        return json_response(200, self.throttle.snapshot())
+
+    async def clear_throttle(self, ctx: RequestContext) -> Response:
+        """Throttle off: hourly budgets reported again, nothing refused."""
+        self.throttle.configure(None)
+        return json_response(204, None)

@@ -20,4 +20,7 @@ def routes(responses: AdminResponses) -> list[Route]:
         Route(
             "POST", f"{PREFIX}/faults/scripted", "Admin_AddScriptedFailure", responses.add_scripted
         ),
+        Route("GET", f"{PREFIX}/throttle", "Admin_GetThrottle", responses.get_throttle),
+        Route("PUT", f"{PREFIX}/throttle", "Admin_SetThrottle", responses.set_throttle),
+        Route("DELETE", f"{PREFIX}/throttle", "Admin_ClearThrottle", responses.clear_throttle),
     ]

@@ -208,20 +208,83 @@ class NotFoundPath(ArmError):
 
 
 class SubscriptionRequestsThrottled(ArmError):
-    """429 from fault injection. [guess] wording (ARM's subscription throttling code)."""
+    """429 for a subscription's calls: from fault injection, or from ARM's token buckets.
+
+    The token buckets' message is ARM's, recorded in a 429 of 2025-2026 quoted in
+    roivaz/ARO-HCP-CIHealth ``pkg/failurepatterns/extractor/extract_regression_test.go``:
+    "Number of 'read' requests for subscription '<id>' actor '<object id>' exceeded. Please try
+    again after '10' seconds after additional tokens are available. Refer to
+    https://aka.ms/arm-throttling for additional information." Fault injection's wording, and
+    the message of an empty subscription-wide bucket (no actor), are [guess].
+    """
 
     status = 429
     code = "SubscriptionRequestsThrottled"
 
-    def __init__(self, retry_after_s: int) -> None:
+    def __init__(
+        self,
+        retry_after_s: int,
+        message: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(
-            f"Number of requests for subscription exceeded the limit. Please try again after "
+            message
+            or f"Number of requests for subscription exceeded the limit. Please try again after "
             f"'{retry_after_s}' seconds."
         )
         self.retry_after_s = retry_after_s
+        self._headers = dict(headers or {})
+
+    @classmethod
+    def for_bucket(
+        cls,
+        kind: str,
+        subscription_id: str,
+        actor: str | None,
+        retry_after_s: int,
+        headers: dict[str, str],
+    ) -> SubscriptionRequestsThrottled:
+        """An empty token bucket: the principal's (``actor``) or the subscription's (None)."""
+        who = f" actor '{actor}'" if actor else ""
+        return cls(
+            retry_after_s,
+            f"Number of '{kind}' requests for subscription '{subscription_id}'{who} exceeded. "
+            f"Please try again after '{retry_after_s}' seconds after additional tokens are "
+            "available. Refer to https://aka.ms/arm-throttling for additional information.",
+            headers,
+        )
 
     def headers(self) -> dict[str, str]:
-        return {"retry-after": str(self.retry_after_s)}
+        return {**self._headers, "retry-after": str(self.retry_after_s)}
+
+
+class TenantRequestsThrottled(ArmError):
+    """429 for a tenant-level call (``/subscriptions``) whose principal's bucket is empty.
+
+    [guess] code and wording, by analogy with :class:`SubscriptionRequestsThrottled`.
+    """
+
+    status = 429
+    code = "TenantRequestsThrottled"
+
+    def __init__(
+        self,
+        kind: str,
+        tenant_id: str,
+        actor: str,
+        retry_after_s: int,
+        headers: dict[str, str],
+    ) -> None:
+        super().__init__(
+            f"Number of '{kind}' requests for tenant '{tenant_id}' actor '{actor}' exceeded. "
+            f"Please try again after '{retry_after_s}' seconds after additional tokens are "
+            "available. Refer to https://aka.ms/arm-throttling for additional information."
+        )
+        self.retry_after_s = retry_after_s
+        self._headers = dict(headers)
+
+    def headers(self) -> dict[str, str]:
+        return {**self._headers, "retry-after": str(self.retry_after_s)}
 
 
 class InjectedServerError(ArmError):

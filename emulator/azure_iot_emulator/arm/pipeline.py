@@ -1,9 +1,10 @@
 """The checks ARM runs before a resource provider sees a request, in ARM's order.
 
 Order [guess, documented in README]: api-version present (ARM answers MissingApiVersionParameter
-even without a token, [issue] MicrosoftDocs/feedback#2279) -> authentication (401) ->
-subscription exists (404) -> api-version supported by the type (400) -> RBAC (403) -> resource
-group exists (404) -> parent resource exists (404).
+even without a token, [issue] MicrosoftDocs/feedback#2279) -> authentication (401) -> ARM's
+throttle, when on (429; it needs the principal) -> subscription exists (404) -> api-version
+supported by the type (400) -> RBAC (403) -> resource group exists (404) -> parent resource
+exists (404).
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from azure_iot_emulator.arm.exceptions import (
 )
 from azure_iot_emulator.arm.models import ArmBackend, ResourceGroup, Subscription, TrackedResource
 from azure_iot_emulator.identity.models import Principal
+from azure_iot_emulator.ratelimit import ArmThrottle
 from azure_iot_emulator.routing import RequestContext
+
+# ctx.extras key of the rate-limit headers the throttle reports; the app adds them to the answer,
+# whatever the handler answers after admitting the call (a 404 or a 403 included).
+RATELIMIT_HEADERS = "ratelimit_headers"
 
 
 @dataclass(frozen=True)
@@ -97,18 +103,35 @@ def read_json(ctx: RequestContext) -> dict[str, Any]:
 class ArmGate:
     """Runs the ARM checks and hands the handler an :class:`ArmCall`."""
 
-    def __init__(self, arm: ArmBackend, authenticator: BearerAuthenticator) -> None:
+    def __init__(
+        self,
+        arm: ArmBackend,
+        authenticator: BearerAuthenticator,
+        throttle: ArmThrottle | None = None,
+    ) -> None:
         self.arm = arm
         self.authenticator = authenticator
+        self.throttle = throttle or ArmThrottle()
+
+    async def authenticate(self, ctx: RequestContext) -> Principal:
+        """The caller (or 401), charged one token of the call's kind (or 429 when throttled)."""
+        principal = await run_in_threadpool(
+            self.authenticator.authenticate, ctx.header("authorization"), authority_of(ctx)
+        )
+        ctx.extras[RATELIMIT_HEADERS] = self.throttle.admit(
+            ctx.request.method,
+            principal.object_id,
+            principal.tenant_id,
+            ctx.params.get("subscriptionId"),
+        )
+        return principal
 
     async def admit(self, ctx: RequestContext, spec: OperationSpec) -> ArmCall:
         """Admit the request or raise the ARM error a real request would get."""
         api_version = ctx.query("api-version")
         if not api_version:
             raise MissingApiVersionParameter()
-        principal = await run_in_threadpool(
-            self.authenticator.authenticate, ctx.header("authorization"), authority_of(ctx)
-        )
+        principal = await self.authenticate(ctx)
         subscription_id = ctx.params["subscriptionId"]
         subscription = await run_in_threadpool(self.arm.subscription, subscription_id)
         if subscription is None:

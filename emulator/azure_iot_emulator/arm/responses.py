@@ -8,7 +8,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from azure_iot_emulator.arm.apiversions import RESOURCES_VERSIONS
-from azure_iot_emulator.arm.auth import BearerAuthenticator
 from azure_iot_emulator.arm.exceptions import (
     LocationRequired,
     MissingApiVersionParameter,
@@ -16,7 +15,7 @@ from azure_iot_emulator.arm.exceptions import (
     ResourceGroupNotFound,
 )
 from azure_iot_emulator.arm.models import ArmBackend, ResourceGroup, Subscription
-from azure_iot_emulator.arm.pipeline import ArmGate, OperationSpec, authority_of, read_json
+from azure_iot_emulator.arm.pipeline import ArmGate, OperationSpec, read_json
 from azure_iot_emulator.routing import RequestContext
 from azure_iot_emulator.wire import json_response
 
@@ -72,19 +71,16 @@ def resource_group_json(group: ResourceGroup) -> dict[str, Any]:
 class ArmResponses:
     """Handlers for subscriptions and resource groups."""
 
-    def __init__(self, arm: ArmBackend, gate: ArmGate, authenticator: BearerAuthenticator) -> None:
+    def __init__(self, arm: ArmBackend, gate: ArmGate) -> None:
         self.arm = arm
         self.gate = gate
-        self.authenticator = authenticator
 
     async def list_subscriptions(self, ctx: RequestContext) -> Response:
         """Subscriptions_List: only those where the caller holds a role (ARM filters by RBAC)."""
         api_version = ctx.query("api-version")
         if not api_version:
             raise MissingApiVersionParameter()
-        principal = await run_in_threadpool(
-            self.authenticator.authenticate, ctx.header("authorization"), authority_of(ctx)
-        )
+        principal = await self.gate.authenticate(ctx)
         if api_version not in RESOURCES_VERSIONS:
             raise NoRegisteredProviderFound(
                 "global", api_version, "subscriptions", list(reversed(RESOURCES_VERSIONS)), []
