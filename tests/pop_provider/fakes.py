@@ -6,6 +6,7 @@ rejected proof) without a server. The emulator tests check the same rules over t
 
 from __future__ import annotations
 
+import builtins
 import itertools
 from dataclasses import dataclass, field, replace
 
@@ -76,11 +77,15 @@ class FakeCertificates:
         return self._current(name).remote
 
     def list(self) -> list[RemoteCertificate]:
-        self._record("list")
-        return [stored.remote for stored in self.store.values()]
+        return self.listing.get(self._fetch_all)
 
     def claim(self, thumbprint: str, name: str) -> str | None:
-        return self.listing.claim(thumbprint, name, self.list)
+        return self.listing.claim(thumbprint, name, self._fetch_all)
+
+    def _fetch_all(self) -> builtins.list[RemoteCertificate]:
+        """One call per run, as the real APIs list (the run's listing keeps it current)."""
+        self._record("list")
+        return [stored.remote for stored in self.store.values()]
 
     def upload(
         self, name: str, certificate_pem: str, *, verified: bool, etag: str | None
@@ -131,6 +136,7 @@ class FakeCertificates:
             raise ProofRejected("Proof-Of-Possession failed: wrong verification code")
         stored.code = None
         stored.remote = replace(stored.remote, etag=self._etag(), is_verified=True)
+        self.listing.remember(stored.remote)
         self._answer_lost("verify")
         return stored.remote
 
