@@ -95,7 +95,9 @@ class DpsCertificates:
                 name, group, dps, request, **self._guard(etag)
             ),
         )
-        return self._from_model(answer)
+        verified = self._from_model(answer)
+        self._listing.remember(verified)
+        return verified
 
     def delete(self, name: str, etag: str) -> None:
         group, dps = self._target.resource_group, self._target.name

@@ -55,7 +55,9 @@ class HubCertificates:
     def verify(self, name: str, etag: str, proof_pem: str) -> RemoteCertificate:
         body = self._models.CertificateVerificationDescription(certificate=proof_pem)
         answer = self._call("verify", name, if_match=etag, certificate_verification_body=body)
-        return self._from_model(answer)
+        verified = self._from_model(answer)
+        self._listing.remember(verified)
+        return verified
 
     def delete(self, name: str, etag: str) -> None:
         with contextlib.suppress(CertificateNotFound):

@@ -106,9 +106,16 @@ class CertificateLifecycle:
         return True
 
     def _delete(self, name: str) -> None:
+        """The first attempt takes the etag from the run's listing of the target (one list per
+        target, not a GET per certificate: what a fleet's destroy spends its read budget on; a
+        name the listing lacks is gone, as a refresh reads it); a stale etag (412) is read again
+        with a GET."""
+        listed = {cert.name.lower(): cert for cert in self._api.list()}.get(name.lower())
+        if listed is None:
+            return
         for attempt in range(_DELETE_ATTEMPTS):
             try:
-                current = self._api.get(name)
+                current = listed if attempt == 0 else self._api.get(name)
             except CertificateNotFound:
                 return
             try:

@@ -156,9 +156,15 @@ class CertificateVerbs:
         """The certificate as Azure reports it; with no recorded properties (an import), the
         inputs that declare it too."""
         target, name = _recorded_location(id_, props)
+        api = self.runtime.clients.certificates(target)
         try:
-            remote = self.runtime.clients.certificates(target).get(name)
+            # A refresh reads the target's list, once per target per run, not a GET per
+            # certificate (what bounds a fleet's refresh is ARM's read throttle); an import
+            # reads the one certificate, with its PEM.
+            remote = _listed(api.list(), name) if props else api.get(name)
         except CertificateNotFound:
+            remote = None
+        if remote is None:
             return Read(id="", outputs={}, inputs={})  # gone: refresh removes it from the state
         outs = {**props, **_remote_outputs(remote)}
         outs.pop(STALE_DAYS_UNTIL_EXPIRY, None)
@@ -237,6 +243,10 @@ def _imported_inputs(target: Target, remote: RemoteCertificate) -> dict[str, Any
         except InvalidInput:
             declared[inputs.CERTIFICATE_PEM] = remote.certificate_pem
     return declared
+
+
+def _listed(listing: list[RemoteCertificate], name: str) -> RemoteCertificate | None:
+    return next((cert for cert in listing if cert.name.lower() == name.lower()), None)
 
 
 def _recorded_location(id_: str, props: Mapping[str, Any]) -> tuple[Target, str]:

@@ -53,7 +53,8 @@ def test_auto_mode_is_one_call_and_verified(
 
     admin.clear_requests()
     program_stack.preview("--expect-no-changes")
-    assert arm_calls(admin) == Counter({"Certificates_Get": 1})  # refresh: always
+    # refresh: always, read from the hub's list (one call per target per run)
+    assert arm_calls(admin) == Counter({"Certificates_ListByIotHub": 1})
 
     program_stack.destroy()
     assert hub_certificates(emulator) == {}
@@ -121,13 +122,14 @@ def test_proof_of_possession_for_every_key_type_root_and_intermediate(
     admin.clear_requests()
     program_stack.preview("--expect-no-changes")
     program_stack.up("--expect-no-changes")
-    # Pulumi.yaml's `refresh: always`: one GET per certificate per run, nothing else.
-    assert arm_calls(admin) == Counter({"Certificates_Get": 2 * n})
+    # Pulumi.yaml's `refresh: always`: one list per target per run (the preview's and the
+    # up's), whatever the number of certificates, nothing else.
+    assert arm_calls(admin) == Counter({"Certificates_ListByIotHub": 2})
 
     admin.clear_requests()
     program_stack.destroy()
-    # The refresh's GET, then GET (the current etag) and DELETE per certificate.
-    assert arm_calls(admin) == Counter({"Certificates_Get": 2 * n, "Certificates_Delete": n})
+    # The refresh's list (its etags serve the deletes too), then a DELETE per certificate.
+    assert arm_calls(admin) == Counter({"Certificates_ListByIotHub": 1, "Certificates_Delete": n})
     assert hub_certificates(emulator) == {}
 
 
@@ -157,7 +159,7 @@ def test_refresh_shows_out_of_band_drift_and_up_repairs_it(
 
     admin.clear_requests()
     drift = program_stack.refresh().stdout
-    assert arm_calls(admin) == Counter({"Certificates_Get": 3})
+    assert arm_calls(admin) == Counter({"Certificates_ListByIotHub": 1})  # all three
     # What a person sees: the deletion and the two changed certificates.
     assert re.search(r"^ -  \S+VerifiedCaCertificate deleted deleted", drift, re.MULTILINE)
     assert re.search(r"^ ~  \S+VerifiedCaCertificate unverified updated", drift, re.MULTILINE)
@@ -198,7 +200,7 @@ def test_a_plain_up_repairs_a_certificate_deleted_or_unverified_out_of_band(
     admin.clear_requests()
     program_stack.up()
     calls = arm_calls(admin)
-    assert calls["Certificates_Get"] >= 2  # the refresh read both
+    assert calls["Certificates_ListByIotHub"] == 1  # the refresh read both from the list
     assert calls["Certificates_CreateOrUpdate"] == 1  # the deleted one, uploaded again
     assert calls["Certificates_Verify"] == 2  # and both proven again
     on_hub = hub_certificates(emulator)

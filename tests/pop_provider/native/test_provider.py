@@ -54,7 +54,13 @@ def plain(props: dict[str, PropertyValue]) -> dict[str, Any]:
 
 
 def run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
+    """On a loop of its own, leaving the thread's current loop alone (asyncio.run would unset
+    it, and the tests under Pulumi's mocks that follow need one)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
 
 
 def declared(ca: Any, **overrides: Any) -> dict[str, PropertyValue]:
