@@ -84,6 +84,7 @@ class DpsCertificates:
                 name, group, dps, **self._guard(etag)
             ),
         )
+        self._listing.retag(name, str(answer.etag))
         return str(answer.properties.verification_code), str(answer.etag)
 
     def verify(self, name: str, etag: str, proof_pem: str) -> RemoteCertificate:

@@ -50,6 +50,7 @@ class HubCertificates:
 
     def generate_verification_code(self, name: str, etag: str) -> tuple[str, str]:
         answer = self._call("generate_verification_code", name, if_match=etag)
+        self._listing.retag(name, str(answer.etag))
         return str(answer.properties.verification_code), str(answer.etag)
 
     def verify(self, name: str, etag: str, proof_pem: str) -> RemoteCertificate:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -124,6 +124,14 @@ class RunListing:
         with self._lock:
             if self._by_name is not None:
                 self._by_name[cert.name.lower()] = cert
+
+    def retag(self, name: str, etag: str) -> None:
+        """A certificate of the listing changed etag (a verification code was generated), so a
+        delete that takes its etag from here does not meet a 412."""
+        with self._lock:
+            listed = self._by_name.get(name.lower()) if self._by_name is not None else None
+            if listed is not None and self._by_name is not None:
+                self._by_name[name.lower()] = replace(listed, etag=etag)
 
     def forget(self, name: str) -> None:
         with self._lock:

@@ -320,9 +320,18 @@ def test_an_own_project_declares_and_rotates_its_certificates_in_its_stack_confi
 YAML_EXAMPLE = REPO / "examples" / "yaml"
 
 
+@pytest.fixture(scope="module")
+def plugin_venv(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Virtualenv:
+    """The wheel alone in a virtualenv of its own: where a YAML or TypeScript team gets the
+    plugin `pulumi-resource-pop` (no Python program of theirs runs in it)."""
+    venv = Virtualenv.create(tmp_path_factory.mktemp("pop-user") / "venv")
+    venv.install(str(wheels["pop-provider"]))
+    return venv
+
+
 @pytest.mark.engine
 def test_a_yaml_program_uses_the_plugin_installed_from_the_wheel(
-    wheels: dict[str, Path],
+    plugin_venv: Virtualenv,
     installed_emulator: EmulatorInfo,
     trace: ImportTrace,
     tmp_path: Path,
@@ -332,8 +341,7 @@ def test_a_yaml_program_uses_the_plugin_installed_from_the_wheel(
     examples/yaml project copied out. The venv is not on PATH, so the CLI has no ambient plugin
     to warn about."""
     info = installed_emulator
-    venv = Virtualenv.create(tmp_path / "pop-venv")
-    venv.install(str(wheels["pop-provider"]))
+    venv = plugin_venv
     version = venv.versions()["pop-provider"]
     project = tmp_path / "fleet-yaml"
     shutil.copytree(YAML_EXAMPLE, project, ignore=shutil.ignore_patterns(".pulumi-local"))
@@ -367,3 +375,29 @@ def test_a_yaml_program_uses_the_plugin_installed_from_the_wheel(
     assert any("pulumi-resource-pop" in command for command in commands), commands
     touched = [(argv, hits) for argv, hits in trace.records() if hits]
     assert touched == [], f"imports resolved into the checkout: {touched}"
+
+
+@pytest.mark.engine
+def test_a_typescript_program_uses_the_sdk_generated_from_the_installed_plugin(
+    plugin_venv: Virtualenv, installed_emulator: EmulatorInfo, tmp_path: Path
+) -> None:
+    """examples/typescript as its README says, with the wheel's plugin: `plugin install`,
+    `package add` (the typed SDK generated from it), then a CA Verified, a second `up` changing
+    nothing, and `destroy` removing it."""
+    from tests.examples.test_language_examples import example_stack
+
+    info = installed_emulator
+    plugin = plugin_venv.python.parent / "pulumi-resource-pop"
+    version = plugin_venv.versions()["pop-provider"]
+    stack = example_stack("typescript", tmp_path, info, plugin=plugin, version=version)
+    ca = make_ca("typescript fleet root")
+    (stack.project_dir / "ca.pem").write_text(ca.certificate_pem)
+    stack.set_config("caKey", ca.private_key_pem, secret=True)
+
+    stack.up()
+    outputs = stack.outputs()
+    assert outputs["isVerified"] is True
+    assert hub_certificates(info)[outputs["certificateName"]].properties.is_verified
+    stack.up("--expect-no-changes")
+    stack.destroy()
+    assert hub_certificates(info) == {}

@@ -38,15 +38,21 @@ LANGUAGES = ["typescript", "go"]
 GENERATED = shutil.ignore_patterns("node_modules", "bin", "sdks", ".pulumi-local", "ca.pem")
 
 
-def example_stack(language: str, tmp_path: Path, info: EmulatorInfo) -> PulumiStack:
+def example_stack(
+    language: str,
+    tmp_path: Path,
+    info: EmulatorInfo,
+    plugin: Path = PLUGIN,
+    version: str = PLUGIN_VERSION,
+) -> PulumiStack:
     """The example copied as a user copies it, set up with its README's commands: the plugin
     installed from the executable, the SDK generated and linked (`package add` also installs
     the dependencies: npm install, go mod tidy), the stack's config pointing at the emulator."""
     project = tmp_path / f"pop-{language}"
     shutil.copytree(REPO / "examples" / language, project, ignore=GENERATED)
     stack = PulumiStack(project, tmp_path / "pulumi")
-    stack.run("plugin", "install", "resource", "pop", PLUGIN_VERSION, "--file", str(PLUGIN))
-    added = stack.run("package", "add", str(PLUGIN))
+    stack.run("plugin", "install", "resource", "pop", version, "--file", str(plugin))
+    added = stack.run("package", "add", str(plugin))
     assert "Traceback" not in shown(added)
     stack.init()
 

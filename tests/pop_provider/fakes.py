@@ -119,6 +119,7 @@ class FakeCertificates:
         self._check_etag(stored, etag)
         stored.code = f"CODE{len(self.calls):044d}"
         stored.remote = replace(stored.remote, etag=self._etag())
+        self.listing.retag(name, stored.remote.etag)
         self._answer_lost("generate_verification_code")
         return stored.code, stored.remote.etag
 
