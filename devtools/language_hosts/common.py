@@ -235,6 +235,9 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         except GenerationError as error:
             fail(context, grpc.StatusCode.INVALID_ARGUMENT, str(error))
 
+    def shutdown(self) -> None:
+        """Stop whatever the host started that outlives a call (none unless a host says)."""
+
 
 def serve(
     make_host: Callable[[str, argparse.Namespace], language_pb2_grpc.LanguageRuntimeServicer],
@@ -259,5 +262,18 @@ def serve(
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())
+    threading.Thread(target=_stop_when_orphaned, args=(stopped,), daemon=True).start()
     stopped.wait()
-    server.stop(grace=2)
+    stopping = server.stop(grace=2)
+    if isinstance(host, LanguageHost):
+        host.shutdown()
+    stopping.wait()
+
+
+def _stop_when_orphaned(stopped: threading.Event, interval: float = 1.0) -> None:
+    """Set `stopped` once the engine that started this host is gone (killed outright, it sends
+    no signal): the host then stops, and with it what it started."""
+    engine = os.getppid()
+    while not stopped.wait(interval):
+        if os.getppid() != engine:
+            stopped.set()

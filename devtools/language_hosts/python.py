@@ -1,5 +1,6 @@
 """The Python host: runs the program through the release's `pulumi-language-python-exec` script
-exactly as the official host does, in the project's interpreter.
+exactly as the official host does, in the project's interpreter, and runs Python policy packs
+(`--policy-pack`) through `RunPlugin` (policy_packs.py).
 
 It reports no required plugins, because this project's program only uses the bundled
 dynamic-provider plugin.
@@ -12,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from devtools.language_hosts.common import (
     program_options,
     run_response,
 )
+from devtools.language_hosts.policy_packs import run_policy_pack, stop_policy_packs
 
 
 def program_python(info: language_pb2.ProgramInfo) -> str:
@@ -113,10 +116,30 @@ class PythonLanguageHost(LanguageHost):
             program,
             *request.args,
         ]
-        completed = subprocess.run(
-            command, env=program_environment(request), cwd=request.pwd or program_dir, check=False
+        program_process = subprocess.Popen(
+            command, env=program_environment(request), cwd=request.pwd or program_dir
         )
-        return run_response(completed.returncode)
+        # As the official host runs it (exec.CommandContext): the program ends with the call, so
+        # an engine that goes away or is interrupted leaves no program behind.
+        context.add_callback(lambda: _end(program_process))
+        return run_response(program_process.wait())
+
+    def RunPlugin(  # noqa: N802
+        self, request: language_pb2.RunPluginRequest, context: grpc.ServicerContext
+    ) -> Iterator[language_pb2.RunPluginResponse]:
+        """A plugin written in Python; only policy packs (kind `analyzer`) so far: the provider
+        `pop` is an executable of its own (pulumi-resource-pop)."""
+        if request.kind != "analyzer":
+            fail(
+                context,
+                grpc.StatusCode.UNIMPLEMENTED,
+                f"this host runs Python policy packs, not {request.kind or 'unnamed'} plugins; "
+                "install the plugin as an executable (pulumi-resource-<name>) instead",
+            )
+        yield from run_policy_pack(request, context)
+
+    def shutdown(self) -> None:
+        stop_policy_packs()
 
     def Link(  # noqa: N802
         self, request: language_pb2.LinkRequest, context: grpc.ServicerContext
@@ -135,3 +158,9 @@ class PythonLanguageHost(LanguageHost):
         return language_pb2.LinkResponse(
             import_instructions="\n".join(f"import {name}" for name in names)
         )
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """Stop the program if it still runs when its call ends."""
+    if process.poll() is None:
+        process.terminate()

@@ -1,0 +1,114 @@
+"""The pack as Pulumi's policy SDK (`pulumi-policy`) serves it: each rule becomes a resource or
+stack policy over the resources `resources` recognises."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+# The SDK is installed in the pack's own virtualenv only (its protobuf pin differs from the
+# provider's), so type checkers in the provider's virtualenv do not see it.
+from pulumi_policy import (  # type: ignore[import-not-found,unused-ignore]
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyPack,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError  # type: ignore[import-not-found,unused-ignore]
+
+from .resources import UNKNOWN, CaDeclaration, declaration
+from .rules import MANDATORY, RULES, Context, Rule
+from .stacks import Stack
+
+PACK_NAME = "pop-guardrails"
+
+
+def plain_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The SDK's property proxy as a plain dict: UNKNOWN where reading a value would raise
+    (not known during preview); the dynamic provider's own `__provider` left out."""
+    inputs: dict[str, Any] = {}
+    for key in props:
+        if key.startswith("__"):
+            continue
+        try:
+            inputs[key] = props[key]
+        except UnknownValueError:
+            inputs[key] = UNKNOWN
+    return inputs
+
+
+def _declaration(resource: Any) -> CaDeclaration | None:
+    return declaration(
+        resource.resource_type, resource.name, plain_inputs(resource.props), resource.urn
+    )
+
+
+def _context(args: Any, protected: bool = False) -> Context:
+    return Context(
+        stack=Stack.from_environment(os.environ),
+        config=dict(args.get_config() or {}),
+        now=datetime.now(UTC),
+        protected=protected,
+    )
+
+
+def _resource_policy(rule: Rule) -> Any:
+    check = rule.check
+    assert check is not None
+
+    def validate(args: Any, report_violation: Any) -> None:
+        ca = _declaration(args)
+        if ca is None:
+            return
+        for message in check(ca, _context(args, protected=bool(args.opts.protect))):
+            report_violation(message)
+
+    return ResourceValidationPolicy(
+        name=rule.name,
+        description=rule.description,
+        validate=validate,
+        enforcement_level=_level(rule),
+        config_schema=_schema(rule),
+    )
+
+
+def _stack_policy(rule: Rule) -> Any:
+    check_stack = rule.check_stack
+    assert check_stack is not None
+
+    def validate(args: Any, report_violation: Any) -> None:
+        cas = [ca for resource in args.resources if (ca := _declaration(resource)) is not None]
+        for ca, message in check_stack(cas, _context(args)):
+            report_violation(message, ca.urn or None)
+
+    return StackValidationPolicy(
+        name=rule.name,
+        description=rule.description,
+        validate=validate,
+        enforcement_level=_level(rule),
+        config_schema=_schema(rule),
+    )
+
+
+def _level(rule: Rule) -> Any:
+    return EnforcementLevel.MANDATORY if rule.level == MANDATORY else EnforcementLevel.ADVISORY
+
+
+def _schema(rule: Rule) -> Any:
+    properties = {name: dict(spec) for name, spec in rule.config_schema.items()}
+    return PolicyConfigSchema(properties=properties) if properties else None
+
+
+def serve() -> None:
+    """Serve the pack to the engine (prints its port, returns when the run ends)."""
+    PolicyPack(
+        name=PACK_NAME,
+        policies=[
+            _resource_policy(rule) if rule.check is not None else _stack_policy(rule)
+            for rule in RULES
+        ],
+        enforcement_level=EnforcementLevel.ADVISORY,
+    )
