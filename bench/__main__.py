@@ -6,11 +6,15 @@
     python -m bench profile [--size 200] [--latency-ms 50] [--top 15] [--workdir DIR]
     python -m bench faces [--certificates 24] [--latency-ms 500] [--parallel 16] [--json]
                           [--workdir DIR]
+    python -m bench fleet [--certificates 1000] [--hubs 40] [--latency-ms 1000] [--parallel 16]
+                          [--throttle documented|JSON] [--json] [--workdir DIR]
 
 `team`: K stacks `up` at once on azblob:// state (Azurite) vs one stack of the same K × N
 certificates (bench.team). `profile`: CPU per certificate of the program and the provider host,
 by package and function, under cProfile (bench.profiling). `faces`: the same N certificates
 through the dynamic face and the native one, their `up` and their calls in flight (bench.faces).
+`fleet`: N CAs on H hubs under ARM's throttle, the floor script and each face's `up`, no-change
+`up` and `destroy` (bench.fleet).
 
 Progress goes to stderr, the tables (Markdown) to stdout. Nothing is asserted: targets missed
 are printed as such.
@@ -24,9 +28,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from azure_iot_emulator.testing import AdminClient
-from bench import faces, report
+from bench import faces, fleet, report
 from bench.environment import HUBS, hub_limit, make_cas, start_emulator
 from bench.floor import run_floor
 from bench.profiling import run_profile
@@ -164,6 +169,73 @@ def faces_main(argv: list[str]) -> int:
     return 0
 
 
+def _throttle(text: str) -> dict[str, Any] | str:
+    if text == "documented":
+        return text
+    try:
+        value = json.loads(text)
+        fleet.Fleet(1, 1, 0, 1, value).limits  # noqa: B018 - parsed the way the emulator will
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not the emulator's arm_throttle: {error}") from error
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("'documented' or a JSON object")
+    return value
+
+
+def parse_fleet_args(argv: list[str]) -> argparse.Namespace:
+    """The command line of `python -m bench fleet`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench fleet",
+        description="N CAs on H hubs under ARM's throttle: the floor, then each face",
+    )
+    parser.add_argument("--certificates", type=_positive, default=1000, help="N, proof-mode CAs")
+    parser.add_argument("--hubs", type=_positive, default=40, help="H, IoT hubs (25 CAs each)")
+    parser.add_argument("--latency-ms", type=int, default=1000, help="added to every ARM call")
+    parser.add_argument(
+        "--parallel",
+        type=_positive,
+        default=16,
+        help="`pulumi --parallel` of both faces (see bench/README.md, Fleet mode, for why 16)",
+    )
+    parser.add_argument(
+        "--throttle",
+        type=_throttle,
+        default="documented",
+        help="the emulator's arm_throttle: 'documented' (ARM's numbers) or its JSON object",
+    )
+    parser.add_argument("--json", action="store_true", help="also one JSON line per face/command")
+    parser.add_argument("--workdir", type=Path, help="keep scratch files here (default: temp)")
+    args = parser.parse_args(argv)
+    if args.certificates > args.hubs * fleet.IOTHUB_MAX_CAS:
+        parser.error(
+            f"{args.certificates} certificates do not fit on {args.hubs} hubs: IoT Hub holds at "
+            f"most {fleet.IOTHUB_MAX_CAS} CAs; pass --hubs "
+            f"{-(-args.certificates // fleet.IOTHUB_MAX_CAS)} or more"
+        )
+    return args
+
+
+def fleet_main(argv: list[str]) -> int:
+    """The fleet under ARM's throttle: the floor and each face, their tables and verdicts."""
+    args = parse_fleet_args(argv)
+    spec = fleet.Fleet(args.certificates, args.hubs, args.latency_ms, args.parallel, args.throttle)
+    print(f"Machine: {report.machine()}\n")
+    print(fleet.describe(spec) + "\n")
+    with tempfile.TemporaryDirectory(prefix="pop-bench-fleet-") as scratch:
+        workdir = args.workdir or Path(scratch)
+        runs = fleet.run_fleet(workdir, spec, progress)
+    print(fleet.fleet_table(runs, spec) + "\n")
+    print("CPU seconds by process during each face's commands (sampled every 0.5 s):\n")
+    print(fleet.cpu_table(runs) + "\n")
+    for line in fleet.verdicts(runs, spec):
+        print(f"- {line}")
+    if args.json:
+        print()
+        for line in fleet.json_lines(runs, spec):
+            print(line)
+    return 0
+
+
 def team_main(argv: list[str]) -> int:
     """K stacks at once vs one stack, on Azurite, and their tables."""
     args = parse_team_args(argv)
@@ -231,6 +303,8 @@ def main(argv: list[str]) -> int:
         return profile_main(argv[1:])
     if argv[:1] == ["faces"]:
         return faces_main(argv[1:])
+    if argv[:1] == ["fleet"]:
+        return fleet_main(argv[1:])
     args = parse_args(argv)
     print(f"Machine: {report.machine()}\n")
     print(

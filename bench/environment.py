@@ -1,4 +1,5 @@
-"""The bench's world: an emulator seeded with five hubs, and N throw-away CAs spread over them."""
+"""The bench's world: an emulator seeded with five hubs (or as many as a fleet needs), and N
+throw-away CAs spread over them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from azure_iot_emulator.testing import EmulatorInfo, EmulatorProcess
 from tests.pki import make_ca
@@ -35,9 +37,21 @@ def hub_limit(max_certificates: int) -> int:
     return max(DEFAULT_HUB_LIMIT, 2 * math.ceil(max_certificates / HUBS))
 
 
-def write_seed(path: Path, max_certificates: int) -> Path:
-    """A seed with one subscription, one resource group, HUBS hubs and a Contributor principal."""
-    seed = {
+def write_seed(
+    path: Path,
+    max_certificates: int,
+    *,
+    hubs: int = HUBS,
+    per_hub: int | None = None,
+    arm_throttle: dict[str, Any] | str | None = None,
+) -> Path:
+    """A seed with one subscription, one resource group, `hubs` hubs and a Contributor principal.
+
+    The per-hub CA cap is `per_hub`, else `hub_limit(max_certificates)`; `arm_throttle` turns
+    ARM's token-bucket throttle on from the start (`"documented"`, or the emulator's settings
+    object), every bucket full.
+    """
+    seed: dict[str, Any] = {
         "tenants": [{"tenant_id": TENANT, "display_name": "bench"}],
         "subscriptions": [
             {
@@ -47,7 +61,7 @@ def write_seed(path: Path, max_certificates: int) -> Path:
                     {
                         "name": RESOURCE_GROUP,
                         "location": "westeurope",
-                        "iot_hubs": [f"hub-pop-bench-{i}" for i in range(1, HUBS + 1)],
+                        "iot_hubs": [f"hub-pop-bench-{i}" for i in range(1, hubs + 1)],
                     }
                 ],
             }
@@ -63,16 +77,21 @@ def write_seed(path: Path, max_certificates: int) -> Path:
                 ],
             }
         ],
-        "limits": {"iothub_max_certificates": hub_limit(max_certificates)},
+        "limits": {"iothub_max_certificates": per_hub or hub_limit(max_certificates)},
     }
+    if arm_throttle is not None:
+        seed["arm_throttle"] = arm_throttle
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(seed, indent=2))
     return path
 
 
-def start_emulator(workdir: Path, max_certificates: int) -> tuple[EmulatorProcess, EmulatorInfo]:
-    """A fresh emulator on the bench seed; the caller stops the process."""
-    seed = write_seed(workdir / "seed.json", max_certificates)
+def start_emulator(
+    workdir: Path, max_certificates: int, **seed_options: Any
+) -> tuple[EmulatorProcess, EmulatorInfo]:
+    """A fresh emulator on the bench seed (`seed_options` as `write_seed` takes them); the caller
+    stops the process."""
+    seed = write_seed(workdir / "seed.json", max_certificates, **seed_options)
     process = EmulatorProcess(workdir / "emulator", seed=seed)
     return process, process.start()
 

@@ -25,6 +25,7 @@ import json
 import math
 import os
 import re
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -197,8 +198,16 @@ def spread_over_hubs(cas: list[BenchCa], hubs: list[str], per_hub: int) -> list[
     return [dataclasses.replace(ca, hub=hubs[i // per_hub]) for i, ca in enumerate(cas)]
 
 
-def write_program(directory: Path, face: str, info: EmulatorInfo, cas: list[BenchCa]) -> Path:
-    """A project whose program declares one certificate per CA through `face`."""
+def write_program(
+    directory: Path,
+    face: str,
+    info: EmulatorInfo,
+    cas: list[BenchCa],
+    *,
+    refresh_always: bool = False,
+) -> Path:
+    """A project whose program declares one certificate per CA through `face`; with
+    `refresh_always`, its Pulumi.yaml sets `options: refresh: always`, as this repo's does."""
     certificates = [
         {
             "name": ca.name,
@@ -213,6 +222,9 @@ def write_program(directory: Path, face: str, info: EmulatorInfo, cas: list[Benc
         face=face, certificates=json.dumps(certificates), **_DECLARATIONS[face]
     )
     write_project(directory, f"bench-faces-{face}", program)
+    if refresh_always:
+        with (directory / "Pulumi.yaml").open("a") as project:
+            project.write("options:\n  refresh: always\n")
     return directory
 
 
@@ -252,6 +264,47 @@ def noteworthy(output: str) -> list[str]:
     return list(seen)
 
 
+def face_stack(
+    face: str,
+    workdir: Path,
+    info: EmulatorInfo,
+    cas: list[BenchCa],
+    *,
+    refresh_always: bool = False,
+) -> PulumiStack:
+    """A fresh stack (file backend under `workdir`) of a project declaring every CA through
+    `face`, configured for the emulator of `info`."""
+    project = write_program(workdir / "project", face, info, cas, refresh_always=refresh_always)
+    # The CLI finds `pulumi-resource-pop` on PATH; the same PATH for both faces.
+    path = f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+    stack = PulumiStack(project, workdir / "pulumi", stack="bench", extra_env={"PATH": path})
+    stack.init()
+    configure(stack, face, info)
+    return stack
+
+
+@dataclass(frozen=True)
+class TimedRun:
+    """One CLI command, timed from spawn to exit, and the emulator's log of its calls."""
+
+    wall_s: float
+    started_at: float
+    result: subprocess.CompletedProcess[str]
+    entries: list[dict[str, Any]]
+
+
+def timed(
+    stack: PulumiStack, admin: AdminClient, *args: str, timeout: float = RUN_TIMEOUT_S
+) -> TimedRun:
+    """`pulumi <args>` on `stack`, timed; the request log is cleared first and read after."""
+    admin.clear_requests()
+    started_at = time.time()
+    start = time.perf_counter()
+    result = stack.run(*args, check=False, timeout=timeout)
+    wall = time.perf_counter() - start
+    return TimedRun(wall, started_at, result, admin.requests())
+
+
 def run_face(
     face: str,
     workdir: Path,
@@ -265,27 +318,10 @@ def run_face(
     `face`."""
     admin = AdminClient(info)
     admin.set_faults(latency_ms=latency_ms)
-    project = write_program(workdir / "project", face, info, cas)
-    # The CLI finds `pulumi-resource-pop` on PATH; the same PATH for both faces.
-    path = f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
-    stack = PulumiStack(project, workdir / "pulumi", stack="bench", extra_env={"PATH": path})
-    stack.init()
-    configure(stack, face, info)
+    stack = face_stack(face, workdir, info, cas)
     progress(f"{face}: pulumi up --parallel {parallel}, {len(cas)} certificates")
-    admin.clear_requests()
-    started_at = time.time()
-    start = time.perf_counter()
-    result = stack.run(
-        "up",
-        "--yes",
-        "--skip-preview",
-        "--parallel",
-        str(parallel),
-        check=False,
-        timeout=RUN_TIMEOUT_S,
-    )
-    wall = time.perf_counter() - start
-    entries = admin.requests()
+    run = timed(stack, admin, "up", "--yes", "--skip-preview", "--parallel", str(parallel))
+    wall, started_at, result, entries = run.wall_s, run.started_at, run.result, run.entries
     (workdir / "up.log").write_text(result.stdout + result.stderr)
     (workdir / "requests.json").write_text(json.dumps(entries, indent=1))
     peak, window = in_flight(entries, latency_ms)

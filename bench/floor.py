@@ -37,6 +37,13 @@ class FloorPhase:
 
 def run_floor(workdir: Path, info: EmulatorInfo, cas: list[BenchCa]) -> list[FloorPhase]:
     """The floor script's `create`, then its `delete`, each timed from spawn to exit."""
+    spec = write_spec(workdir, info, cas)
+    admin = AdminClient(info)
+    return [run_script(workdir, action, spec, admin) for action in ("create", "delete")]
+
+
+def write_spec(workdir: Path, info: EmulatorInfo, cas: list[BenchCa]) -> Path:
+    """The floor scripts' SPEC: the emulator and the certificates (each named `floor-<CA>`)."""
     workdir.mkdir(parents=True, exist_ok=True)
     spec = workdir / "floor-spec.json"
     spec.write_text(
@@ -55,11 +62,18 @@ def run_floor(workdir: Path, info: EmulatorInfo, cas: list[BenchCa]) -> list[Flo
             }
         )
     )
-    admin = AdminClient(info)
-    return [_run_script(workdir, action, spec, admin) for action in ("create", "delete")]
+    return spec
 
 
-def _run_script(workdir: Path, action: str, spec: Path, admin: AdminClient) -> FloorPhase:
+def run_script(
+    workdir: Path,
+    action: str,
+    spec: Path,
+    admin: AdminClient,
+    module: str = "bench.floor_script",
+) -> FloorPhase:
+    """`python -m <module> <action> SPEC RESULT`, timed from spawn to exit; the request log is
+    cleared first and summarized after."""
     result = workdir / f"floor-{action}.json"
     stderr_path = workdir / f"floor-{action}.stderr"
     admin.clear_requests()
@@ -68,7 +82,7 @@ def _run_script(workdir: Path, action: str, spec: Path, admin: AdminClient) -> F
     start = time.perf_counter()
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bench.floor_script", action, str(spec), str(result)],
+            [sys.executable, "-m", module, action, str(spec), str(result)],
             cwd=REPO,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

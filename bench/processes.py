@@ -72,6 +72,7 @@ def role(argv: list[str]) -> str:
         ("language_host.py", "language host"),
         ("pulumi-language-python-exec", "program"),
         ("pulumi-resource-pulumi-python", "provider host script"),
+        ("pulumi-resource-pop", "provider host"),  # the native provider `pop`
         ("pulumi-language-python", "language host script"),
         ("build-pulumi.sh", "CLI build check"),
         ("pulumi", "CLI"),

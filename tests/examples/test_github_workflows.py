@@ -184,14 +184,23 @@ def test_pull_requests_preview_and_main_updates_each_stack_on_azure_blob_state(
 ) -> None:
     job = only_job(name)
     assert trigger in triggers(workflow(name))
-    (pulumi,) = steps_using(job, "pulumi/actions")
-    assert pulumi["uses"] == "pulumi/actions@v6"
+    steps = steps_using(job, "pulumi/actions")
+    # main.yml previews with the guardrails before its up (a stack-wide rule is judged at the
+    # end of a preview or an update); the last pulumi step is the workflow's command.
+    pulumi = steps[-1]
+    assert [step["with"]["command"] for step in steps[:-1]] == ["preview"] * (len(steps) - 1)
+    for step in steps:
+        assert step["uses"] == "pulumi/actions@v6"
+        inputs = step["with"]
+        assert inputs["stack-name"] == "${{ matrix.stack }}"
+        assert inputs["cloud-url"].startswith("azblob://")
+        assert inputs["policyPacks"] == "policy"  # pop-guardrails on every preview and up
     inputs = pulumi["with"]
     assert inputs["command"] == command
-    assert inputs["stack-name"] == "${{ matrix.stack }}"
-    assert inputs["cloud-url"].startswith("azblob://")
     if command == "preview":
         assert inputs["comment-on-pr"] is True
+    installs = [step for step in job["steps"] if "policy/requirements.txt" in step.get("run", "")]
+    assert len(installs) == 1, "the pack's virtualenv, policy/venv, made before the pulumi steps"
 
 
 def test_main_runs_on_pushes_to_main_only_in_each_stacks_environment() -> None:
