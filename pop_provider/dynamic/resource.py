@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import pickle
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -130,12 +133,13 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
             inputs.TARGET_ID: None,
         }
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(inputs.SECRET_INPUTS))
-        super().__init__(
-            VerifiedCaCertificateProvider(),
-            resource_name,
-            props,
-            pulumi.ResourceOptions.merge(secret_opts, opts),
-        )
+        with _no_pickler_wrapper_left_behind():
+            super().__init__(
+                VerifiedCaCertificateProvider(),
+                resource_name,
+                props,
+                pulumi.ResourceOptions.merge(secret_opts, opts),
+            )
         # Known to the program without asking Azure, so right on every run, preview included.
         expiry = pulumi.Output.from_input(args.certificate_pem).apply(_expiry)
         self.days_until_expiry = expiry.apply(days_until)
@@ -154,6 +158,20 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
                 pulumi.log.warn(warning, resource=self)
 
         expiry.apply(warn)
+
+
+@contextlib.contextmanager
+def _no_pickler_wrapper_left_behind() -> Iterator[None]:
+    """Pulumi's `serialize_provider` (pulumi/dynamic/dynamic.py, through SDK 3.272 at least)
+    wraps `pickle._Pickler._batch_setitems` for every dynamic resource and never unwraps it, so
+    the wrappers nest: a program declaring about 970 of them died with RecursionError (a fleet
+    of 1,000 CAs, `python -m bench fleet`; pulumi/pulumi#17803). Restoring it after each
+    declaration keeps the nesting at one."""
+    before = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        pickle._Pickler._batch_setitems = before  # type: ignore[attr-defined]
 
 
 def _expiry(certificate_pem: str | None) -> datetime | None:

@@ -148,3 +148,31 @@ def test_one_ca_declared_twice_on_one_hub_is_refused_in_the_program(
     assert len(pairs) == 1
     assert pairs[0].startswith("resources 'dup-a' and 'dup-b' both declare the same CA")
     assert "on IoT hub 'hub-fleet'" in pairs[0]
+
+
+def test_a_fleet_of_declarations_leaves_no_pickler_wrapper_behind(
+    recording_mocks: RecordingMocks,
+) -> None:
+    """Pulumi's serialize_provider wraps pickle's `_batch_setitems` per dynamic resource and
+    never unwraps it: a program of ~970 certificates died with RecursionError. After 1,100
+    declarations the method is the one before them, and a dynamic provider still serializes."""
+    import pickle
+
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    from pop_provider import VerifiedCaCertificate, VerifiedCaCertificateArgs
+    from pop_provider.dynamic.provider import VerifiedCaCertificateProvider
+
+    before = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
+    pem = make_ca("fleet of one thousand").certificate_pem
+    for index in range(1100):
+        VerifiedCaCertificate(
+            f"ca-{index}",
+            VerifiedCaCertificateArgs(
+                hub_id=HUB_ID.replace("hub-fleet", f"hub-{index}"),
+                certificate_pem=pem,
+                mode="auto",
+            ),
+        )
+    assert pickle._Pickler._batch_setitems is before  # type: ignore[attr-defined]
+    assert serialize_provider(VerifiedCaCertificateProvider())
