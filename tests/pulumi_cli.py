@@ -155,3 +155,34 @@ class PulumiStack:
             if path.is_file():
                 chunks.append(path.read_bytes().decode("utf-8", errors="replace"))
         return "\n".join(chunks)
+
+
+# The engine's own line under the stack whenever a step fails (deploymentExecutor.reportExecResult),
+# in every language and for every provider: not ours to word, and never the cause.
+ENGINE_FAILED = ("update failed", "preview failed")
+
+
+def diagnostic_errors(output: str) -> dict[str, list[str]]:
+    """The error lines of the Diagnostics section, by the resource header they sit under
+    (`pulumi:pulumi:Stack (name)`), in the order the CLI printed them."""
+    if "Diagnostics:" not in output:
+        return {}
+    section = output.split("Diagnostics:", 1)[1].split("\nResources:", 1)[0]
+    errors: dict[str, list[str]] = {}
+    header = ""
+    for line in section.splitlines():
+        if line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":"):
+            header = line.strip().removesuffix(":")
+        elif line.strip().startswith("error: "):
+            errors.setdefault(header, []).append(line.strip().removeprefix("error: "))
+    return errors
+
+
+def first_cause(output: str) -> tuple[str, str]:
+    """The resource and first error line a person reads for the cause: the first error of the
+    Diagnostics section that is not the engine's own "update failed" under the stack."""
+    for header, lines in diagnostic_errors(output).items():
+        for line in lines:
+            if not (header.startswith("pulumi:pulumi:Stack") and line in ENGINE_FAILED):
+                return header, line
+    raise AssertionError(f"no error under Diagnostics:\n{output}")

@@ -17,6 +17,7 @@ from pop_provider.core.errors import InvalidInput
 from pop_provider.core.expiry import DEFAULT_EXPIRY_WARNING_DAYS, days_until, expiry_warning
 from pop_provider.core.verbs import ARM_ID, CODE, IS_VERIFIED, NOT_AFTER, SUBJECT, THUMBPRINT
 from pop_provider.dynamic.declarations import gated_certificate
+from pop_provider.dynamic.engine_shutdown import end_quietly_when_engine_stops
 from pop_provider.dynamic.provider import VerifiedCaCertificateProvider
 
 
@@ -133,6 +134,7 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
             inputs.TARGET_ID: None,
         }
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(inputs.SECRET_INPUTS))
+        end_quietly_when_engine_stops()
         with _no_pickler_wrapper_left_behind():
             super().__init__(
                 VerifiedCaCertificateProvider(),

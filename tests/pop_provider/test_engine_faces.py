@@ -16,7 +16,7 @@ from azure_iot_emulator.testing import AdminClient, EmulatorInfo, stack_config
 from tests.pki import CertifiedKey, make_ca
 from tests.pop_provider.engine import arm_calls, delete_out_of_band, hub_certificates, hub_id
 from tests.pop_provider.test_engine_least_privilege import WITHOUT_VERIFY, start_emulator
-from tests.pulumi_cli import REPO, PulumiStack
+from tests.pulumi_cli import ENGINE_FAILED, REPO, PulumiStack, diagnostic_errors, first_cause
 
 FACES = ["dynamic", "native"]
 # The console scripts of the installed package (pulumi-resource-pop) are on the venv's bin/.
@@ -132,11 +132,15 @@ def test_a_hub_that_does_not_exist_is_one_line_naming_it(
     stack = face_stack(face, emulator, tmp_path, make_ca(f"{face} no hub"), hub=missing)
     failed = stack.up("--skip-preview", check=False)
     assert failed.returncode != 0
-    (message,) = {
-        line.split("error: ", 1)[1].strip()
-        for line in failed.stdout.splitlines()
-        if "IoT hub 'no-such-hub'" in line and "error: " in line
-    }
+    # The first error a person reads is the resource's; the stack holds only the engine's own
+    # "update failed" (a Python program used to add "Resource monitor has terminated").
+    resource, message = first_cause(failed.stdout)
+    assert resource.endswith("VerifiedCaCertificate (rootCa)"), failed.stdout
+    errors = diagnostic_errors(failed.stdout)
+    stack_errors = [
+        line for header, lines in errors.items() if header != resource for line in lines
+    ]
+    assert set(stack_errors) <= set(ENGINE_FAILED), failed.stdout
     # The native face prints the message alone; the dynamic host prefixes the failure's kind.
     prefix = "" if face == "native" else "pop_provider.failures.TargetNotFound: "
     assert message.startswith(f"{prefix}IoT hub 'no-such-hub' (resource group "), message

@@ -16,11 +16,11 @@ from azure_iot_emulator.testing import AdminClient, EmulatorInfo
 from tests.conftest import write_certificates_config
 from tests.pki import make_ca
 from tests.pop_provider.engine import entry, hub_certificates
-from tests.pulumi_cli import PulumiStack
+from tests.pulumi_cli import ENGINE_FAILED, PulumiStack, diagnostic_errors, first_cause
 
 pytestmark = pytest.mark.engine
 
-RESOURCE_ERROR = "pulumi-python:dynamic/pop:VerifiedCaCertificate (root):\n    error: "
+RESOURCE = "pulumi-python:dynamic/pop:VerifiedCaCertificate (root)"
 
 
 def failed_up(stack: PulumiStack) -> str:
@@ -33,9 +33,16 @@ def failed_up(stack: PulumiStack) -> str:
 
 
 def resource_error(shown: str) -> str:
-    """The first line of the resource's error in the Diagnostics section."""
-    assert RESOURCE_ERROR in shown, shown
-    return shown.split(RESOURCE_ERROR, 1)[1].splitlines()[0]
+    """The first error line a person reads for the cause, which must be the resource's: the
+    stack holds nothing but the engine's own "update failed" (no "Resource monitor has
+    terminated" from the program)."""
+    header, first = first_cause(shown)
+    assert header == RESOURCE, shown
+    on_stack = [
+        line for h, lines in diagnostic_errors(shown).items() if h != RESOURCE for line in lines
+    ]
+    assert set(on_stack) <= set(ENGINE_FAILED), shown
+    return first
 
 
 def one_root(stack: PulumiStack, info: EmulatorInfo, workdir: Path, **extra: Any) -> None:
