@@ -104,8 +104,8 @@ def _raise_mapped(
     if status == 404 and code == "subscriptionnotfound":
         raise failures.TargetNotFound(
             f"subscription {target.subscription_id} was not found, or the principal has no role "
-            f"in it: check subscription_id (or azure-native:subscriptionId) for {target.label} "
-            f"and the principal's role assignments; Azure said: {said}"
+            f"in it: check the subscription of {target.label} (its ARM id, or the "
+            f"subscriptionId setting) and the principal's role assignments; Azure said: {said}"
         ) from None
     if status == 404:
         raise CertificateNotFound(said) from None
@@ -118,7 +118,7 @@ def _raise_mapped(
     if status == 401:
         raise failures.AuthenticationFailed(
             f"Azure Resource Manager refused the token while {_doing(operation)} "
-            f"{target.description}: {said}; check azure-native:tenantId and pop:authorityHost "
+            f"{target.description}: {said}; check the tenantId setting and pop:authorityHost "
             "(the token must come from the tenant of the subscription)"
         ) from None
     if code in _LIMIT_CODES or "maximum number of certificates" in said.lower():

@@ -6,7 +6,9 @@ service principal or workload identity, rotated secrets and emulator endpoints a
 on the next run without touching state.
 
 Precedence for each setting: the `pop:` stack config key, then the matching `azure-native:` key
-where azure-native has one, then the environment variable.
+where azure-native has one, then the environment variable. The plugin `pop` takes every setting
+under its own namespace (`pop:clientSecret`), so its settings are read, and named in messages, as
+`pop:*` (`ConnectionSettings.setting`).
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ def _no_config(_key: str) -> Any:
 class ConnectionSettings:
     """Everything needed to build an authenticated ARM client; secrets are excluded from repr."""
 
+    # Where the face takes azure-native's settings: "azure-native" (a Python program's stack
+    # config), or "pop" (the plugin's own config). Messages name settings with it.
+    namespace: str = "azure-native"
     arm_endpoint: str = DEFAULT_ARM_ENDPOINT
     authority_host: str | None = None
     token_audience: str = DEFAULT_ARM_ENDPOINT
@@ -92,10 +97,9 @@ class ConnectionSettings:
             return f"a federated token ({self.federated.kind} from {self.federated.setting})"
         return f"the client secret from {self.client_secret_source or 'the configuration'}"
 
-    @property
-    def is_custom_cloud(self) -> bool:
-        """An endpoint that is not public Azure (the emulator, or a sovereign cloud)."""
-        return self.arm_endpoint.rstrip("/") != DEFAULT_ARM_ENDPOINT
+    def setting(self, name: str) -> str:
+        """The config key a user sets for `name` (`clientSecret`) with this face."""
+        return f"{self.namespace}:{name}"
 
     @property
     def arm_scope(self) -> str:
@@ -104,10 +108,15 @@ class ConnectionSettings:
 
 
 def load_settings(
-    config: ConfigLookup = _no_config, environ: Mapping[str, str] | None = None
+    config: ConfigLookup = _no_config,
+    environ: Mapping[str, str] | None = None,
+    namespace: str = "azure-native",
 ) -> ConnectionSettings:
-    """Resolve settings from stack config (`config("pop:armEndpoint")`) and the environment."""
+    """Resolve settings from stack config (`config("pop:armEndpoint")`) and the environment;
+    azure-native's settings are read under `namespace` (`azure-native`, or `pop` for the
+    plugin)."""
     env = os.environ if environ is None else environ
+    ns = namespace
 
     def first(*sources: str) -> tuple[str | None, str | None]:
         """The first value set, and its source (config key, or variable name)."""
@@ -123,43 +132,52 @@ def load_settings(
     def pick(*sources: str) -> str | None:
         return first(*sources)[0]
 
-    environment = (pick("azure-native:environment", "$ARM_ENVIRONMENT") or "public").lower()
+    environment = (pick(f"{ns}:environment", "$ARM_ENVIRONMENT") or "public").lower()
     cloud = CLOUDS.get(environment)
     if cloud is None:
         raise SettingsError(
-            f"azure-native:environment '{environment}' is not a cloud this provider knows; "
+            f"{ns}:environment '{environment}' is not a cloud this provider knows; "
             f"use one of {', '.join(sorted(CLOUDS))}, or set pop:armEndpoint and "
             "pop:authorityHost"
         )
     arm_endpoint = (pick("pop:armEndpoint", "$POP_ARM_ENDPOINT") or cloud.arm_endpoint).rstrip("/")
     default_authority = None if environment == "public" else cloud.authority_host
     secret, secret_source = first(
-        "azure-native:clientSecret", "$AZURE_CLIENT_SECRET", "$ARM_CLIENT_SECRET"
+        f"{ns}:clientSecret", "$AZURE_CLIENT_SECRET", "$ARM_CLIENT_SECRET"
     )
-    use_oidc = (pick("azure-native:useOidc", "$ARM_USE_OIDC") or "").lower() in ("true", "1")
+    use_oidc = (pick(f"{ns}:useOidc", "$ARM_USE_OIDC") or "").lower() in ("true", "1")
     return ConnectionSettings(
+        namespace=ns,
         arm_endpoint=arm_endpoint,
         authority_host=pick("pop:authorityHost", "$AZURE_AUTHORITY_HOST") or default_authority,
         # An emulator or private endpoint issues tokens for the public audience; a sovereign
         # cloud's tokens are for its own Resource Manager.
         token_audience=cloud.arm_endpoint,
         ca_bundle=pick("pop:caBundle", "$POP_CA_BUNDLE"),
-        default_subscription_id=pick(*_DEFAULT_SUBSCRIPTION_SOURCES),
-        tenant_id=pick("azure-native:tenantId", "$AZURE_TENANT_ID", "$ARM_TENANT_ID"),
-        client_id=pick("azure-native:clientId", "$AZURE_CLIENT_ID", "$ARM_CLIENT_ID"),
+        default_subscription_id=pick(*_subscription_sources(ns)),
+        tenant_id=pick(f"{ns}:tenantId", "$AZURE_TENANT_ID", "$ARM_TENANT_ID"),
+        client_id=pick(f"{ns}:clientId", "$AZURE_CLIENT_ID", "$ARM_CLIENT_ID"),
         client_secret=secret,
         client_secret_source=secret_source,
         use_oidc=use_oidc,
-        federated=_federated_source(first, use_oidc),
+        federated=_federated_source(first, use_oidc, ns),
     )
 
 
-_DEFAULT_SUBSCRIPTION_SOURCES = (
-    "pop:subscriptionId",
-    "azure-native:subscriptionId",
-    "$AZURE_SUBSCRIPTION_ID",
-    "$ARM_SUBSCRIPTION_ID",
-)
+def _subscription_sources(namespace: str) -> tuple[str, ...]:
+    return tuple(
+        dict.fromkeys(
+            (
+                "pop:subscriptionId",
+                f"{namespace}:subscriptionId",
+                "$AZURE_SUBSCRIPTION_ID",
+                "$ARM_SUBSCRIPTION_ID",
+            )
+        )
+    )
+
+
+_DEFAULT_SUBSCRIPTION_SOURCES = _subscription_sources("azure-native")
 
 
 def default_subscription_id(config: ConfigLookup, environ: Mapping[str, str]) -> str | None:
@@ -173,22 +191,22 @@ def default_subscription_id(config: ConfigLookup, environ: Mapping[str, str]) ->
 
 
 def _federated_source(
-    first: Callable[..., tuple[str | None, str | None]], use_oidc: bool
+    first: Callable[..., tuple[str | None, str | None]], use_oidc: bool, ns: str
 ) -> FederatedSource | None:
     """azure-native's OIDC settings when ARM_USE_OIDC is on (token, token file, or request URL
     and token, GitHub's by default), else a workload identity token file."""
     if use_oidc:
-        token, where = first("azure-native:oidcToken", "$ARM_OIDC_TOKEN")
+        token, where = first(f"{ns}:oidcToken", "$ARM_OIDC_TOKEN")
         if token and where:
             return FederatedSource("token", where, token)
-        path, where = first("azure-native:oidcTokenFilePath", "$ARM_OIDC_TOKEN_FILE_PATH")
+        path, where = first(f"{ns}:oidcTokenFilePath", "$ARM_OIDC_TOKEN_FILE_PATH")
         if path and where:
             return FederatedSource("token file", where, path)
         url, where = first(
-            "azure-native:oidcRequestUrl", "$ARM_OIDC_REQUEST_URL", "$ACTIONS_ID_TOKEN_REQUEST_URL"
+            f"{ns}:oidcRequestUrl", "$ARM_OIDC_REQUEST_URL", "$ACTIONS_ID_TOKEN_REQUEST_URL"
         )
         request_token, _ = first(
-            "azure-native:oidcRequestToken",
+            f"{ns}:oidcRequestToken",
             "$ARM_OIDC_REQUEST_TOKEN",
             "$ACTIONS_ID_TOKEN_REQUEST_TOKEN",
         )
@@ -199,7 +217,7 @@ def _federated_source(
         return FederatedSource("workload identity file", where, path)
     if use_oidc:
         raise SettingsError(
-            "ARM_USE_OIDC (azure-native:useOidc) is on but there is no federated token: set "
+            f"ARM_USE_OIDC ({ns}:useOidc) is on but there is no federated token: set "
             "ARM_OIDC_TOKEN, ARM_OIDC_TOKEN_FILE_PATH, or ARM_OIDC_REQUEST_TOKEN with "
             "ARM_OIDC_REQUEST_URL (GitHub Actions provides ACTIONS_ID_TOKEN_REQUEST_TOKEN and "
             "_URL when the job has `permissions: id-token: write`)"
@@ -228,9 +246,23 @@ def build_credential(settings: ConnectionSettings) -> TokenCredential:
         return _federated_credential(settings, settings.federated, kwargs)
     if settings.tenant_id and settings.client_id and settings.client_secret:
         return ClientSecretCredential(
-            settings.tenant_id, settings.client_id, settings.client_secret, **kwargs
+            settings.tenant_id,
+            settings.client_id,
+            settings.client_secret,
+            **kwargs,
+            **_token_retries(),
         )
     return DefaultAzureCredential(**kwargs, **chain_identity(settings))
+
+
+def _token_retries() -> dict[str, Any]:
+    """azure-identity's retries of token requests, except a refused connection, which fails at
+    once (pop_provider.core.retries). Only for the credentials built here by name:
+    DefaultAzureCredential hands its keywords on to ManagedIdentityCredential, which sets its
+    own retry policy class and would be given two."""
+    from pop_provider.core.retries import RefusalIsFinalRetryPolicy
+
+    return {"retry_policy_class": RefusalIsFinalRetryPolicy}
 
 
 def _federated_credential(
@@ -243,7 +275,7 @@ def _federated_credential(
         raise SettingsError(
             f"a federated token ({source.kind} from {source.setting}) needs the identity's "
             "tenant and client id: set ARM_TENANT_ID and ARM_CLIENT_ID (or AZURE_*, or "
-            "azure-native:tenantId and clientId)"
+            f"{settings.setting('tenantId')} and {settings.setting('clientId')})"
         )
     verify: str | bool = settings.ca_bundle or True
     return ClientAssertionCredential(
@@ -251,6 +283,7 @@ def _federated_credential(
         settings.client_id,
         assertion_function(source, verify),
         **kwargs,
+        **_token_retries(),
     )
 
 
@@ -274,7 +307,8 @@ def client_kwargs(settings: ConnectionSettings) -> dict[str, Any]:
     """Transport and retry settings shared by every management client.
 
     Transient failures (429 with Retry-After, 5xx, connection resets) are retried by azure-core's
-    RetryPolicy, bounded in count and in total time; every request has its own timeouts.
+    RetryPolicy, bounded in count and in total time; a refused connection (a wrong endpoint) is
+    not. Every request has its own timeouts.
     """
     from pop_provider.core.retries import BoundedRetryPolicy
 

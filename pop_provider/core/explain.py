@@ -24,7 +24,9 @@ from pop_provider import failures
 from pop_provider.core.connection import ConnectionSettings, SettingsError
 from pop_provider.core.errors import InvalidInput
 from pop_provider.core.federation import FederationError
+from pop_provider.core.invocation import PulumiCommand, current_command
 from pop_provider.core.remote import CertificateNotFound, RemoteError, TargetMissing
+from pop_provider.core.retries import is_refused
 
 _HOST_PORT = re.compile(r"host='(?P<host>[^']+)', port=(?P<port>\d+)")
 _ERRNO = re.compile(r"\[Errno -?\d+\] (?P<reason>[^'\")]+)")
@@ -33,31 +35,52 @@ _AADSTS = re.compile(r"AADSTS\d+: .*")
 _CREDENTIAL_LINE = re.compile(r"^\t(?P<name>\w+): (?P<reason>.*)$")
 
 
-def explain(error: BaseException, settings: ConnectionSettings, verb: str) -> Exception:
-    """The failure to raise in place of `error` (itself, when it is one already)."""
+def explain(
+    error: BaseException, settings: ConnectionSettings, verb: str, *, program_ran: bool = True
+) -> Exception:
+    """The failure to raise in place of `error` (itself, when it is one already).
+
+    `program_ran` is False when the provider was configured without the program: a refresh or
+    destroy then uses the configuration the last deployment recorded in the state, and a
+    failure of settings must say so first, with the command that uses the program's."""
     failure = _explain(error, settings, verb)
     if (
         verb in _FROM_SAVED_CONFIG
         and isinstance(failure, _SETTINGS_FAILURES)
+        and not program_ran
         and not _run_program()
     ):
-        return type(failure)(f"{failure}. {_SAVED_CONFIG_HINT}")
+        return type(failure)(saved_config_message(str(failure), verb, current_command()))
     return failure
 
 
 # A refresh (read) or destroy (delete) that does not run the program configures the provider
 # from the config saved in the state at the last update, not from the stack's current config.
-_FROM_SAVED_CONFIG = ("read", "delete")
+_FROM_SAVED_CONFIG = {"read": "refresh", "delete": "delete"}
 _SETTINGS_FAILURES = (
     failures.AuthenticationFailed,
     failures.EndpointUnreachable,
     failures.TlsVerificationFailed,
 )
-_SAVED_CONFIG_HINT = (
-    "If the config changed since the last `pulumi up` (an endpoint, a rotated secret), this "
-    "refresh or destroy used the old one, saved in the state: pass `--run-program` or set "
-    "PULUMI_RUN_PROGRAM=true"
-)
+
+
+def saved_config_message(failure: str, verb: str, command: PulumiCommand | None) -> str:
+    """`failure`, led by the configuration it used and ended by the whole command that uses
+    the program's instead (the user's own command, with the program run)."""
+    if command is not None and command.runs_program:
+        return failure
+    if command is None:
+        ran, way_out = f"this {_FROM_SAVED_CONFIG[verb]}", "pulumi up --refresh --run-program"
+    elif command.subcommand in ("refresh", "destroy"):
+        ran, way_out = f"`{command}`", f"pulumi {command.subcommand} --run-program"
+    else:
+        doing = " (its refresh)" if verb == "read" else ""
+        ran, way_out = f"`{command}`{doing}", "pulumi up --refresh --run-program"
+    return (
+        f"{ran} used the configuration recorded by the last deployment, not the program's "
+        f"current config: {failure}. If the config changed since (a rotated secret, an "
+        f"endpoint), run `{way_out}` to use the program's (or set PULUMI_RUN_PROGRAM=true)"
+    )
 
 
 def _run_program() -> bool:
@@ -166,9 +189,13 @@ def _tls_message(error: BaseException, settings: ConnectionSettings) -> str:
 
 def _unreachable_message(error: BaseException, settings: ConnectionSettings) -> str:
     url, setting = _endpoint(error, settings)
+    reason = _reason(error)
+    # A refused connection is not retried (pop_provider.core.retries); anything else was.
+    if not (is_refused(error) or reason == "connection refused"):
+        reason += ", also when retried"
     return (
-        f"cannot reach {url} ({_reason(error)}, also when retried): check {setting} and that "
-        "the service is up and reachable from this machine"
+        f"cannot reach {url} ({reason}): check {setting} and that the service is up and "
+        "reachable from this machine"
     )
 
 
@@ -197,8 +224,9 @@ def _credential_message(error: ClientAuthenticationError, settings: ConnectionSe
         return (
             "no Azure credential is available; each source DefaultAzureCredential tried:\n"
             + "\n".join(tried)
-            + "\nSet azure-native:tenantId, azure-native:clientId and (as a secret) "
-            "azure-native:clientSecret, or the AZURE_* / ARM_* variables, or run `az login`"
+            + f"\nSet {settings.setting('tenantId')}, {settings.setting('clientId')} and (as a "
+            f"secret) {settings.setting('clientSecret')}, or the AZURE_* / ARM_* variables, or "
+            "run `az login`"
         )
     who = f"client {settings.client_id} in tenant {settings.tenant_id}"
     entra = _AADSTS.search(_first_line(error))
@@ -211,11 +239,19 @@ def _credential_message(error: ClientAuthenticationError, settings: ConnectionSe
         )
     else:
         fix = (
-            "Set the secret's current value (`pulumi config set --secret "
-            "azure-native:clientSecret ...`, or AZURE_CLIENT_SECRET), and check "
-            "azure-native:tenantId and clientId"
+            f"Set the secret's current value ({_secret_fix(settings)}), and check "
+            f"{settings.setting('tenantId')} and clientId"
         )
     return f"Azure sign-in failed for {who} with {settings.sign_in}: {reason}. {fix}"
+
+
+def _secret_fix(settings: ConnectionSettings) -> str:
+    """How to set the client secret where this run read it."""
+    key = settings.setting("clientSecret")
+    source = settings.client_secret_source
+    if source and ":" not in source:  # an environment variable
+        return f"the {source} variable, or `pulumi config set --secret {key} <secret>`"
+    return f"`pulumi config set --secret {key} <secret>`, or AZURE_CLIENT_SECRET"
 
 
 def _without_links(text: str) -> str:

@@ -40,6 +40,7 @@ from pop_provider.core.keyvault_reference import (
     VAULT_URL,
     validate_key_reference,
 )
+from pop_provider.core.retries import RefusalIsFinalRetryPolicy
 
 __all__ = ["KEY_NAME", "KEY_VERSION", "VAULT_URL", "KeyVaultSigner"]
 
@@ -106,6 +107,9 @@ class KeyVaultSigner:
             vault_url, key_name, key_version
         )
         self._credential = credential
+        # azure-core's retries (`retry_*` in client_kwargs), but a refused connection, a wrong
+        # vault URL or port, fails at once as on every other endpoint (core.retries).
+        client_kwargs.setdefault("retry_policy", RefusalIsFinalRetryPolicy(**client_kwargs))
         self._client_kwargs = dict(client_kwargs)
         self._client = KeyClient(self._vault_url, credential, **client_kwargs)
         self._key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey | None = None

@@ -17,10 +17,14 @@ from pop_provider.core.signers import ProofSigner
 from pop_provider.failures import InputError
 
 
-def settings_from(config: Callable[[str], Any] | None = None) -> ConnectionSettings:
+def settings_from(
+    config: Callable[[str], Any] | None = None, namespace: str = "azure-native"
+) -> ConnectionSettings:
     """The connection settings, a bad one reported as one failure naming the setting."""
     try:
-        return load_settings(config) if config is not None else load_settings()
+        if config is None:
+            return load_settings(namespace=namespace)
+        return load_settings(config, namespace=namespace)
     except SettingsError as error:
         raise InputError(str(error)) from None
 

@@ -97,7 +97,8 @@ def _reported(verb: str) -> Callable[[_Verb], _Verb]:
                 # (that imports the faces for their types) never needs.
                 from pop_provider.core.explain import explain
 
-                raise explain(error, self.settings_for_errors(), verb) from None
+                settings = self.settings_for_errors()
+                raise explain(error, settings, verb, program_ran=self._program_ran) from None
 
         return wrapper  # type: ignore[return-value]
 
@@ -112,14 +113,19 @@ class CertificateVerbs:
     resource owns).
     """
 
-    def __init__(self, declared: Declarations) -> None:
+    def __init__(self, declared: Declarations, namespace: str = "azure-native") -> None:
         self._declared = declared
+        # Where the face's users set azure-native's settings (connection.load_settings).
+        self._namespace = namespace
         self._runtime: Runtime | None = None
         self._lock = threading.Lock()
+        # Set by the first check: the program runs, so the config is the program's, not the
+        # one a refresh or destroy without the program reads from the state.
+        self._program_ran = False
 
     def configure(self, config: Callable[[str], Any] | None) -> None:
         """Connection settings from the provider's config (never stored) and the environment."""
-        runtime = Runtime(settings_from(config))
+        runtime = Runtime(settings_from(config, self._namespace))
         with self._lock:
             self._runtime = runtime
 
@@ -127,15 +133,18 @@ class CertificateVerbs:
     def runtime(self) -> Runtime:
         with self._lock:
             if self._runtime is None:  # an engine that never called configure
-                self._runtime = Runtime(settings_from())
+                self._runtime = Runtime(settings_from(None, self._namespace))
             return self._runtime
 
     def settings_for_errors(self) -> ConnectionSettings:
         """The settings an error message refers to (defaults, if even they failed to load)."""
-        return self._runtime.settings if self._runtime is not None else ConnectionSettings()
+        if self._runtime is not None:
+            return self._runtime.settings
+        return ConnectionSettings(namespace=self._namespace)
 
     @_reported("check")
     def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
+        self._program_ran = True
         result = _check(olds or {}, news, self.runtime.settings.default_subscription_id)
         if not result.failures:
             result.failures.extend(_claim(self._declared, result.inputs))

@@ -75,7 +75,7 @@ class PopProvider(Provider):
     def __init__(self, version: str, warn: Warn | None = None) -> None:
         self._version = version
         self._warn = warn or (lambda _urn, _message: None)
-        self._verbs = CertificateVerbs(Declarations())
+        self._verbs = CertificateVerbs(Declarations(), namespace="pop")
         self._pool = ThreadPoolExecutor(MAX_CONCURRENT_VERBS, thread_name_prefix="pop-verb")
 
     async def _run(self, verb: Callable[..., _T], *args: Any) -> _T:
@@ -100,8 +100,7 @@ class PopProvider(Provider):
         variables = dict(request.variables)
 
         def lookup(key: str) -> Any:
-            # Settings are read as "pop:x" and, for the credential, "azure-native:x" (the keys
-            # azure-native takes); this provider takes both under its own namespace.
+            # Settings are read as "pop:x" (CertificateVerbs' namespace is "pop").
             name = key.split(":", 1)[-1]
             value = config.get(name)
             if value is None:

@@ -174,3 +174,36 @@ def test_a_role_without_verify_names_the_action_and_leaves_nothing(
         assert hub_certificates(info) == {}
     finally:
         process.stop()
+
+
+def test_a_bad_plugin_secret_names_pop_and_a_stack_behind_its_saved_config_says_how_out(
+    emulator: EmulatorInfo, tmp_path: Path
+) -> None:
+    """The plugin's settings are `pop:*`: a failure names the key the user set. A refresh that
+    does not run the program signs in with the config the last deployment saved, and says so
+    first, with the whole command that uses the program's."""
+    stack = face_stack("native", emulator, tmp_path, make_ca("rotated secret"))
+    stack.up()
+    good = emulator.credentials[0]["client_secret"]
+    stack.set_config("pop:clientSecret", "not-the-secret", secret=True)
+
+    refreshed = stack.refresh("--run-program", check=False)  # saves the bad secret in the state
+    assert refreshed.returncode != 0
+    _, first = first_cause(refreshed.stdout)
+    assert first.startswith("Azure sign-in failed for client "), first
+    assert "with the client secret from pop:clientSecret: AADSTS7000215" in first
+    assert "`pulumi config set --secret pop:clientSecret <secret>`" in first
+    assert "azure-native" not in refreshed.stdout and "not-the-secret" not in shown(refreshed)
+
+    stack.set_config("pop:clientSecret", good, secret=True)  # fixed, but the state has the old
+    stuck = stack.up(check=False)  # refresh: always, without the program
+    assert stuck.returncode != 0
+    _, first = first_cause(stuck.stdout)
+    assert first.startswith(
+        "`pulumi up` (its refresh) used the configuration recorded by the last deployment, "
+        "not the program's current config: Azure sign-in failed for client "
+    ), first
+    assert "run `pulumi up --refresh --run-program` to use the program's" in first
+
+    stack.up("--refresh", "--run-program")  # the command the message gives
+    stack.up()  # and plain runs work again: the state holds the program's config

@@ -5,7 +5,7 @@ from __future__ import annotations
 from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
 
 from pop_provider import failures
-from pop_provider.core.connection import ConnectionSettings
+from pop_provider.core.connection import ConnectionSettings, load_settings
 from pop_provider.core.errors import InvalidInput
 from pop_provider.core.explain import explain
 
@@ -50,6 +50,25 @@ def test_a_wrong_secret_names_the_client_tenant_and_where_the_secret_came_from()
         "from azure-native:clientSecret: AADSTS7000215: Invalid client secret provided. Set"
     )
     assert "Trace ID" not in message and "not-shown" not in message
+
+
+def test_the_plugins_messages_name_its_own_pop_settings() -> None:
+    """The plugin reads azure-native's settings under `pop:`; its messages name those keys."""
+    plugin = load_settings(
+        {"pop:tenantId": "tenant-1", "pop:clientId": "client-1", "pop:clientSecret": "x"}.get,
+        environ={},
+        namespace="pop",
+    )
+    assert plugin.client_secret_source == "pop:clientSecret"
+    wrong = ClientAuthenticationError(message="Authentication failed: AADSTS7000215: Invalid.")
+    message = str(explain(wrong, plugin, "create"))
+    assert "with the client secret from pop:clientSecret: AADSTS7000215" in message
+    assert "`pulumi config set --secret pop:clientSecret <secret>`" in message
+    none = str(explain(ClientAuthenticationError(message=CHAIN), plugin, "create"))
+    assert "Set pop:tenantId, pop:clientId and (as a secret) pop:clientSecret" in none
+    assert "azure-native" not in message + none
+    from_variable = load_settings(environ={"AZURE_CLIENT_SECRET": "x"}, namespace="pop")
+    assert "the AZURE_CLIENT_SECRET variable" in str(explain(wrong, from_variable, "create"))
 
 
 def test_tls_and_connection_failures_name_the_endpoint_and_its_setting() -> None:

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import datetime
 from itertools import pairwise
+from typing import Any
 
 import pytest
+from azure.core.exceptions import ServiceResponseError
+from azure.core.pipeline.transport import RequestsTransport
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo
+from pop_provider import failures
 from pop_provider.core import connection
 from pop_provider.core.azure_clients import ClientFactory
-from pop_provider.core.connection import load_settings
+from pop_provider.core.connection import ConnectionSettings, load_settings
+from pop_provider.core.explain import explain
 from pop_provider.core.remote import CertificateApi
 from pop_provider.core.target import TargetKind, make_target
 from pop_provider.failures import Throttled
 from tests.conftest import azure_environment
+from tests.sockets import refusing_port
+
+# What a retry would cost in production, read before `quick_backoff` shortens it.
+PRODUCTION_BACKOFF_S = (connection.BACKOFF_FACTOR_S, connection.BACKOFF_MAX_S)
 
 
 @pytest.fixture(autouse=True)
@@ -24,8 +35,28 @@ def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(connection, "BACKOFF_MAX_S", 0.01)
 
 
-def hub_api(info: EmulatorInfo) -> CertificateApi:
-    settings = load_settings(environ=azure_environment(info))
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    with refusing_port() as port:
+        yield port
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The URL of every request azure-core's requests transport sends, attempts included."""
+    urls: list[str] = []
+    send = RequestsTransport.send
+
+    def counted(self: RequestsTransport, request: Any, **kwargs: Any) -> Any:
+        urls.append(request.url)
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(RequestsTransport, "send", counted)
+    return urls
+
+
+def hub_api(info: EmulatorInfo, settings: ConnectionSettings | None = None) -> CertificateApi:
+    settings = settings or load_settings(environ=azure_environment(info))
     target = make_target(
         TargetKind.IOT_HUB, info.subscription_id, info.resource_group, info.iot_hubs[0]
     )
@@ -89,3 +120,74 @@ def test_past_the_budget_the_failure_names_the_status_and_what_to_do(
     assert str(raised.value).startswith("Azure answered HTTP 503 while reading a certificate")
     assert "after 10 retries" in str(raised.value)
     assert len(get_times(admin)) == 11
+
+
+def test_a_refused_arm_endpoint_fails_at_once_naming_it_and_its_setting(
+    emulator: EmulatorInfo,
+    closed_port: int,
+    sent: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A wrong port is not a transient fault: one attempt, not a minute of backoff."""
+    monkeypatch.setattr(connection, "BACKOFF_FACTOR_S", PRODUCTION_BACKOFF_S[0])
+    monkeypatch.setattr(connection, "BACKOFF_MAX_S", PRODUCTION_BACKOFF_S[1])
+    endpoint = f"https://127.0.0.1:{closed_port}"
+    settings = load_settings(environ={**azure_environment(emulator), "POP_ARM_ENDPOINT": endpoint})
+    started = time.monotonic()
+    with pytest.raises(Exception) as raised:
+        hub_api(emulator, settings).get("anything")
+    elapsed = time.monotonic() - started
+    failure = explain(raised.value, settings, "create")
+    assert isinstance(failure, failures.EndpointUnreachable)
+    assert str(failure) == (
+        f"cannot reach {endpoint} (connection refused): check pop:armEndpoint (or "
+        "POP_ARM_ENDPOINT) and that the service is up and reachable from this machine"
+    )
+    assert len([url for url in sent if url.startswith(endpoint)]) == 1
+    assert elapsed < 10, elapsed  # retried to the budget, it took 55 s of backoff
+
+
+def test_a_refused_token_authority_fails_at_once_naming_its_setting(
+    closed_port: int, sent: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """azure-identity's token requests would retry it three times too (4.8 s per token)."""
+    authority = f"https://127.0.0.1:{closed_port}"
+    settings = load_settings(
+        environ={
+            "AZURE_TENANT_ID": "00000000-0000-0000-0000-000000000001",
+            "AZURE_CLIENT_ID": "00000000-0000-0000-0000-000000000002",
+            "AZURE_CLIENT_SECRET": "not-a-secret",
+            "AZURE_AUTHORITY_HOST": authority,
+        }
+    )
+    started = time.monotonic()
+    with pytest.raises(Exception) as raised:
+        ClientFactory(settings).credential()
+    elapsed = time.monotonic() - started
+    failure = explain(raised.value, settings, "create")
+    assert isinstance(failure, failures.EndpointUnreachable)
+    assert str(failure).startswith(
+        f"cannot reach {authority} (connection refused): check pop:authorityHost (or "
+        "AZURE_AUTHORITY_HOST)"
+    )
+    assert len([url for url in sent if url.startswith(authority)]) == 1
+    assert elapsed < 10, elapsed
+
+
+def test_a_dropped_connection_is_still_retried_to_the_whole_budget(
+    emulator: EmulatorInfo, admin: AdminClient
+) -> None:
+    """Unlike a refusal, a connection dropped mid-request may have reached a live service."""
+    admin.set_faults(drop_fraction=1.0)
+    settings = load_settings(environ=azure_environment(emulator))
+    with pytest.raises(ServiceResponseError) as raised:
+        hub_api(emulator, settings).get("anything")
+    dropped = [
+        entry["dropped"]
+        for entry in admin.requests()
+        if entry.get("operation") == "Certificates_Get"
+    ]
+    assert dropped == [True] * (connection.RETRIES + 1)
+    failure = explain(raised.value, settings, "create")
+    assert isinstance(failure, failures.EndpointUnreachable)
+    assert ", also when retried): check pop:armEndpoint" in str(failure)
