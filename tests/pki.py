@@ -8,16 +8,22 @@ Each test says what it needs in one line, so a reader sees why a certificate is 
     big = make_ca("RSA Root", key_type=KeyType.RSA_4096)
     old = make_expired_ca("Old Root")                             # expired yesterday
     odd = make_certificate("No BC", is_ca=None)                   # no basicConstraints at all
+    same = make_reproducible_ca("Fleet Root 7")                   # same bytes on every run
     pem = root.private_key_pem                                    # unencrypted PKCS#8
     locked = root.encrypted_private_key_pem("pw", KeyFormat.TRADITIONAL)
 
 Key generation is the slow part (RSA 4096 takes about a second), so every builder takes `key=`
 to reuse a key; `KeyPool` hands out one key per type and is shared by the pytest fixtures.
+
+ECDSA signatures are deterministic (RFC 6979), as RSA PKCS#1 v1.5 and EdDSA ones already are:
+a certificate is a function of its key, serial, validity and names, so a test that fixes those
+(`make_reproducible_ca`) gets the same certificate, and the same thumbprint, on every run.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -94,6 +100,25 @@ def generate_key(key_type: KeyType = KeyType.EC_P256) -> PrivateKey:
         case KeyType.DSA_1024:
             return dsa.generate_private_key(key_size=1024)
     raise AssertionError(key_type)
+
+
+def seeded_key(seed: str, key_type: KeyType = KeyType.EC_P256) -> ec.EllipticCurvePrivateKey:
+    """The EC key of `key_type` that `seed` names: the same key on every run and machine.
+
+    The private value is a digest of the seed cut below the curve's order, so it is always a
+    valid key; only EC types can be derived this way (RSA, EdDSA and DSA cannot be).
+    """
+    curves: dict[KeyType, ec.EllipticCurve] = {
+        KeyType.EC_P256: ec.SECP256R1(),
+        KeyType.EC_P384: ec.SECP384R1(),
+        KeyType.EC_P521: ec.SECP521R1(),
+        KeyType.EC_SECP256K1: ec.SECP256K1(),
+    }
+    if key_type not in curves:
+        raise ValueError(f"seeded_key derives EC keys only, not {key_type.value}")
+    curve = curves[key_type]
+    digest = int.from_bytes(hashlib.sha512(f"{key_type.value}/{seed}".encode()).digest())
+    return ec.derive_private_key(digest % 2 ** (curve.key_size - 1) or 1, curve)
 
 
 class KeyPool:
@@ -175,12 +200,14 @@ class CertificateOptions(KeyOptions, total=False):
         digitalSignature; None leaves the extension out.
     subject_key_identifier: whether to add an SKI (children's AKI copies it).
     not_before / not_after: validity; default one day ago to a year ahead.
+    serial_number: default a random one.
     """
 
     key_usage: x509.KeyUsage | None | Literal["default"]
     subject_key_identifier: bool
     not_before: datetime
     not_after: datetime
+    serial_number: int
 
 
 def key_usage(*, cert_sign: bool, digital_signature: bool = True) -> x509.KeyUsage:
@@ -223,7 +250,7 @@ def make_certificate(
         .subject_name(subject)
         .issuer_name(issuer.certificate.subject if issuer else subject)
         .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
+        .serial_number(options.get("serial_number") or x509.random_serial_number())
         .not_valid_before(options.get("not_before", now - timedelta(days=1)))
         .not_valid_after(options.get("not_after", now + timedelta(days=365)))
     )
@@ -242,7 +269,11 @@ def make_certificate(
         )
     if issuer is not None:
         builder = builder.add_extension(_authority_key_identifier(issuer), critical=False)
-    return CertifiedKey(builder.sign(signing_key, _signature_hash(signing_key)), key)
+    deterministic = True if isinstance(signing_key, ec.EllipticCurvePrivateKey) else None
+    certificate = builder.sign(
+        signing_key, _signature_hash(signing_key), ecdsa_deterministic=deterministic
+    )
+    return CertifiedKey(certificate, key)
 
 
 def make_ca(
@@ -250,6 +281,26 @@ def make_ca(
 ) -> CertifiedKey:
     """A self-signed root CA (EC P-256 unless `key`/`key_type` say otherwise)."""
     return make_certificate(common_name, **options)
+
+
+#: The validity of reproducible CAs: fixed dates (not "from now"), long past and far ahead.
+REPRODUCIBLE_VALIDITY = (datetime(2025, 1, 1, tzinfo=UTC), datetime(2045, 1, 1, tzinfo=UTC))
+
+
+def make_reproducible_ca(common_name: str, key_type: KeyType = KeyType.EC_P256) -> CertifiedKey:
+    """A self-signed root CA that is byte for byte the same on every run: its key derives from
+    the name, its serial too, its validity is fixed. So are its thumbprint and the certificate
+    name the provider generates from it, for a test that needs the same run twice (the
+    emulator's random faults, say, are drawn per certificate name)."""
+    not_before, not_after = REPRODUCIBLE_VALIDITY
+    serial = int.from_bytes(hashlib.sha256(common_name.encode()).digest()[:16]) >> 1 or 1
+    return make_certificate(
+        common_name,
+        key=seeded_key(common_name, key_type),
+        serial_number=serial,
+        not_before=not_before,
+        not_after=not_after,
+    )
 
 
 def make_intermediate_ca(

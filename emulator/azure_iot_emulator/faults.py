@@ -1,10 +1,13 @@
 """Fault injection, off by default: latency, random 429/5xx/dropped connections, scripted failures.
 
 Random faults are drawn per call sequence: the n-th call of an operation on a certificate draws
-from a generator seeded with (seed, operation, certificate, n). So a run sees the same faults
+from a generator seeded with (seed, operation, certificate name, n). So a run sees the same faults
 every time whatever the order in which concurrent requests arrive (the engine creates resources
-in parallel), and a new seed is a new, equally repeatable, pattern. Scripted
-failures are deterministic: "fail the next N calls of operation X (for certificate Y)".
+in parallel), and a new seed is a new, equally repeatable, pattern. The same faults need the same
+certificate names: pop-provider's generated names hash the CA's thumbprint, so a test that makes
+fresh CAs (new keys, serials, validity) gets a new pattern each time, whatever the seed. Calls
+that name no certificate (a hub's list) share one sequence per operation. Scripted failures are
+deterministic: "fail the next N calls of operation X (for certificate Y)".
 """
 
 from __future__ import annotations

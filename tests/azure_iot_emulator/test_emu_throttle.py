@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -316,24 +317,30 @@ def test_the_seed_setting_is_in_force(throttled: EmulatorInfo, limits: AdminClie
 def test_a_burst_beyond_the_bucket_meets_429_with_retry_after(
     throttled: EmulatorInfo, limits: AdminClient, helpers: Any, certs: Any
 ) -> None:
-    limits.set_throttle(SEED_THROTTLE)
+    # The seed's bucket of 2, refilled so slowly that the third PUT is refused however slow the
+    # machine (a token takes 200 s); the timing the headers depend on is measured, not assumed.
+    refill = 0.005
+    limits.set_throttle({"writes": {"bucket": 2, "refill_per_s": refill}})
     client = hub_client(throttled, retry_total=0)  # see the 429 itself
     rg, hub = throttled.resource_group, throttled.iot_hubs[0]
     names = [name() for _ in range(3)]
     body = ca_body(helpers, certs)
+    start = time.monotonic()
     for created in names[:2]:
         client.certificates.create_or_update(rg, hub, created, body)
     with pytest.raises(HttpResponseError) as caught:
         client.certificates.create_or_update(rg, hub, names[2], body)
+    elapsed = time.monotonic() - start  # at least the time between the first and third PUT
     error = caught.value
     assert error.status_code == 429 and error.error is not None
     assert error.error.code == "SubscriptionRequestsThrottled"
     assert isinstance(error.response, HttpResponse)
     headers = error.response.headers
-    # 2 s to refill one token at 0.5 a second, less the milliseconds since the last call.
-    assert headers["Retry-After"] == "2" and headers[WRITES] == "0"
-    # The subscription's bucket (30) refills at 7.5 a second: 28 and a little.
-    assert 28 <= int(headers[GLOBAL_WRITES]) < 30
+    # The time to refill one token, less the time since the first PUT (rounded up).
+    assert 1 / refill - elapsed <= int(headers["Retry-After"]) <= 1 / refill
+    assert headers[WRITES] == "0"
+    # The subscription's bucket (2 x 15) refills 15 times as fast: 28 and what came back since.
+    assert 28 <= int(headers[GLOBAL_WRITES]) <= min(30, 28 + 15 * refill * elapsed)
     listed = {c.name for c in client.certificates.list_by_iot_hub(rg, hub).value or []}
     assert names[2] not in listed and set(names[:2]) <= listed  # the refused PUT did nothing
 
@@ -341,14 +348,15 @@ def test_a_burst_beyond_the_bucket_meets_429_with_retry_after(
 def test_azure_cores_retry_honours_retry_after_and_succeeds(
     throttled: EmulatorInfo, limits: AdminClient, helpers: Any, certs: Any
 ) -> None:
-    limits.set_throttle({"writes": {"bucket": 1, "refill_per_s": 2}})  # Retry-After: 1
+    # A token every 5 s: the second PUT, if it comes within 5 s of the first (one round trip
+    # does, on any machine), is refused with a Retry-After of up to 5 s, after which it passes.
+    limits.set_throttle({"writes": {"bucket": 1, "refill_per_s": 0.2}})
     client = hub_client(throttled)  # azure-core's default RetryPolicy
     rg, hub = throttled.resource_group, throttled.iot_hubs[0]
     first, second = name(), name()
     bodies = ca_body(helpers, certs), ca_body(helpers, certs)
     limits.clear_requests()
     client.certificates.create_or_update(rg, hub, first, bodies[0])
-    # Within 0.5 s of the first PUT the bucket holds less than one token: 429, Retry-After 1.
     created = client.certificates.create_or_update(rg, hub, second, bodies[1])
     assert created.name == second
     puts = [

@@ -17,7 +17,7 @@ import pytest
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess
 from tests.conftest import write_certificates_config
-from tests.pki import KeyType, make_ca, make_intermediate_ca
+from tests.pki import KeyType, make_ca, make_intermediate_ca, make_reproducible_ca
 from tests.pop_provider.engine import (
     arm_calls,
     delete_out_of_band,
@@ -27,7 +27,7 @@ from tests.pop_provider.engine import (
     make_thumbprint,
     unverify_out_of_band,
 )
-from tests.pulumi_cli import PulumiStack
+from tests.pulumi_cli import PulumiStack, first_cause
 
 pytestmark = pytest.mark.engine
 
@@ -228,11 +228,16 @@ def test_after_a_config_change_the_refresh_needs_run_program_and_says_so(
 
     stale = program_stack.up(check=False)
     assert stale.returncode != 0
-    assert f"cannot reach {old.info.base_url}" in stale.stdout
-    assert "pass `--run-program` or set PULUMI_RUN_PROGRAM=true" in stale.stdout
+    _, first = first_cause(stale.stdout)
+    # The command the user ran, the configuration it used, then the cause and the way out.
+    assert first.startswith(
+        "pop_provider.failures.EndpointUnreachable: `pulumi up` (its refresh) used the "
+        "configuration recorded by the last deployment, not the program's current config: "
+        f"cannot reach {old.info.base_url}"
+    ), first
+    assert "run `pulumi up --refresh --run-program` to use the program's" in first
 
-    program_stack.extra_env["PULUMI_RUN_PROGRAM"] = "true"
-    program_stack.up()
+    program_stack.up("--refresh", "--run-program")  # the command the message gives
     (on_hub,) = hub_certificates(emulator).values()
     assert on_hub.properties.is_verified  # gone with the old endpoint, so created on the new
 
@@ -339,8 +344,9 @@ def test_a_create_interrupted_after_upload_is_finished_by_the_next_up(
     assert next(iter(on_hub.values())).properties.is_verified
 
 
-# Faults of the 40% run: their fractions sum to 0.40 of ARM calls; the seed fixes which calls
-# fail (the emulator draws per operation, certificate and attempt, whatever the interleaving).
+# Faults of the 40% run: their fractions sum to 0.40 of ARM calls. The emulator draws each call's
+# fate from (seed, operation, certificate name, attempt), whatever the interleaving; the names
+# hash the CAs' thumbprints, so with reproducible CAs the same calls fail on every run.
 FAULTS_40 = dict(
     throttle_fraction=0.15,
     error_fraction=0.15,
@@ -354,18 +360,25 @@ FAULTS_40 = dict(
 def test_twenty_proofs_converge_in_one_up_with_forty_percent_of_calls_failing(
     program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
 ) -> None:
-    cas = {f"flaky-{n:02}": make_ca(f"flaky {n}") for n in range(20)}
+    cas = {f"flaky-{n:02}": make_reproducible_ca(f"flaky {n}") for n in range(20)}
     write_certificates_config(
         program_stack, [entry(tmp_path, name, ca, emulator) for name, ca in cas.items()]
     )
     admin.set_faults(**FAULTS_40)
     admin.clear_requests()
     program_stack.up()  # one run, no second chance
-    statuses = Counter(e.get("status") for e in admin.requests() if e.get("operation"))
+    statuses = Counter(
+        e.get("status")
+        for e in admin.requests()
+        if str(e.get("operation") or "").startswith("Certificates_")
+    )
     admin.clear_faults()
+    # The faults did happen, at that rate, of all three kinds: with the same calls failing on
+    # every run (46 of 107 when written), these hold by construction, not by chance; a change to
+    # the calls the provider makes moves the numbers for every run alike.
     failed = statuses[429] + statuses[503] + statuses[None]
-    assert failed / sum(statuses.values()) > 0.3  # the faults did happen, at about that rate
-    assert statuses[429] and statuses[503] and statuses[None]
+    assert failed / statuses.total() > 0.35, statuses
+    assert statuses[429] and statuses[503] and statuses[None], statuses
     on_hub = hub_certificates(emulator)
     outputs = program_stack.outputs()["certificates"]
     # 0 orphans and 0 duplicates: the hub holds exactly the declared certificates, once each.
