@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2
+
 # The SDK is installed in the pack's own virtualenv only (its protobuf pin differs from the
 # provider's), so type checkers in the provider's virtualenv do not see it.
 from pulumi_policy import (  # type: ignore[import-not-found,unused-ignore]
@@ -17,6 +20,7 @@ from pulumi_policy import (  # type: ignore[import-not-found,unused-ignore]
     ResourceValidationPolicy,
     StackValidationPolicy,
 )
+from pulumi_policy import policy as sdk_policy  # type: ignore[import-not-found,unused-ignore]
 from pulumi_policy.proxy import UnknownValueError  # type: ignore[import-not-found,unused-ignore]
 
 from .resources import UNKNOWN, CaDeclaration, declaration
@@ -24,6 +28,9 @@ from .rules import MANDATORY, RULES, Context, Rule
 from .stacks import Stack
 
 PACK_NAME = "pop-guardrails"
+
+# The stack as the engine's ConfigureStack described it (see `keep_what_the_sdk_drops`).
+_ENGINE_STACK: list[Stack] = []
 
 
 def plain_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -46,9 +53,15 @@ def _declaration(resource: Any) -> CaDeclaration | None:
     )
 
 
+def _stack() -> Stack:
+    """The stack with its secret config keys when the engine's ConfigureStack reached the pack;
+    else as the host's environment describes it (without them)."""
+    return _ENGINE_STACK[0] if _ENGINE_STACK else Stack.from_environment(os.environ)
+
+
 def _context(args: Any, protected: bool = False) -> Context:
     return Context(
-        stack=Stack.from_environment(os.environ),
+        stack=_stack(),
         config=dict(args.get_config() or {}),
         now=datetime.now(UTC),
         protected=protected,
@@ -102,8 +115,47 @@ def _schema(rule: Rule) -> Any:
     return PolicyConfigSchema(properties=properties) if properties else None
 
 
+def keep_what_the_sdk_drops() -> None:
+    """Read two things pulumi-policy 1.21 drops, on its servicer's Analyzer calls, before it
+    handles them: the list of secret config keys in the engine's ConfigureStack (it keeps only
+    the tags), and the production stack in Configure, so a rule that holds in production only is
+    advisory elsewhere (the SDK has one level per policy and run). With an SDK that has no such
+    servicer, the pack runs as the SDK serves it and ca-key-secret judges nothing."""
+    servicer = getattr(sdk_policy, "_PolicyAnalyzerServicer", None)
+    if servicer is None or getattr(servicer, "_pop_guardrails", False):
+        return
+    configure_stack, configure = servicer.ConfigureStack, servicer.Configure
+
+    def configure_stack_keeping_secret_keys(self: Any, request: Any, context: Any) -> Any:
+        _ENGINE_STACK[:] = [
+            Stack(
+                request.stack,
+                dict(request.config),
+                frozenset(request.config_secret_keys),
+                request.project,
+            )
+        ]
+        return configure_stack(self, request, context)
+
+    def configure_by_stack(self: Any, request: Any, context: Any) -> Any:
+        for rule in RULES:
+            if not rule.advisory_outside_production or rule.name not in request.policyConfig:
+                continue
+            given = request.policyConfig[rule.name]
+            settings = json_format.MessageToDict(given.properties)
+            production = Context(_stack(), settings, datetime.now(UTC)).production
+            if given.enforcementLevel == analyzer_pb2.MANDATORY and not production:
+                given.enforcementLevel = analyzer_pb2.ADVISORY
+        return configure(self, request, context)
+
+    servicer.ConfigureStack = configure_stack_keeping_secret_keys
+    servicer.Configure = configure_by_stack
+    servicer._pop_guardrails = True
+
+
 def serve() -> None:
     """Serve the pack to the engine (prints its port, returns when the run ends)."""
+    keep_what_the_sdk_drops()
     PolicyPack(
         name=PACK_NAME,
         policies=[

@@ -78,6 +78,9 @@ class Rule:
     config_schema: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     check: ResourceCheck | None = None
     check_stack: StackCheck | None = None
+    # Mandatory in production stacks only: advisory in the others (a level set lower in the
+    # pack's config holds everywhere).
+    advisory_outside_production: bool = False
 
 
 def _certificate(ca: CaDeclaration) -> x509.Certificate | None:
@@ -111,6 +114,27 @@ def ca_key_not_in_stack_config(ca: CaDeclaration, context: Context) -> Iterator[
             f"{context.why_production}, so the CA key lives in stack config; fix: remove {key} "
             f"and use {_key_vault_fix(ca)}"
         )
+
+
+def ca_key_secret(ca: CaDeclaration, context: Context) -> Iterator[str]:
+    """A CA key or its password that a stack config key holds in clear (set without --secret).
+
+    The inputs cannot tell: both faces mark the key secret before the pack sees it, and the SDK
+    unwraps secrets anyway. So the rule looks for the key's value among the stack's config
+    values that are not secret (the engine sends both to the pack)."""
+    for name, what, source in (
+        ("private_key_pem", "the CA key", " < root.key"),
+        ("private_key_password", "the CA key's password", ""),
+    ):
+        value = ca.text(name)
+        config_key = context.stack.clear_config_key(value) if value else None
+        if config_key:
+            yield (
+                f"ca-key-secret: '{ca.name}' takes {ca.field(name)} from config key "
+                f"'{config_key}', which is not a secret: {what} sits in clear in the stack's "
+                f"config and its history; fix: pulumi config set --secret {config_key}{source}, "
+                f"or use {_key_vault_fix(ca)}"
+            )
 
 
 def strong_ca(ca: CaDeclaration, context: Context) -> Iterator[str]:
@@ -224,6 +248,15 @@ RULES: tuple[Rule, ...] = (
         MANDATORY,
         PRODUCTION_SCHEMA,
         check=ca_key_not_in_stack_config,
+    ),
+    Rule(
+        "ca-key-secret",
+        "CA keys and their passwords in stack config are set with --secret: a key set in clear "
+        "sits in Pulumi.<stack>.yaml and the stack's history.",
+        MANDATORY,
+        PRODUCTION_SCHEMA,
+        check=ca_key_secret,
+        advisory_outside_production=True,
     ),
     Rule(
         "strong-ca",

@@ -18,6 +18,7 @@ from pop_provider.core.expiry import DEFAULT_EXPIRY_WARNING_DAYS, days_until, ex
 from pop_provider.core.verbs import ARM_ID, CODE, IS_VERIFIED, NOT_AFTER, SUBJECT, THUMBPRINT
 from pop_provider.dynamic.declarations import gated_certificate
 from pop_provider.dynamic.engine_shutdown import end_quietly_when_engine_stops
+from pop_provider.dynamic.key_secrecy import warn_unless_secret
 from pop_provider.dynamic.provider import VerifiedCaCertificateProvider
 
 
@@ -31,7 +32,8 @@ class VerifiedCaCertificateArgs:
 
     `mode`:
     - "proof" (default) proves possession of the CA's key: `private_key_pem` (optionally
-      encrypted, with `private_key_password`; both always stored as secrets), or a key that never
+      encrypted, with `private_key_password`; both always stored as secrets, and a warning when
+      either is given in clear or set in config without `--secret`), or a key that never
       leaves Azure Key Vault (`key_vault_url`, `key_vault_key_name`, `key_vault_key_version`);
     - "offline": the first `up` uploads and exports `verification_code`; you sign it where the
       key lives and set `proof_certificate_pem`; the next `up` verifies;
@@ -149,6 +151,8 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
         self.verification_code = self.verification_code.apply(lambda code: code or None)
         if args.expiry_warning_days is not None:
             self._warn_before_expiry(expiry, int(args.expiry_warning_days))
+        warn_unless_secret(self, inputs.PRIVATE_KEY_PEM, args.private_key_pem)
+        warn_unless_secret(self, inputs.PRIVATE_KEY_PASSWORD, args.private_key_password)
 
     def _warn_before_expiry(self, expiry: pulumi.Output[datetime | None], within: int) -> None:
         """A warning on this resource in every `pulumi preview` and `pulumi up` while the CA is

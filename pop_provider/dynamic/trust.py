@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import pulumi
 
+from pop_provider.core import inputs
 from pop_provider.core.expiry import DEFAULT_EXPIRY_WARNING_DAYS
 from pop_provider.core.trust_targets import TargetsError, check_labels, label_of
+from pop_provider.dynamic.key_secrecy import warn_unless_secret
 from pop_provider.dynamic.resource import VerifiedCaCertificate, VerifiedCaCertificateArgs
 
 
@@ -81,6 +83,9 @@ class TrustedCa(pulumi.ComponentResource):
             check_labels(resource_name, labels)
         except TargetsError as error:
             raise TrustedCaError(str(error)) from None
+        # Before the children, so a key given in clear is one warning, on the component.
+        warn_unless_secret(self, inputs.PRIVATE_KEY_PEM, args.private_key_pem)
+        warn_unless_secret(self, inputs.PRIVATE_KEY_PASSWORD, args.private_key_password)
         child = pulumi.ResourceOptions(parent=self)
         self.certificates = {
             label: VerifiedCaCertificate(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from pop_provider.core import certificates, inputs
 from pop_provider.core.errors import InvalidInput
 from pop_provider.core.expiry import DEFAULT_EXPIRY_WARNING_DAYS, days_until, expiry_warning
+from pop_provider.core.key_secrecy import clear_key_warning
 from pop_provider.core.ownership import Declarations
 from pop_provider.core.verbs import IS_VERIFIED, CertificateVerbs
 from pop_provider.failures import InputError
@@ -75,6 +77,8 @@ class PopProvider(Provider):
     def __init__(self, version: str, warn: Warn | None = None) -> None:
         self._version = version
         self._warn = warn or (lambda _urn, _message: None)
+        # (property, SHA-256 of the value) of each key in clear already warned about.
+        self._warned_in_clear: set[tuple[str, str]] = set()
         self._verbs = CertificateVerbs(Declarations(), namespace="pop")
         self._pool = ThreadPoolExecutor(MAX_CONCURRENT_VERBS, thread_name_prefix="pop-verb")
 
@@ -114,6 +118,7 @@ class PopProvider(Provider):
 
     async def check(self, request: CheckRequest) -> CheckResponse:
         _expect_certificate(request.type)
+        self._warn_unless_secret(request.urn, request.new_inputs)
         secrets = _secret_keys(request.new_inputs)
         news = to_core(_plain(request.new_inputs))
         olds = to_core(_plain(request.old_inputs))
@@ -205,6 +210,19 @@ class PopProvider(Provider):
         if isinstance(not_after, str) and not_after:
             state[DAYS_UNTIL_EXPIRY] = float(days_until(datetime.fromisoformat(not_after)) or 0)
         return _values(from_core(state), _secret_keys(previous))
+
+    def _warn_unless_secret(self, urn: str, news: Mapping[str, PropertyValue]) -> None:
+        """A key or password the program passed in clear (likely set without `--secret`): one
+        warning per key for this process (under the first resource given it), however often
+        check runs. The provider never sees the program's config, so it cannot name the key."""
+        for name in inputs.SECRET_INPUTS:
+            value = news.get(camel(name))
+            if value is None or value.is_secret or not isinstance(value.value, str):
+                continue
+            seen = (name, hashlib.sha256(value.value.encode()).hexdigest())
+            if value.value and seen not in self._warned_in_clear:
+                self._warned_in_clear.add(seen)
+                self._warn(urn, in_camel_case(clear_key_warning(name)))
 
     def _warn_before_expiry(self, urn: str, checked: Mapping[str, Any], within: Any) -> None:
         if within is None:

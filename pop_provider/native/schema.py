@@ -50,15 +50,17 @@ _PROOF_INPUTS: dict[str, dict[str, Any]] = {
         "`offline`: the operator signs the proof for the verification code; "
         "`auto`: self-attested on upload (no proof).",
     },
+    # Not declared secret: the SDKs and Pulumi YAML would mark them so before the provider sees
+    # them, hiding a key the program passes in clear (set without `--secret`), which the
+    # provider warns about. The provider keeps both secret in the state whatever it is given.
     inputs.PRIVATE_KEY_PEM: {
         **_STRING,
-        "secret": True,
-        "description": "The CA's private key, PEM (proof mode), or use a Key Vault key.",
+        "description": "The CA's private key, PEM (proof mode), or use a Key Vault key. Pass it "
+        "as a secret (a warning says when it is not); the state always keeps it secret.",
     },
     inputs.PRIVATE_KEY_PASSWORD: {
         **_STRING,
-        "secret": True,
-        "description": "Password of an encrypted `privateKeyPem`.",
+        "description": "Password of an encrypted `privateKeyPem`; pass it as a secret too.",
     },
     inputs.KEY_VAULT_URL: {**_STRING, "description": "Vault holding the CA key (proof mode)."},
     inputs.KEY_VAULT_KEY_NAME: {**_STRING, "description": "Name of the CA key in the vault."},
@@ -96,7 +98,7 @@ def _camel(properties: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def _public(properties: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The properties a resource reports back: never a key or its password."""
-    return {name: spec for name, spec in properties.items() if not spec.get("secret")}
+    return {name: spec for name, spec in properties.items() if name not in inputs.SECRET_INPUTS}
 
 
 def _certificate() -> dict[str, Any]:

@@ -16,9 +16,10 @@ from pulumi.resource import DependencyResource
 from pulumi.runtime.rpc import UNKNOWN
 
 from pop_provider.core import inputs
+from pop_provider.core.key_secrecy import clear_key_warning, runtime_clear_config_key
 from pop_provider.core.trust_targets import check_labels, label_of
 from pop_provider.failures import InputError
-from pop_provider.native.names import camel
+from pop_provider.native.names import camel, in_camel_case
 from pop_provider.native.schema import CERTIFICATE_TOKEN, TRUSTED_CA_TOKEN
 
 # What every child takes from the component (the CA and how to prove it).
@@ -32,6 +33,7 @@ _SHARED = [
     )
 ]
 _TARGET_KEYS = [camel(name) for name in (*inputs.TARGET_INPUTS, inputs.CERTIFICATE_NAME)]
+_KEPT_SECRET = frozenset(camel(name) for name in inputs.SECRET_INPUTS)
 
 
 class _Certificate(pulumi.CustomResource):
@@ -61,8 +63,12 @@ class _TrustedCa(pulumi.ComponentResource):
             for index, entry in enumerate(entries)
         ]
         check_labels(name, labels)
+        self._warn_unless_secret(props)
         child = pulumi.ResourceOptions(parent=self)
-        shared = {key: _output(props[key]) for key in _SHARED if key in props}
+        # The key goes to every child as a secret: the component has warned about it once.
+        shared = {
+            key: _output(props[key], secret=key in _KEPT_SECRET) for key in _SHARED if key in props
+        }
         self.certificates = {
             label: _Certificate(
                 f"{name}-{label}",
@@ -75,6 +81,18 @@ class _TrustedCa(pulumi.ComponentResource):
             **{label: cert.armId for label, cert in self.certificates.items()}
         )
         self.register_outputs({"armIds": self.arm_ids})
+
+    def _warn_unless_secret(self, props: Mapping[str, PropertyValue]) -> None:
+        """One warning on the component for a key or password in clear: passed in clear, or
+        held in clear by a stack config key (Construct receives the stack's config)."""
+        for name in inputs.SECRET_INPUTS:
+            value = _known(props.get(camel(name)))
+            if not isinstance(value, str) or not value:
+                continue
+            config_key = runtime_clear_config_key(value)
+            if config_key or not props[camel(name)].is_secret:
+                warning = clear_key_warning(name, config_key=config_key)
+                pulumi.log.warn(in_camel_case(warning), resource=self)
 
 
 async def construct_trusted_ca(request: ConstructRequest) -> ConstructResponse:
@@ -105,9 +123,9 @@ def _known(value: PropertyValue | None) -> Any:
     return value.value
 
 
-def _output(value: PropertyValue) -> pulumi.Output[Any]:
-    """An input of the component as an Output for its child: unknown, secret and dependencies
-    carried over, so the child waits for what the component waits for."""
+def _output(value: PropertyValue, secret: bool = False) -> pulumi.Output[Any]:
+    """An input of the component as an Output for its child: unknown, secret (or made secret)
+    and dependencies carried over, so the child waits for what the component waits for."""
     loop = asyncio.get_event_loop()
 
     def done(result: Any) -> asyncio.Future[Any]:
@@ -118,7 +136,7 @@ def _output(value: PropertyValue) -> pulumi.Output[Any]:
     known = not isinstance(value.value, Computed)
     raw = _plain(value.value) if known else None
     resources: set[pulumi.Resource] = {DependencyResource(urn) for urn in value.dependencies}
-    return pulumi.Output(resources, done(raw), done(known), done(value.is_secret))
+    return pulumi.Output(resources, done(raw), done(known), done(value.is_secret or secret))
 
 
 def _plain(raw: Any) -> Any:

@@ -23,7 +23,8 @@ under the name of the project that runs the program (`pop-provider` for this rep
         privateKeyFile: certs/root.key
 
 Secrets never sit in this list: a key comes from a file or from a config key of its own that was
-set with `pulumi config set --secret`, so `pulumi config` never shows it in clear.
+set with `pulumi config set --secret`, so `pulumi config` never shows it in clear (a key set
+without `--secret` is one warning under its resource, naming the config key).
 """
 
 from __future__ import annotations

@@ -322,6 +322,39 @@ def test_the_native_face_is_judged_in_its_own_spelling(
     assert ca.private_key_pem.splitlines()[1] not in preview.stdout + preview.stderr
 
 
+def test_a_key_set_in_clear_warns_outside_production_and_is_refused_in_it(
+    projects: dict[str, Path], module_emulator: EmulatorInfo, pack: Path, tmp_path: Path
+) -> None:
+    """The program reads the key with `config.get_secret`, so the pack's inputs hold it as a
+    secret either way: what the rule reads is the engine's list of secret config keys."""
+    ca = make_ca("Key in clear")
+    dev = make_stack(projects, module_emulator, "dev-clear-key", ca)
+    dev.set_config("caKey", ca.private_key_pem)  # without --secret
+    preview = dev.preview("--policy-pack", str(pack))
+    assert "[advisory]  ca-key-secret" in preview.stdout
+    assert rule_lines(preview) == [
+        "ca-key-secret: 'rootCa' takes private_key_pem from config key 'caKey', which is not a "
+        "secret: the CA key sits in clear in the stack's config and its history; fix: pulumi "
+        "config set --secret caKey < root.key, or use a Key Vault key (key_vault_url, "
+        "key_vault_key_name) or an offline proof (mode 'offline')"
+    ]
+    assert ca.private_key_pem.splitlines()[1] not in preview.stdout + preview.stderr
+    dev.set_config("caKey", ca.private_key_pem, secret=True)
+    assert rule_lines(dev.preview("--policy-pack", str(pack))) == []
+
+    # A team that lets production prove with a key in config still wants it secret there.
+    prod = make_stack(projects, module_emulator, "prod-clear-key", ca, protect="true")
+    prod.set_config("caKey", ca.private_key_pem)
+    allowed = policy_config(tmp_path, {"ca-key-not-in-stack-config": "advisory"})
+    refused = prod.preview("--policy-pack", str(pack), "--policy-pack-config", allowed, check=False)
+    assert refused.returncode != 0
+    assert "[mandatory]  ca-key-secret" in refused.stdout
+    assert sorted(line.split(":")[0] for line in rule_lines(refused)) == [
+        "ca-key-not-in-stack-config",
+        "ca-key-secret",
+    ]
+
+
 # --- the pack's processes end with the run ---
 
 

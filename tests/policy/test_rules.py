@@ -86,6 +86,40 @@ def test_a_key_in_a_production_stack_is_refused_without_being_quoted(face: Face)
     assert list(rules.ca_key_not_in_stack_config(vault, context(PROD))) == []
 
 
+@pytest.mark.parametrize("face", list(Face))
+def test_a_key_or_password_a_config_key_holds_in_clear_is_named_by_its_config_key(
+    face: Face,
+) -> None:
+    config = {"fleet:caKey": KEY, "fleet:caKeyPassword": "hunter2", "fleet:hubId": HUB}
+    clear = Stack("dev", config, frozenset(), "fleet")
+    declared = ca(face, private_key_pem=KEY, private_key_password="hunter2")
+    key, password = rules.ca_key_secret(declared, context(clear))
+    field = "privateKeyPem" if face is Face.NATIVE else "private_key_pem"
+    assert key.startswith(
+        f"ca-key-secret: 'rootCa' takes {field} from config key 'caKey', which is not a secret: "
+        "the CA key sits in clear in the stack's config and its history; fix: pulumi config set "
+        "--secret caKey < root.key, or use a Key Vault key ("
+    )
+    assert password.startswith("ca-key-secret: 'rootCa' takes ") and (
+        "from config key 'caKeyPassword'" in password
+    )
+    assert "fix: pulumi config set --secret caKeyPassword, or use" in password
+    assert KEY.splitlines()[1] not in key and "hunter2" not in password
+
+
+def test_a_key_set_as_a_secret_or_not_from_config_passes_and_unknown_secrets_judge_nothing() -> (
+    None
+):
+    declared = ca(private_key_pem=KEY)
+    secret = Stack("dev", {"fleet:caKey": KEY}, frozenset({"fleet:caKey"}), "fleet")
+    assert list(rules.ca_key_secret(declared, context(secret))) == []
+    elsewhere = Stack("dev", {"fleet:hubId": HUB}, frozenset(), "fleet")
+    assert list(rules.ca_key_secret(declared, context(elsewhere))) == []
+    # Without the engine's list of secret keys (an SDK that drops it), nothing can be told.
+    assert list(rules.ca_key_secret(declared, context(Stack("dev", {"fleet:caKey": KEY})))) == []
+    assert list(rules.ca_key_secret(ca(private_key_pem=UNKNOWN), context(elsewhere))) == []
+
+
 def test_strong_ca_refuses_short_rsa_odd_curves_and_sha1() -> None:
     def lines(certified: Any, config: Mapping[str, Any] | None = None) -> list[str]:
         declared = ca(certificate_pem=certified.certificate_pem)
@@ -149,7 +183,7 @@ def test_allowlist_is_inert_until_set_then_names_the_fingerprint() -> None:
 
 def test_every_rule_is_named_once_with_a_default_level() -> None:
     names = [rule.name for rule in rules.RULES]
-    assert len(set(names)) == len(names) == 7
+    assert len(set(names)) == len(names) == 8
     levels = {rule.name: rule.level for rule in rules.RULES}
     assert levels["no-self-attested-ca"] == levels["strong-ca"] == rules.MANDATORY
     assert levels["ca-expiry"] == rules.ADVISORY

@@ -4,6 +4,7 @@ with secrets marked, over the core's verbs (an in-memory hub)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from pulumi.provider.experimental.provider import (
 
 from pop_provider.core.connection import ConnectionSettings
 from pop_provider.native.provider import PopProvider
+from pop_provider.native.schema import schema_json
 from tests.pki import make_ca
 from tests.pop_provider.fakes import TARGET, FakeCertificates
 
@@ -29,8 +31,16 @@ def hub() -> FakeCertificates:
 
 
 @pytest.fixture
-def provider(hub: FakeCertificates, monkeypatch: pytest.MonkeyPatch) -> PopProvider:
-    provider = PopProvider("0.0.0-test")
+def warned() -> list[tuple[str, str]]:
+    """The warnings the provider sent the engine's log: (urn, message)."""
+    return []
+
+
+@pytest.fixture
+def provider(
+    hub: FakeCertificates, warned: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> PopProvider:
+    provider = PopProvider("0.0.0-test", warn=lambda urn, message: warned.append((urn, message)))
 
     class Clients:
         def certificates(self, _target: Any) -> FakeCertificates:
@@ -143,3 +153,43 @@ def test_a_client_secret_set_in_clear_is_kept_secret_in_the_state(provider: PopP
         )
     ).inputs
     assert checked["clientSecret"].is_secret and not checked["clientId"].is_secret
+
+
+def test_a_key_passed_in_clear_is_one_warning_in_camel_case_and_kept_secret(
+    provider: PopProvider, warned: list[tuple[str, str]]
+) -> None:
+    ca = make_ca("native clear key")
+    other = URN.replace("root-ca", "root-ca-again")
+    for urn in (URN, URN, other):  # preview and update, and a second resource with the same key
+        checked = run(provider.check(CheckRequest(urn, {}, declared(ca), b""))).inputs
+        assert checked["privateKeyPem"].is_secret
+    ((urn, message),) = warned
+    assert urn == URN
+    assert message.startswith("privateKeyPem is not a secret: if it comes from stack config, ")
+    assert "fix: `pulumi config set --secret <key> < root.key`" in message
+    assert "keyVaultUrl, keyVaultKeyName" in message and "private_key" not in message
+    assert ca.private_key_pem.splitlines()[1] not in message
+
+
+def test_a_key_and_password_passed_as_secrets_are_no_warning(
+    provider: PopProvider, warned: list[tuple[str, str]]
+) -> None:
+    ca = make_ca("native secret key")
+    news = {
+        **declared(ca),
+        "privateKeyPem": PropertyValue(ca.private_key_pem, is_secret=True),
+        "privateKeyPassword": PropertyValue("", is_secret=True),
+    }
+    run(provider.check(CheckRequest(URN, {}, news, b"")))
+    assert warned == []
+
+
+def test_the_schema_lets_the_program_say_whether_the_key_is_secret_and_never_reports_it() -> None:
+    """Declared secret, the key would be wrapped by Pulumi YAML and the SDKs before check could
+    see how the program passed it; the provider marks it secret in the state instead."""
+    schema = json.loads(schema_json("0.0.0-test"))
+    for token in ("pop:index:VerifiedCaCertificate", "pop:index:TrustedCa"):
+        resource = schema["resources"][token]
+        for name in ("privateKeyPem", "privateKeyPassword"):
+            assert "secret" not in resource["inputProperties"][name]
+            assert name not in resource.get("properties", {})

@@ -139,3 +139,47 @@ def test_a_file_that_cannot_be_read_is_one_line_with_the_path(
         f"({tmp_path / 'certs' / 'root.pem'}: Not a directory); give the user who runs `pulumi` "
         "read access to it, or fix the path"
     )
+
+
+def test_a_secret_the_list_names_but_set_without_secret_is_one_warning_naming_its_key(
+    recorder: Recorder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pop_provider.dynamic import key_secrecy
+
+    root, partner = make_ca("named secret in clear"), make_ca("key file")
+    (tmp_path / "partner.key").write_text(partner.private_key_pem)
+    certificates = [
+        {
+            "name": "root",
+            "hubId": f"{HUB}/hub-a",
+            "certificatePem": root.certificate_pem,
+            "privateKeySecret": "rootKey",
+        },
+        {  # a key file is read as a secret: nothing to say
+            "name": "partner",
+            "hubId": f"{HUB}/hub-b",
+            "certificatePem": partner.certificate_pem,
+            "privateKeyFile": "partner.key",
+        },
+    ]
+    pulumi.runtime.set_all_config(
+        {
+            f"{PROJECT}:certificates": json.dumps(certificates),
+            f"{PROJECT}:rootKey": root.private_key_pem,  # `pulumi config set rootKey < root.key`
+        },
+        [],
+    )
+    key_secrecy._WARNED.clear()
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        trusted = trust_from_stack_config(base_dir=tmp_path, export=False)
+        return pulumi.Output.all(*(cert.urn for cert in trusted.values()))
+
+    program()
+    warned = [r.getMessage() for r in caplog.records if "not a secret" in r.getMessage()]
+    assert warned == [
+        "private_key_pem comes from config key 'rootKey', which is not a secret: the CA key sits "
+        "in clear in the stack's config and in its history; fix: `pulumi config set --secret "
+        "rootKey < root.key` (or use a Key Vault key: key_vault_url, key_vault_key_name)"
+    ]
