@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from urllib.parse import urlparse
 
 from azure.core.exceptions import (
@@ -22,6 +21,7 @@ from azure.core.exceptions import (
 
 from pop_provider import failures
 from pop_provider.core.connection import ConnectionSettings, SettingsError
+from pop_provider.core.error_chain import links
 from pop_provider.core.errors import InvalidInput
 from pop_provider.core.federation import FederationError
 from pop_provider.core.invocation import PulumiCommand, current_command
@@ -130,35 +130,19 @@ def _explain(error: BaseException, settings: ConnectionSettings, verb: str) -> E
 # -- TLS and connections -------------------------------------------------------------------------
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    """The error, its causes and the exceptions azure-core wraps (`inner_exception`)."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        inner = getattr(current, "inner_exception", None)
-        pending += [current.__cause__, current.__context__]
-        if isinstance(inner, BaseException):
-            pending.append(inner)
-
-
 def _is_tls_failure(error: BaseException) -> bool:
-    return any(marker in str(link) for link in _chain(error) for marker in _TLS_MARKERS)
+    return any(marker in str(link) for link in links(error) for marker in _TLS_MARKERS)
 
 
 def _is_connection_failure(error: BaseException) -> bool:
     return any(
-        isinstance(link, (ServiceRequestError, ServiceResponseError)) for link in _chain(error)
+        isinstance(link, (ServiceRequestError, ServiceResponseError)) for link in links(error)
     )
 
 
 def _endpoint(error: BaseException, settings: ConnectionSettings) -> tuple[str, str]:
     """Which endpoint failed, as `https://host:port`, and the setting that names it."""
-    match = next((found for link in _chain(error) if (found := _HOST_PORT.search(str(link)))), None)
+    match = next((found for link in links(error) if (found := _HOST_PORT.search(str(link)))), None)
     if match is None:
         return settings.arm_endpoint, "pop:armEndpoint (or POP_ARM_ENDPOINT)"
     where = f"{match['host']}:{match['port']}"
@@ -200,7 +184,7 @@ def _unreachable_message(error: BaseException, settings: ConnectionSettings) -> 
 
 
 def _reason(error: BaseException) -> str:
-    for link in _chain(error):
+    for link in links(error):
         text = str(link)
         if "certificate verify failed" in text:
             return "certificate verify failed" + text.split("certificate verify failed", 1)[1]

@@ -6,7 +6,9 @@ print when it did not: a key set with `pulumi config set` without `--secret` sit
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -42,6 +44,29 @@ def clear_key_warning(
     elif not config_key:
         fix += " and pass it as a secret"
     return f"{problem}; fix: {fix} (or use a Key Vault key: {KEY_VAULT_URL}, {KEY_VAULT_KEY_NAME})"
+
+
+class WarnedKeys:
+    """The keys already warned about in this process, as (property, SHA-256 of the value): one
+    warning per key however often check runs or however many resources share the key. Only the
+    digest is kept, never the key."""
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def first_time(self, field: str, value: str) -> bool:
+        """True the first time `value` is seen for `field`, False after."""
+        seen = (field, hashlib.sha256(value.encode()).hexdigest())
+        with self._lock:
+            if seen in self._seen:
+                return False
+            self._seen.add(seen)
+            return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
 
 
 def clear_config_key(

@@ -17,6 +17,8 @@ from typing import Any
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import RetryPolicy
 
+from pop_provider.core.error_chain import links
+
 
 def is_refused(error: BaseException) -> bool:
     """Whether `error` is, or wraps, a refused TCP connection (ECONNREFUSED, WSAECONNREFUSED).
@@ -24,18 +26,7 @@ def is_refused(error: BaseException) -> bool:
     azure-core raises ServiceRequestError around urllib3's NewConnectionError, whose cause is
     the OSError; requests' own errors hold theirs in `args` and urllib3's in `reason`.
     """
-    seen: set[int] = set()
-    pending: list[object] = [error]
-    while pending:
-        link = pending.pop()
-        if not isinstance(link, BaseException) or id(link) in seen:
-            continue
-        if isinstance(link, ConnectionRefusedError):
-            return True
-        seen.add(id(link))
-        pending += [link.__cause__, link.__context__, *link.args]
-        pending += [getattr(link, "inner_exception", None), getattr(link, "reason", None)]
-    return False
+    return any(isinstance(link, ConnectionRefusedError) for link in links(error))
 
 
 class RefusalIsFinalRetryPolicy(RetryPolicy[Any, Any]):

@@ -8,14 +8,12 @@ same key in clear get it once, under the first.
 
 from __future__ import annotations
 
-import hashlib
-
 import pulumi
 
-from pop_provider.core.key_secrecy import clear_key_warning, runtime_clear_config_key
+from pop_provider.core.key_secrecy import WarnedKeys, clear_key_warning, runtime_clear_config_key
 
-# (property, SHA-256 of the value) of every key already warned about by this program run.
-_WARNED: set[tuple[str, str]] = set()
+# Every key already warned about by this program run.
+_WARNED = WarnedKeys()
 
 
 def warn_unless_secret(
@@ -36,10 +34,8 @@ def warn_unless_secret(
         if not isinstance(text, str) or not text:  # unset, or not known yet (a preview)
             return
         config_key = runtime_clear_config_key(text)
-        seen = (field, hashlib.sha256(text.encode()).hexdigest())
-        if (secret and config_key is None) or seen in _WARNED:
+        if (secret and config_key is None) or not _WARNED.first_time(field, text):
             return
-        _WARNED.add(seen)
         read = None if secret else f'config.require_secret("{config_key or "<key>"}")'
         warning = clear_key_warning(field, config_key=config_key, read_as_secret=read)
         # Once the resource is registered, so the log (sent as soon as its URN is known) goes

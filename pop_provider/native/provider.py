@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -47,7 +46,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from pop_provider.core import certificates, inputs
 from pop_provider.core.errors import InvalidInput
 from pop_provider.core.expiry import DEFAULT_EXPIRY_WARNING_DAYS, days_until, expiry_warning
-from pop_provider.core.key_secrecy import clear_key_warning
+from pop_provider.core.key_secrecy import WarnedKeys, clear_key_warning
 from pop_provider.core.ownership import Declarations
 from pop_provider.core.verbs import IS_VERIFIED, CertificateVerbs
 from pop_provider.failures import InputError
@@ -77,8 +76,7 @@ class PopProvider(Provider):
     def __init__(self, version: str, warn: Warn | None = None) -> None:
         self._version = version
         self._warn = warn or (lambda _urn, _message: None)
-        # (property, SHA-256 of the value) of each key in clear already warned about.
-        self._warned_in_clear: set[tuple[str, str]] = set()
+        self._warned_in_clear = WarnedKeys()
         self._verbs = CertificateVerbs(Declarations(), namespace="pop")
         self._pool = ThreadPoolExecutor(MAX_CONCURRENT_VERBS, thread_name_prefix="pop-verb")
 
@@ -219,9 +217,7 @@ class PopProvider(Provider):
             value = news.get(camel(name))
             if value is None or value.is_secret or not isinstance(value.value, str):
                 continue
-            seen = (name, hashlib.sha256(value.value.encode()).hexdigest())
-            if value.value and seen not in self._warned_in_clear:
-                self._warned_in_clear.add(seen)
+            if value.value and self._warned_in_clear.first_time(name, value.value):
                 self._warn(urn, in_camel_case(clear_key_warning(name)))
 
     def _warn_before_expiry(self, urn: str, checked: Mapping[str, Any], within: Any) -> None:

@@ -11,6 +11,7 @@ import pulumi
 import pytest
 from pulumi.runtime import mocks
 
+from pop_provider.core.key_secrecy import WarnedKeys
 from pop_provider.dynamic import key_secrecy
 from tests.pki import make_ca
 
@@ -35,7 +36,7 @@ class Mocks(pulumi.runtime.Mocks):
 def program(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A program of project `project` whose stack config holds `caKey` in clear."""
     mocks.set_mocks(Mocks(), project="project", preview=False)
-    monkeypatch.setattr(key_secrecy, "_WARNED", set())
+    monkeypatch.setattr(key_secrecy, "_WARNED", WarnedKeys())
     pulumi.runtime.set_all_config({"project:caKey": CA.private_key_pem}, [])
     yield
     pulumi.runtime.set_all_config({}, [])
