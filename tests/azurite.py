@@ -1,6 +1,7 @@
 """Azurite, Microsoft's Azure Storage emulator, as the blob store behind Pulumi's azblob:// backend.
 
-``AzuriteProcess`` runs ``azurite-blob`` (installed, pinned and cached, by tools/azurite.sh) on
+``AzuriteProcess`` runs ``azurite-blob`` (installed, pinned and cached, by tools/azurite.sh from
+`make bootstrap`) in a session of its own, ended with whatever it started, on
 127.0.0.1 with HTTPS, on a port the OS picks, with a CA and server certificate made for it; it
 waits for Azurite's own "listens on" line (bounded), creates the state container, and gives the
 backend URL and the environment the Pulumi CLI needs. TLS is verified everywhere: the CLI (Go)
@@ -10,7 +11,6 @@ trusts the CA through SSL_CERT_FILE, and the Python client through ``connection_
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import signal
 import subprocess
@@ -23,9 +23,8 @@ from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from azure_iot_emulator.tls import TlsFiles, ensure_tls
-
-REPO = Path(__file__).resolve().parents[1]
-INSTALL_SCRIPT = REPO / "tools" / "azurite.sh"
+from tests.caches import cached
+from tests.processes import end_session, wait_exit
 
 #: Azurite's well-known development account (documented by Microsoft; it guards nothing).
 DEV_ACCOUNT = "devstoreaccount1"
@@ -48,13 +47,9 @@ class AzuriteStartError(RuntimeError):
 
 
 def azurite_binary() -> Path:
-    """The cached `azurite-blob`, installed by tools/azurite.sh on first use (a no-op after)."""
-    result = subprocess.run(
-        [str(INSTALL_SCRIPT)], capture_output=True, text=True, check=False, timeout=900
-    )
-    if result.returncode != 0:
-        raise AzuriteStartError(f"tools/azurite.sh failed:\n{result.stderr}")
-    return Path(result.stdout.strip().splitlines()[-1])
+    """The cached `azurite-blob`, installed by `make bootstrap` (tools/azurite.sh); missing, the
+    test fails in one line."""
+    return cached("azurite.sh")
 
 
 class AzuriteProcess:
@@ -124,10 +119,18 @@ class AzuriteProcess:
         # Kept open for the life of the process (closed by stop): not a with-block.
         self._log = self.log_path.open("wb")  # noqa: SIM115
         self._process = subprocess.Popen(
-            command, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            command,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
-        self.port = self._wait_for_port()
-        self._create_container()
+        try:
+            self.port = self._wait_for_port()
+            self._create_container()
+        except BaseException:
+            self.stop()  # a start that fails leaves nothing running
+            raise
         return self
 
     def _wait_for_port(self) -> int:
@@ -137,14 +140,13 @@ class AzuriteProcess:
             found = _LISTENING.search(self.log_path.read_text(errors="replace"))
             if found:
                 return int(found.group(1))
-            if self._process.poll() is not None:
+            if wait_exit(self._process, _POLL_S):  # the poll's pause, cut short by an exit
                 break
-            time.sleep(_POLL_S)  # polling a condition, bounded by the deadline
-        code = self._process.poll()
         self.stop()
         raise AzuriteStartError(
             f"azurite-blob did not start listening within {START_TIMEOUT_S:.0f} s "
-            f"(exit code {code}); it printed:\n{self.log_path.read_text(errors='replace')}"
+            f"(exit code {self._process.returncode}); it printed:\n"
+            f"{self.log_path.read_text(errors='replace')}"
         )
 
     def service_client(self) -> BlobServiceClient:
@@ -176,14 +178,12 @@ class AzuriteProcess:
         return self.container_client().download_blob(name).readall()
 
     def stop(self) -> None:
-        """SIGTERM, wait; SIGKILL if it does not exit in time."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                self._process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                os.kill(self._process.pid, signal.SIGKILL)
-                self._process.wait(STOP_TIMEOUT_S)
+        """SIGTERM, wait; then SIGKILL to whatever of its session is left."""
+        if self._process is not None:
+            if not wait_exit(self._process, 0):
+                self._process.send_signal(signal.SIGTERM)
+                wait_exit(self._process, STOP_TIMEOUT_S)
+            end_session(self._process)
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests import processes
+from tests.caches import OFFLINE_ENV
+
 REPO = Path(__file__).resolve().parents[1]
 PULUMI = REPO / "tools" / "pulumi"
 TEST_PASSPHRASE = "pop-provider-test-passphrase"
@@ -76,6 +79,7 @@ class PulumiStack:
             if key not in ("PULUMI_BACKEND_URL", "PULUMI_HOME", "PULUMI_PYTHON_CMD")
         }
         env["PULUMI_CONFIG_PASSPHRASE"] = TEST_PASSPHRASE
+        env.update(OFFLINE_ENV)
         if self.state_dir is not None:
             env["PULUMI_BACKEND_URL"] = f"file://{self.state_dir / 'backend'}"
             env["PULUMI_HOME"] = str(self.state_dir / "home")
@@ -100,14 +104,8 @@ class PulumiStack:
         # Flags go before a `--` separator: everything after it is positional (a PEM value).
         cut = args.index("--") if "--" in args else len(args)
         argv = [*args[:cut], *flags, *args[cut:]]
-        result = subprocess.run(
-            [str(PULUMI), *argv],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        # Its own session, ended with the command: no plugin, npm or program outlives it.
+        result = processes.run([str(PULUMI), *argv], env=self.env(), timeout=timeout)
         if check and result.returncode != 0:
             raise PulumiCommandError(argv, result)
         return result
@@ -122,6 +120,17 @@ class PulumiStack:
             args.append("--secret")
         # `--` so values starting with '-' (a PEM) are not read as flags; stdin would also do.
         self.run(*args, "--", value)
+
+    def set_configs(
+        self, plain: dict[str, str] | None = None, secret: dict[str, str] | None = None
+    ) -> None:
+        """Many keys in one CLI call (`config set-all`): one start of the CLI per stack, not one
+        per key."""
+        args = ["config", "set-all", "--stack", self.stack]
+        for flag, values in (("--plaintext", plain or {}), ("--secret", secret or {})):
+            for key, value in values.items():
+                args += [flag, f"{key}={value}"]
+        self.run(*args)
 
     def up(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.run("up", "--yes", "--skip-preview", *extra, check=check)

@@ -3,10 +3,15 @@
 # the repo, so the suite can drive `az iot hub certificate` and `az iot dps certificate` against
 # the emulator the way users do. A warm cache makes this a no-op that starts neither python nor pip.
 #
-# Prints the path of the `az` binary (the only line on stdout); progress goes to stderr.
+# Prints the path of the `az` binary (the only line on stdout); progress goes to stderr. With
+# POP_WHEELHOUSE set (tools/bootstrap.sh sets it), pip installs from that folder alone.
+# `--check`: print it if installed, else one line saying so, exit 1; never fetches.
 set -euo pipefail
 
-version=2.91.0
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+requirements="$repo/tools/azure-cli-requirements.txt"
+version=$(sed -n 's/^azure-cli==\([0-9.]*\).*/\1/p' "$requirements")
+[[ -n $version ]] || { echo "azure-cli.sh: $requirements pins no azure-cli==X" >&2; exit 1; }
 cache_root=${POP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pop-provider}
 prefix="$cache_root/azure-cli/$version"
 venv="$prefix/venv"
@@ -17,6 +22,10 @@ stamp="$prefix/.complete"
 if [[ -x "$binary" && "$(cat "$stamp" 2>/dev/null)" == "azure-cli==$version" ]]; then
   echo "$binary"
   exit 0
+fi
+if [[ ${1:-} == --check ]]; then
+  echo "azure-cli.sh: azure-cli $version is not installed ($venv): run \`make bootstrap\`" >&2
+  exit 1
 fi
 
 python=${PYTHON:-python3}
@@ -38,8 +47,10 @@ fi
 echo "azure-cli.sh: installing azure-cli==$version into $venv (first run: a few minutes)" >&2
 rm -rf "$venv" "$stamp"  # a partial tree from a killed run
 "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-  "azure-cli==$version" >&2
+from=()
+[[ -n ${POP_WHEELHOUSE:-} ]] && from=(--no-index --find-links "$POP_WHEELHOUSE")
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "${from[@]}" \
+  -r "$requirements" >&2
 [[ -x "$binary" ]] || {
   echo "azure-cli.sh: pip finished but $binary is missing" >&2
   exit 1

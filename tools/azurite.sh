@@ -4,6 +4,7 @@
 # makes this a no-op that starts neither node nor npm.
 #
 # Prints the path of the `azurite-blob` binary (the only line on stdout); progress goes to stderr.
+# `--check`: print it if installed, else one line saying so, exit 1; never fetches.
 set -euo pipefail
 
 version=3.37.0
@@ -16,6 +17,10 @@ stamp="$prefix/.complete"
 if [[ -x "$binary" && "$(cat "$stamp" 2>/dev/null)" == "azurite@$version" ]]; then
   echo "$binary"
   exit 0
+fi
+if [[ ${1:-} == --check ]]; then
+  echo "azurite: azurite $version is not installed ($prefix): run \`make bootstrap\`" >&2
+  exit 1
 fi
 
 for tool in node npm; do

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Makes this clone ready to run: .venv from the pinned requirements (reinstalled only when they
-# change) and the pinned Pulumi CLI (built only when the cache is cold). Idempotent; every cache
-# (pip's, Go's, the CLI's) lives outside the repo.
+# Makes this clone ready to run, and the test suite hermetic: .venv from the pinned requirements
+# (reinstalled only when they change), the pinned Pulumi CLI and its language hosts, and every
+# cache a test reads: the wheelhouse, npm's and Go's caches, the policy pack's virtualenv, the
+# Azure CLI, Azurite and actionlint. After it the suite needs no network but loopback: a test
+# whose cache is missing says so in one line instead of fetching. Idempotent, and a few seconds
+# when warm (each step checks its stamp); every cache lives outside the repo.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -24,21 +27,11 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
 fi
 tools/build-pulumi.sh >/dev/null
 
-# npm's cache (outside the repo), warmed once per pinned set (tools/languages.env), so a
-# TypeScript project's `pulumi install` finds @pulumi/pulumi, TypeScript and Node's types there.
-# shellcheck source=languages.env
-source tools/languages.env
-if command -v npm >/dev/null; then
-  npm_pins="@pulumi/pulumi@$PULUMI_NODEJS_VERSION typescript@$TYPESCRIPT_VERSION"
-  npm_pins+=" @types/node@$TYPES_NODE_VERSION"
-  npm_warm="${POP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pop-provider}/npm-warm"
-  if [[ "$(cat "$npm_warm/.complete" 2>/dev/null)" != "$npm_pins" ]]; then
-    echo "bootstrap: fetching $npm_pins into npm's cache" >&2
-    rm -rf "$npm_warm" && mkdir -p "$npm_warm"
-    # shellcheck disable=SC2086 # one word per package
-    (cd "$npm_warm" && npm install --silent --no-audit --no-fund --no-save $npm_pins >/dev/null)
-    echo "$npm_pins" > "$npm_warm/.complete"
-  fi
-else
-  echo "bootstrap: npm not found: TypeScript projects will not run (https://nodejs.org)" >&2
-fi
+# The wheels every `pip install` of the tests takes (tools/wheelhouse.py), then the caches each
+# installer fills; each step is a no-op when its cache is warm.
+wheelhouse=$(.venv/bin/python tools/wheelhouse.py)
+tools/language-caches.sh >/dev/null
+POP_WHEELHOUSE=$wheelhouse tools/policy-venv.sh >/dev/null
+POP_WHEELHOUSE=$wheelhouse tools/azure-cli.sh >/dev/null
+tools/azurite.sh >/dev/null
+tools/actionlint.sh >/dev/null

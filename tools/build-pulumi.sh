@@ -15,6 +15,12 @@ bin="$prefix/bin"
 stamp="$prefix/.complete"
 
 codegen_dir="$repo/tools/pulumi-codegen"
+# POP_NO_FETCH set (the test suite sets it): nothing is fetched; a cold cache is one line.
+no_fetch() {
+  [[ -z ${POP_NO_FETCH:-} ]] && return 0
+  echo "build-pulumi: $1 is not in the cache ($cache_root): run \`make bootstrap\`" >&2
+  exit 1
+}
 # The language hosts' versions (pulumi-yaml; npm's, for projects and tests) are in languages.env.
 # shellcheck source=languages.env
 source "$repo/tools/languages.env"
@@ -41,6 +47,7 @@ host_stamp="$host_venv/.complete"
 # so the host never imports anything from the project's virtualenv.
 ensure_host_venv() {
   [[ "$(cat "$host_stamp" 2>/dev/null)" == "pulumi==$sdk_version" ]] && return 0
+  no_fetch "the language host's virtualenv (pulumi==$sdk_version)"
   echo "build-pulumi: making the language host's virtualenv (pulumi==$sdk_version)" >&2
   rm -rf "$host_venv"
   "${PYTHON:-python3}" -m venv "$host_venv"
@@ -66,6 +73,7 @@ yaml_host="$yaml_prefix/bin/pulumi-language-yaml"
 ensure_yaml_host() {
   local want="v$PULUMI_YAML_VERSION"
   [[ -x "$yaml_host" && "$(cat "$yaml_prefix/.complete" 2>/dev/null)" == "$want" ]] && return 0
+  no_fetch "pulumi-language-yaml $want"
   need_go
   echo "build-pulumi: building pulumi-language-yaml $want (first run: ~1 minute)" >&2
   rm -f "$yaml_prefix/.complete"
@@ -133,6 +141,7 @@ if [[ -x "$bin/pulumi" && "$(cat "$stamp" 2>/dev/null)" == "v$version" ]]; then
   exit 0
 fi
 
+no_fetch "the Pulumi CLI v$version"
 need_go
 echo "build-pulumi: building the Pulumi CLI v$version from Go modules (first run: several minutes)" >&2
 mkdir -p "$bin"

@@ -1,24 +1,24 @@
 """The Azure CLI (`az`) against the emulator, configured the way the emulator's README tells users.
 
-`az_binary()` installs the pinned azure-cli through tools/azure-cli.sh (its own virtualenv in the
-cache; a no-op once there). `AzCli` runs `az` with its own AZURE_CONFIG_DIR, trusting the
-emulator's CA through REQUESTS_CA_BUNDLE (verification stays on), telemetry off, and every proxy
-variable pointing at a closed loopback port except for 127.0.0.1: a request `az` would send
-anywhere but the emulator fails at once instead of leaving the machine. Errors show `az`'s stderr
-with the client secret masked.
+`az_binary()` finds the pinned azure-cli that `make bootstrap` installs through
+tools/azure-cli.sh (its own virtualenv in the cache); missing, the test fails in one line.
+`AzCli` runs `az` with its own AZURE_CONFIG_DIR, trusting the emulator's CA through
+REQUESTS_CA_BUNDLE (verification stays on), telemetry off, and every proxy variable pointing at a
+closed loopback port except for 127.0.0.1: a request `az` would send anywhere but the emulator
+fails at once instead of leaving the machine. Errors show `az`'s stderr with the client secret
+masked.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from azure_iot_emulator.testing import EmulatorInfo
+from tests import processes
+from tests.caches import cached
 
-REPO = Path(__file__).resolve().parents[2]
-INSTALL_SCRIPT = REPO / "tools" / "azure-cli.sh"
 COMMAND_TIMEOUT_S = 180
 # Port 9 (discard) on loopback: nothing listens there, so a stray proxied request is refused.
 CLOSED_PROXY = "http://127.0.0.1:9"
@@ -34,13 +34,8 @@ class AzFailed(RuntimeError):
 
 
 def az_binary() -> Path:
-    """The cached `az`, installed by tools/azure-cli.sh on first use (a few minutes, once)."""
-    result = subprocess.run(
-        [str(INSTALL_SCRIPT)], capture_output=True, text=True, check=False, timeout=1200
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"tools/azure-cli.sh failed:\n{result.stderr}")
-    return Path(result.stdout.strip().splitlines()[-1])
+    """The cached `az`, installed by `make bootstrap` (tools/azure-cli.sh)."""
+    return cached("azure-cli.sh")
 
 
 class AzCli:
@@ -76,15 +71,7 @@ class AzCli:
 
     def run(self, *args: str) -> str:
         """Run `az args...`; its stdout, or AzFailed."""
-        result = subprocess.run(
-            [str(self.binary), *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            env=self.env(),
-            stdin=subprocess.DEVNULL,
-            timeout=COMMAND_TIMEOUT_S,
-        )
+        result = processes.run([str(self.binary), *args], env=self.env(), timeout=COMMAND_TIMEOUT_S)
         if result.returncode != 0:
             shown = [self._mask(a) for a in args]
             raise AzFailed(shown, result.returncode, self._mask(result.stderr))

@@ -2,8 +2,8 @@
 discovery, a service-principal sign-in, and the whole CA certificate flow of `az iot hub
 certificate` and `az iot dps certificate`, with the proof of possession made by the `openssl` CLI.
 
-azure-cli is the pinned release installed by tools/azure-cli.sh; its traffic stays on 127.0.0.1
-(see tests/clients/azure_cli.py) and TLS is verified against the emulator's CA.
+azure-cli is the pinned release `make bootstrap` installs (tools/azure-cli.sh); its traffic stays
+on 127.0.0.1 (see tests/clients/azure_cli.py) and TLS is verified against the emulator's CA.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from azure_iot_emulator.testing import EmulatorInfo
+from tests import processes
 from tests.clients.azure_cli import AzCli, AzFailed, az_binary
 
 OPENSSL_TIMEOUT_S = 60
@@ -54,13 +54,7 @@ class OpensslCa:
         return self.directory / "ca.key"
 
     def _run(self, *args: str) -> str:
-        result = subprocess.run(
-            [self.openssl, *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=OPENSSL_TIMEOUT_S,
-        )
+        result = processes.run([self.openssl, *args], timeout=OPENSSL_TIMEOUT_S)
         assert result.returncode == 0, f"openssl {args[0]} failed:\n{result.stderr}"
         return result.stdout
 

@@ -10,6 +10,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from tests import processes
+from tests.caches import OFFLINE_ENV, cached
 from tests.pulumi_cli import PULUMI, REPO, TEST_PASSPHRASE, PulumiCommandError
 
 
@@ -32,19 +34,36 @@ def pulumi(project: Path, *args: str, timeout: float = 600) -> subprocess.Comple
         if key not in ("PULUMI_BACKEND_URL", "PULUMI_HOME")
     }
     env["PULUMI_CONFIG_PASSPHRASE"] = TEST_PASSPHRASE
+    env.update(OFFLINE_ENV)
     argv = [*args, "--non-interactive", "--color", "never"]
-    result = subprocess.run(
-        [str(PULUMI), *argv],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    result = processes.run([str(PULUMI), *argv], cwd=project, env=env, timeout=timeout)
     if result.returncode != 0:
         raise PulumiCommandError(argv, result)
     return result
+
+
+def language_caches() -> Path:
+    """npm's and Go's caches warmed by `make bootstrap` (tools/language-caches.sh), which every
+    `pulumi install` or `package add` of a TypeScript or Go project installs from, offline; the
+    folder of the npm project that warmed npm's. A cold cache fails the test in one line."""
+    return cached("language-caches.sh")
+
+
+def seed_node_modules(project: Path) -> None:
+    """Start `project`'s node_modules from the pinned packages bootstrap installed, so the
+    `npm install` a test runs (under `pulumi package add`) only adds what this project has of
+    its own: one install of the shared dependencies per cache, not one per test."""
+    warmed = language_caches() / "node_modules"
+
+    def not_shared(folder: str, names: list[str]) -> set[str]:
+        # The warm project's own SDK link, and npm's record of that project's tree.
+        if Path(folder) == warmed:
+            return {".package-lock.json"} & set(names)
+        if Path(folder) == warmed / "@pulumi":
+            return {"warm"} & set(names)
+        return set()
+
+    shutil.copytree(warmed, project / "node_modules", symlinks=True, ignore=not_shared)
 
 
 # Each program exports a plain output and a secret read from config (`greeting`), and declares no

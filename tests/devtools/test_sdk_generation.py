@@ -5,21 +5,26 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests import processes
+from tests.caches import OFFLINE_ENV
 from tests.devtools.languages import (
     go_module,
+    language_caches,
     node_package_json,
     pulumi,
+    seed_node_modules,
     write_go_project,
     write_schema,
 )
 
 pytestmark = pytest.mark.engine
+# A compiler run over a generated SDK: seconds, with the build caches warm.
+COMPILE_TIMEOUT_S = 300
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +48,7 @@ def test_the_typescript_sdk_compiles(
     # The pinned @pulumi/pulumi, TypeScript and Node types, as the TypeScript program has them.
     (sdk / "node_modules").symlink_to(typescript_project / "node_modules")
     tsc = typescript_project / "node_modules" / ".bin" / "tsc"
-    compiled = subprocess.run([str(tsc), "-p", str(sdk)], capture_output=True, text=True)
+    compiled = processes.run([str(tsc), "-p", str(sdk)], timeout=COMPILE_TIMEOUT_S)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     assert (sdk / "bin" / "thing.js").exists() and (sdk / "bin" / "thing.d.ts").exists()
 
@@ -55,12 +60,11 @@ def test_the_go_sdk_builds(schema: Path, tmp_path: Path, go_project: Path) -> No
     assert (plugin["resource"], plugin["name"]) == (True, "tiny")
     go_module("example.invalid/tiny/sdk/go/tiny", sdk)
     # -trimpath, as the Go host builds programs: the packages the Go program built are cached.
-    built = subprocess.run(
+    built = processes.run(
         ["go", "build", "-trimpath", "./..."],
         cwd=sdk,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "GOFLAGS": "-mod=mod"},
+        env={**os.environ, **OFFLINE_ENV, "GOFLAGS": "-mod=mod"},
+        timeout=COMPILE_TIMEOUT_S,
     )
     assert built.returncode == 0, built.stderr
 
@@ -68,10 +72,8 @@ def test_the_go_sdk_builds(schema: Path, tmp_path: Path, go_project: Path) -> No
 def test_the_python_sdk_compiles(schema: Path, tmp_path: Path) -> None:
     sdk = gen_sdk(schema, "python", tmp_path / "sdk")
     assert json.loads((sdk / "pulumi_tiny" / "pulumi-plugin.json").read_text())["name"] == "tiny"
-    compiled = subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(sdk)],
-        capture_output=True,
-        text=True,
+    compiled = processes.run(
+        [sys.executable, "-m", "compileall", "-q", str(sdk)], timeout=COMPILE_TIMEOUT_S
     )
     assert compiled.returncode == 0, compiled.stdout
 
@@ -89,6 +91,7 @@ def test_package_add_links_the_sdk_into_a_typescript_project(schema: Path, tmp_p
     project.mkdir()
     (project / "Pulumi.yaml").write_text("name: ts-add\nruntime: nodejs\n")
     (project / "package.json").write_text(node_package_json("ts-add"))
+    seed_node_modules(project)
 
     added = pulumi(project, "package", "add", str(schema))
     assert 'import * as tiny from "@pulumi/tiny";' in added.stdout
@@ -102,6 +105,7 @@ def test_package_add_links_the_sdk_into_a_typescript_project(schema: Path, tmp_p
 def test_package_add_links_the_sdk_into_a_go_project(schema: Path, tmp_path: Path) -> None:
     """Link replaces the SDK's module by its folder in go.mod; once the program imports it,
     GetRequiredPackages finds its pulumi-plugin.json through `go list -m all`."""
+    language_caches()
     project = write_go_project(tmp_path / "go-add")
     added = pulumi(project, "package", "add", str(schema))
     assert 'import "example.invalid/tiny/sdk/go/tiny"' in added.stdout

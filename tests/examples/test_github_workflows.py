@@ -19,6 +19,8 @@ import pytest
 import yaml
 
 from azure_iot_emulator.testing import EmulatorInfo
+from tests import processes
+from tests.caches import cached
 from tests.conftest import write_certificates_config
 from tests.pki import make_ca
 from tests.pop_provider.engine import entry, hub_certificates, hub_client
@@ -45,26 +47,16 @@ DRIFT = 7  # the CLI's exit code for "changes were proposed" under --expect-no-c
 
 @pytest.fixture(scope="module")
 def actionlint() -> Path:
-    """The pinned actionlint, built once into the cache by the script CI uses."""
-    built = subprocess.run(
-        [str(REPO / "tools" / "actionlint.sh")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
-    return Path(built.stdout.strip())
+    """The pinned actionlint, built into the cache by `make bootstrap` (tools/actionlint.sh)."""
+    return cached("actionlint.sh")
 
 
 def lint(actionlint: Path, *files: Path) -> subprocess.CompletedProcess[str]:
     """actionlint on `files`; shellcheck and pyflakes off, so the verdict is the same on every
     machine whether or not they happen to be installed."""
-    return subprocess.run(
+    return processes.run(
         [str(actionlint), "-no-color", "-oneline", "-shellcheck=", "-pyflakes=", *map(str, files)],
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
 
 
@@ -257,14 +249,11 @@ def run_drift_check(
     env = stack.env()
     env.update({key: resolve(str(value), context) for key, value in step["env"].items()})
     env["PATH"] = f"{shim_dir}:{env['PATH']}"
-    return subprocess.run(
+    return processes.run(
         [shutil.which("bash") or "bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
         cwd=stack.project_dir,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=600,
-        check=False,
     )
 
 

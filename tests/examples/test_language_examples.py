@@ -7,8 +7,8 @@ stack's outputs say so, a second `up` neither uploads nor proves again, a missin
 file is one line naming it and the fix, nothing prints a stack trace or a warning, and the CA
 key never reaches the state in the clear.
 
-Warm (npm's cache, Go's build cache) each language takes 20-30 s; a cold Go build cache adds
-~2 minutes, once (Pulumi's Go SDK compiled for the program).
+From the caches `make bootstrap` warms (npm's, Go's module and build caches) each language
+takes 20-30 s, offline.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, stack_config
+from tests.devtools.languages import language_caches, seed_node_modules
 from tests.pki import make_ca
 from tests.pop_provider.engine import arm_calls, hub_certificates, hub_id
 from tests.pulumi_cli import REPO, PulumiStack
@@ -47,9 +48,13 @@ def example_stack(
 ) -> PulumiStack:
     """The example copied as a user copies it, set up with its README's commands: the plugin
     installed from the executable, the SDK generated and linked (`package add` also installs
-    the dependencies: npm install, go mod tidy), the stack's config pointing at the emulator."""
+    the dependencies: npm install, go mod tidy, from the caches bootstrap warmed), the stack's
+    config pointing at the emulator."""
+    language_caches()
     project = tmp_path / f"pop-{language}"
     shutil.copytree(REPO / "examples" / language, project, ignore=GENERATED)
+    if language == "typescript":
+        seed_node_modules(project)
     stack = PulumiStack(project, tmp_path / "pulumi")
     stack.run("plugin", "install", "resource", "pop", version, "--file", str(plugin))
     added = stack.run("package", "add", str(plugin))

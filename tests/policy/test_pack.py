@@ -4,12 +4,13 @@ mandatory rule fails the command and leaves the hub as it was; an advisory one w
 proceed; `--policy-pack-config` changes levels and thresholds. And the pack's processes end with
 the run, however it ends.
 
-One emulator for the module, one copy of the pack (on the cached virtualenv of
+One emulator for the module, one copy of the pack (on the virtualenv `make bootstrap` makes with
 tools/policy-venv.sh) for the session: every test is a stack of one of two projects.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -24,6 +25,8 @@ from pathlib import Path
 import pytest
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, stack_config
+from tests import processes
+from tests.caches import cached
 from tests.conftest import azure_environment
 from tests.pki import CertifiedKey, make_ca
 from tests.policy.weak_pki import ca_expiring_in, rsa_1024_ca, sha1_ca
@@ -80,9 +83,7 @@ resources:
 @pytest.fixture(scope="session")
 def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This repo's pack, copied as a team copies it, on the cached virtualenv."""
-    venv = subprocess.run(
-        [str(REPO / "tools" / "policy-venv.sh")], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    venv = cached("policy-venv.sh")
     copy = tmp_path_factory.mktemp("pack") / "policy"
     shutil.copytree(REPO / "policy", copy, ignore=shutil.ignore_patterns("venv", "__pycache__"))
     (copy / "venv").symlink_to(venv)
@@ -366,18 +367,9 @@ def processes_mentioning(text: str) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if entry.name.isdigit() and text in cmdline and alive(int(entry.name)):
+        if entry.name.isdigit() and text in cmdline and processes.alive(int(entry.name)):
             found.append(int(entry.name))
     return found
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie has ended: only its exit status waits to be read)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return False
-    return fields[0] != "Z"
 
 
 def parent(pid: int) -> int:
@@ -421,41 +413,82 @@ def test_a_pack_without_its_virtualenv_says_how_to_make_it(
     ) in failed.stderr
 
 
-def test_no_pack_process_outlives_a_run(pack: Path) -> None:
-    # Every test above ran the pack; none of its processes is left.
-    assert processes_mentioning(str(pack / "venv" / "bin" / "python")) == []
+@pytest.fixture
+def gated_stack(tmp_path: Path) -> tuple[PulumiStack, Path]:
+    """A program that runs until the test opens its gate (a FIFO it reads): time to see the
+    pack serve it; then it ends, and so does the run, normally."""
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
+    project = tmp_path / "gated"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(
+        f"name: pop-policy-gated\nruntime:\n  name: python\n"
+        f"  options:\n    virtualenv: {Path(sys.prefix)}\n"
+    )
+    (project / "__main__.py").write_text(f"open({str(gate)!r}).read()\n")
+    return PulumiStack(project, tmp_path / "state", stack="dev").init(), gate
+
+
+def open_gate(gate: Path) -> bool:
+    """Open and close the gate's writing end, which ends the program reading it; False while
+    no one reads it yet (opening without waiting then fails with ENXIO)."""
+    try:
+        os.close(os.open(gate, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError as error:
+        if error.errno == errno.ENXIO:
+            return False
+        raise
+    return True
+
+
+def preview_command(stack: PulumiStack, pack: Path) -> list[str]:
+    return [
+        str(PULUMI),
+        "preview",
+        "--policy-pack",
+        str(pack),
+        "--cwd",
+        str(stack.project_dir),
+        "--stack",
+        stack.stack,
+        "--non-interactive",
+    ]
+
+
+def test_no_pack_process_outlives_a_run(gated_stack: tuple[PulumiStack, Path], pack: Path) -> None:
+    """A preview that ends normally leaves none of the pack's processes: seen while the program
+    runs, gone once the CLI has exited (before the test ends the run's session itself)."""
+    stack, gate = gated_stack
+    interpreter = str(pack / "venv" / "bin" / "python")
+    program = f"--pwd {stack.project_dir}"
+    with processes.Session(preview_command(stack, pack), env=stack.env()) as run:
+        assert wait_until(lambda: processes_mentioning(interpreter), 60), "no pack started"
+        assert wait_until(lambda: processes_mentioning(program), 60), "no program started"
+        served = processes_mentioning(interpreter)
+        assert wait_until(lambda: open_gate(gate), 60), "the program never read its gate"
+        assert processes.wait_exit(run.process, 120), "the preview did not end"
+
+        def left() -> list[int]:
+            return [pid for pid in served if processes.alive(pid)]
+
+        assert wait_until(lambda: not left(), 10), f"the pack lives on after the run: {left()}"
+    assert run.process.returncode == 0, run.output()
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["interrupted", "killed"])
 def test_the_pack_stops_when_the_run_is_interrupted_or_the_engine_dies(
     how: signal.Signals, slow_stack: PulumiStack, pack: Path
 ) -> None:
-    command = [
-        str(PULUMI),
-        "preview",
-        "--policy-pack",
-        str(pack),
-        "--cwd",
-        str(slow_stack.project_dir),
-        "--stack",
-        slow_stack.stack,
-        "--non-interactive",
-    ]
-    cli = subprocess.Popen(
-        command, env=slow_stack.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
     interpreter = str(pack / "venv" / "bin" / "python")
-    try:
+    # Whatever the assertions leave running ends with the session.
+    with processes.Session(preview_command(slow_stack, pack), env=slow_stack.env()) as run:
         assert wait_until(lambda: processes_mentioning(interpreter), 30), "no pack started"
         program = f"--pwd {slow_stack.project_dir}"
         assert wait_until(lambda: processes_mentioning(program), 30), "no program started"
         (pack_process,) = processes_mentioning(interpreter)
         host = parent(pack_process)
-        cli.send_signal(how)
-        cli.wait(30)
+        run.process.send_signal(how)
+        assert processes.wait_exit(run.process, 30), "the CLI did not stop"
         assert wait_until(lambda: not processes_mentioning(interpreter), 10), "the pack lives on"
-        assert wait_until(lambda: not alive(host), 10), "its language host lives on"
+        assert wait_until(lambda: not processes.alive(host), 10), "its language host lives on"
         assert wait_until(lambda: not processes_mentioning(program), 10), "the program lives on"
-    finally:
-        if cli.poll() is None:
-            cli.kill()

@@ -13,8 +13,8 @@ from tests.team.runners import Runners
 
 @pytest.fixture(scope="module")
 def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzuriteProcess]:
-    """Azurite over HTTPS with the state container made; installed by tools/azurite.sh on the
-    first run (npm, about a minute) and taken from the cache after."""
+    """Azurite over HTTPS with the state container made, from the cache `make bootstrap` fills
+    (tools/azurite.sh); ended, with all it started, when the module's tests are done."""
     with AzuriteProcess(tmp_path_factory.mktemp("azurite")) as process:
         yield process
 
