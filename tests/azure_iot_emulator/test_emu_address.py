@@ -15,6 +15,8 @@ import pytest
 
 from azure_iot_emulator.address import ADDRESS_FILE, AddressError, listen, recorded_port
 from azure_iot_emulator.testing import START_TIMEOUT_S, AdminClient, EmulatorProcess
+from tests import processes
+from tests.sockets import reserved_port
 
 HOST = "127.0.0.1"
 
@@ -35,23 +37,11 @@ def held() -> Iterator[socket.socket]:
     sock.close()
 
 
-def free_port() -> int:
-    """A port nobody listens on right now (the kernel's pick, released at once)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def start_refused(state: Path, *port: str) -> subprocess.CompletedProcess[str]:
     """Run the emulator on `state` expecting it to refuse to start (it exits at once)."""
-    return subprocess.run(
+    return processes.run(
         [sys.executable, "-m", "azure_iot_emulator", "--state-dir", str(state), *port],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
         timeout=START_TIMEOUT_S,
-        check=False,
     )
 
 
@@ -70,8 +60,7 @@ def test_a_first_start_picks_a_free_port_and_the_next_binds_it_again(tmp_path: P
 def test_an_explicit_port_wins_and_is_kept(tmp_path: Path) -> None:
     with listen(HOST, 0, tmp_path):
         pass
-    wanted = free_port()
-    with listen(HOST, wanted, tmp_path) as sock:
+    with reserved_port() as wanted, listen(HOST, wanted, tmp_path) as sock:
         assert sock.getsockname()[1] == wanted
     assert recorded_port(tmp_path) == wanted
 
@@ -99,32 +88,36 @@ def test_an_unreadable_address_file_says_which_file_and_the_fix(
 
 def test_a_restart_on_the_same_state_dir_comes_back_on_the_same_port(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    with EmulatorProcess(state) as first:
-        AdminClient(first.info).requests()  # a connection, so the stop leaves TIME_WAIT behind
-    with EmulatorProcess(state) as second:
-        assert second.info.base_url == first.info.base_url
-        assert second.info.admin_url == first.info.admin_url
-    crashed = EmulatorProcess(state)
-    crashed.start()
-    crashed.kill()
-    with EmulatorProcess(state) as after_crash:
-        assert after_crash.info.base_url == first.info.base_url
-        assert AdminClient(after_crash.info).requests() == []
+    # The port is the test's from the start, so nothing else takes it between the runs; every
+    # run after the first binds it by number (--port 0: the one its state dir recorded).
+    with reserved_port() as port:
+        with EmulatorProcess(state, port=port) as first:
+            AdminClient(first.info).requests()  # a connection: the stop leaves TIME_WAIT behind
+        with EmulatorProcess(state) as second:
+            assert second.info.base_url == first.info.base_url
+            assert second.info.admin_url == first.info.admin_url
+        crashed = EmulatorProcess(state)
+        crashed.start()
+        crashed.kill()
+        with EmulatorProcess(state) as after_crash:
+            assert after_crash.info.base_url == first.info.base_url
+            assert AdminClient(after_crash.info).requests() == []
 
 
 def test_a_kept_port_taken_by_another_process_stops_the_start_with_one_line(
     tmp_path: Path,
 ) -> None:
     state = tmp_path / "state"
-    with EmulatorProcess(state) as first:
-        port = port_of(first.info.base_url)
-    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        holder.bind((HOST, port))
-        holder.listen(1)
-        refused = start_refused(state)  # no --port: the kept one
-    finally:
-        holder.close()
+    with reserved_port() as port:  # the test's throughout: free for the emulator, nobody else
+        with EmulatorProcess(state, port=port) as first:
+            assert recorded_port(state) == port_of(first.info.base_url) == port
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:  # another process
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # beside the reserve
+            holder.bind((HOST, port))
+            holder.listen(1)
+            refused = start_refused(state)  # no --port: the kept one
+        with EmulatorProcess(state) as again:  # the holder gone, the same address again
+            assert port_of(again.info.base_url) == port
     assert refused.returncode == 3
     assert refused.stdout == ""  # no JSON line: nobody may take it for a ready emulator
     lines = refused.stderr.splitlines()
@@ -135,19 +128,17 @@ def test_a_kept_port_taken_by_another_process_stops_the_start_with_one_line(
     assert "--port N or a new --state-dir" in line
     assert "update the endpoints in the stack config" in line
     assert recorded_port(state) == port  # never silently moved
-    with EmulatorProcess(state) as again:  # the holder gone, the same address again
-        assert port_of(again.info.base_url) == port
 
 
 def test_an_explicit_port_wins_over_the_kept_one_and_is_kept_next(tmp_path: Path) -> None:
     state = tmp_path / "state"
     with EmulatorProcess(state) as first:
         kept = port_of(first.info.base_url)
-    wanted = free_port()
-    with EmulatorProcess(state, port=wanted) as explicit:
-        assert port_of(explicit.info.base_url) == wanted != kept
-    with EmulatorProcess(state) as later:  # --port 0 again: the explicit one was recorded
-        assert port_of(later.info.base_url) == wanted
+    with reserved_port() as wanted:
+        with EmulatorProcess(state, port=wanted) as explicit:
+            assert port_of(explicit.info.base_url) == wanted != kept
+        with EmulatorProcess(state) as later:  # --port 0 again: the explicit one was recorded
+            assert port_of(later.info.base_url) == wanted
 
 
 def test_an_explicit_port_in_use_is_one_line_too(tmp_path: Path, held: socket.socket) -> None:

@@ -8,13 +8,14 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from azure.core.exceptions import HttpResponseError
+from azure.core.pipeline.transport import RequestsTransport
 from azure.core.rest import HttpResponse
 from azure.mgmt.iothub import IotHubClient
 from azure.mgmt.iothub.models import CertificateDescription, CertificateProperties
@@ -318,8 +319,8 @@ def test_a_burst_beyond_the_bucket_meets_429_with_retry_after(
     throttled: EmulatorInfo, limits: AdminClient, helpers: Any, certs: Any
 ) -> None:
     # The seed's bucket of 2, refilled so slowly that the third PUT is refused however slow the
-    # machine (a token takes 200 s); the timing the headers depend on is measured, not assumed.
-    refill = 0.005
+    # machine (a token takes 1000 s); the timing the headers depend on is measured, not assumed.
+    refill = 0.001
     limits.set_throttle({"writes": {"bucket": 2, "refill_per_s": refill}})
     client = hub_client(throttled, retry_total=0)  # see the 429 itself
     rg, hub = throttled.resource_group, throttled.iot_hubs[0]
@@ -345,19 +346,49 @@ def test_a_burst_beyond_the_bucket_meets_429_with_retry_after(
     assert names[2] not in listed and set(names[:2]) <= listed  # the refused PUT did nothing
 
 
+class Waits:
+    """Stands in for the sleep of azure-core's transport between retries: each wait asked for is
+    recorded and, instead of passing that time, the emulator's buckets are refilled as the time
+    would. So the retry test holds on any machine: no token comes back while it runs, and none
+    needs to."""
+
+    def __init__(self, refill: Callable[[], object]) -> None:
+        self.asked: list[float] = []
+        self._refill = refill
+
+    def __call__(self, duration: float) -> None:
+        self.asked.append(duration)
+        self._refill()
+
+
 def test_azure_cores_retry_honours_retry_after_and_succeeds(
-    throttled: EmulatorInfo, limits: AdminClient, helpers: Any, certs: Any
+    throttled: EmulatorInfo,
+    limits: AdminClient,
+    helpers: Any,
+    certs: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A token every 5 s: the second PUT, if it comes within 5 s of the first (one round trip
-    # does, on any machine), is refused with a Retry-After of up to 5 s, after which it passes.
-    limits.set_throttle({"writes": {"bucket": 1, "refill_per_s": 0.2}})
-    client = hub_client(throttled)  # azure-core's default RetryPolicy
+    # A bucket of 1 that takes 1000 s to refill: the second PUT is refused whatever the timing.
+    slow = {"writes": {"bucket": 1, "refill_per_s": 0.001}}
+    limits.set_throttle(slow)
+    transport = RequestsTransport(connection_verify=throttled.ca_bundle)
+    waits = Waits(lambda: limits.set_throttle(slow))  # setting it fills every bucket
+    monkeypatch.setattr(transport, "sleep", waits)
+    client = hub_client(throttled, transport=transport)  # azure-core's default RetryPolicy
     rg, hub = throttled.resource_group, throttled.iot_hubs[0]
     first, second = name(), name()
     bodies = ca_body(helpers, certs), ca_body(helpers, certs)
+    answers: list[tuple[int, str | None]] = []
+
+    def seen(response: Any) -> None:
+        answer = response.http_response
+        answers.append((answer.status_code, answer.headers.get("Retry-After")))
+
     limits.clear_requests()
     client.certificates.create_or_update(rg, hub, first, bodies[0])
-    created = client.certificates.create_or_update(rg, hub, second, bodies[1])
+    created = client.certificates.create_or_update(
+        rg, hub, second, bodies[1], raw_response_hook=seen
+    )
     assert created.name == second
     puts = [
         (entry["certificate_name"], entry["status"])
@@ -365,6 +396,11 @@ def test_azure_cores_retry_honours_retry_after_and_succeeds(
         if entry["operation"] == "Certificates_CreateOrUpdate"
     ]
     assert puts == [(first, 200), (second, 429), (second, 200)]
+    (refused, retry_after), (admitted, _) = answers
+    assert (refused, admitted) == (429, 200) and retry_after is not None
+    # The one wait between the attempts is the one the 429 asked for (about 1000 s), not
+    # azure-core's own backoff.
+    assert waits.asked == [float(retry_after)]
 
 
 def test_the_headers_count_both_buckets_down(throttled: EmulatorInfo, limits: AdminClient) -> None:

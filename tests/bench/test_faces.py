@@ -6,13 +6,13 @@ host's 4. Wall times are printed by the bench and never judged here."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from typing import Any
 
 import pytest
 
 from bench.faces import DYNAMIC_HOST_CAP
+from tests import processes
 from tests.pulumi_cli import REPO
 
 pytestmark = pytest.mark.engine
@@ -26,7 +26,7 @@ LATENCY_MS = 1000
 
 
 def run_bench() -> tuple[str, dict[str, dict[str, Any]]]:
-    result = subprocess.run(
+    result = processes.run(
         [
             sys.executable,
             "-m",
@@ -41,10 +41,7 @@ def run_bench() -> tuple[str, dict[str, dict[str, Any]]]:
             "--json",
         ],
         cwd=REPO,
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     runs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]

@@ -7,12 +7,12 @@ survived. Wall times and ratios are printed by the bench and never judged here."
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from typing import Any
 
 import pytest
 
+from tests import processes
 from tests.pulumi_cli import REPO
 
 pytestmark = pytest.mark.engine
@@ -27,7 +27,7 @@ COMMANDS = ("up", "no-change up", "destroy")
 
 
 def run_bench() -> tuple[str, dict[tuple[str, str], dict[str, Any]]]:
-    result = subprocess.run(
+    result = processes.run(
         [
             sys.executable,
             "-m",
@@ -48,10 +48,7 @@ def run_bench() -> tuple[str, dict[tuple[str, str], dict[str, Any]]]:
             "--json",
         ],
         cwd=REPO,
-        capture_output=True,
-        text=True,
         timeout=600,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     runs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
@@ -65,7 +62,6 @@ def test_a_throttled_fleet_is_trusted_read_and_destroyed_by_both_faces_without_a
         where = f"{face} {command}: {stdout}"
         assert run["exit_code"] == 0, where
         assert (run["certificates"], run["targets"]) == (CERTIFICATES, HUBS), where
-        assert run["wall_s"] > 0 and run["floor_s"] > 0 and run["ratio"] > 0, where
         if command == "destroy":
             assert run["on_hubs"] == 0, where  # nothing left behind
             assert run["arm_calls_by_operation"] == {
@@ -84,7 +80,7 @@ def test_a_throttled_fleet_is_trusted_read_and_destroyed_by_both_faces_without_a
         ):
             assert up["arm_calls_by_operation"][operation] == CERTIFICATES, up
         # The refresh of a no-change `up`: one list per hub, and nothing else.
-        assert unchanged["arm_calls"] == unchanged["lists"] <= HUBS, unchanged
+        assert unchanged["arm_calls"] == unchanged["lists"] == HUBS, unchanged
         met = sum(runs[face, command]["throttled"] for command in COMMANDS)
         assert met > 0, f"{face} met no 429: {stdout}"
     assert "| floor | up |" in stdout  # the floor's own row, beside the faces'

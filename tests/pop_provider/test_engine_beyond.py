@@ -3,7 +3,6 @@ proof and expiry warnings, with the same no-leak, no-orphan and zero-calls-on-ba
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -237,9 +236,9 @@ def test_offline_two_phase_proof(
 def test_a_ca_close_to_expiry_warns_in_up(
     program_stack: PulumiStack, emulator: EmulatorInfo, tmp_path: Path
 ) -> None:
-    soon = datetime.now(UTC) + timedelta(days=10, hours=1)
-    ca = make_certificate("expiring root", not_after=soon)
-    later = make_ca("long lived")
+    now = datetime.now(UTC)
+    ca = make_certificate("expiring root", not_after=now + timedelta(days=10, hours=1))
+    later = make_ca("long lived", not_after=now + timedelta(days=400, hours=1))
     write_certificates_config(
         program_stack,
         [
@@ -253,9 +252,13 @@ def test_a_ca_close_to_expiry_warns_in_up(
     assert any("VerifiedCaCertificate expiring" in line for line in warned)
     assert not any("long-lived" in line for line in warned)
     outputs = program_stack.outputs()["certificates"]
-    assert outputs["expiring"]["days_until_expiry"] == 10
-    assert outputs["long-lived"]["days_until_expiry"] > 300
-    assert json.dumps(outputs)  # plain JSON: ints, not floats with fractions
+    days = {name: out["days_until_expiry"] for name, out in outputs.items()}
+    # Whole days: JSON's 10, which reads back as an int, not 10.04 (a float).
+    assert {name: type(count) for name, count in days.items()} == {
+        "expiring": int,
+        "long-lived": int,
+    }, days
+    assert days == {"expiring": 10, "long-lived": 400}
 
     # Every later run warns again, with no change to code or config: preview, and a plain up
     # with nothing to do (the count comes from the certificate, not from the last update).

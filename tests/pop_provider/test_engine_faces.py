@@ -18,6 +18,8 @@ from tests.pop_provider.engine import arm_calls, delete_out_of_band, hub_certifi
 from tests.pop_provider.test_engine_least_privilege import WITHOUT_VERIFY, start_emulator
 from tests.pulumi_cli import ENGINE_FAILED, REPO, PulumiStack, diagnostic_errors, first_cause
 
+pytestmark = pytest.mark.engine
+
 FACES = ["dynamic", "native"]
 # The console scripts of the installed package (pulumi-resource-pop) are on the venv's bin/.
 VENV_BIN = str(Path(sys.executable).parent)
@@ -67,14 +69,12 @@ def face_stack(
     extra = {"PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
     stack = PulumiStack(project, tmp_path / f"{face}-state", extra_env=extra).init()
     plain, secret = stack_config(info, native=face == "native")
-    for name, value in plain.items():
-        if credential_in_config or name.startswith("pop:") and not name.endswith("Id"):
-            stack.set_config(name, value)
-    if credential_in_config:
-        for name, value in secret.items():
-            stack.set_config(name, value, secret=True)
-    stack.set_config("hubId", hub or hub_id(info))
-    stack.set_config("caKey", key or ca.private_key_pem, secret=True)
+    if not credential_in_config:
+        plain = {k: v for k, v in plain.items() if k.startswith("pop:") and not k.endswith("Id")}
+        secret = {}
+    stack.set_configs(
+        {**plain, "hubId": hub or hub_id(info)}, {**secret, "caKey": key or ca.private_key_pem}
+    )
     return stack
 
 
@@ -124,12 +124,12 @@ def test_a_key_of_another_ca_is_refused_in_one_line_before_any_arm_call(
     assert hub_certificates(emulator) == {}
 
 
-@pytest.mark.parametrize("face", FACES)
 def test_a_hub_that_does_not_exist_is_one_line_naming_it(
-    face: str, emulator: EmulatorInfo, tmp_path: Path
+    emulator: EmulatorInfo, tmp_path: Path
 ) -> None:
+    """The native face; the dynamic face's run is test_engine_failures' first test."""
     missing = hub_id(emulator, "no-such-hub")
-    stack = face_stack(face, emulator, tmp_path, make_ca(f"{face} no hub"), hub=missing)
+    stack = face_stack("native", emulator, tmp_path, make_ca("native no hub"), hub=missing)
     failed = stack.up("--skip-preview", check=False)
     assert failed.returncode != 0
     # The first error a person reads is the resource's; the stack holds only the engine's own
@@ -141,17 +141,16 @@ def test_a_hub_that_does_not_exist_is_one_line_naming_it(
         line for header, lines in errors.items() if header != resource for line in lines
     ]
     assert set(stack_errors) <= set(ENGINE_FAILED), failed.stdout
-    # The native face prints the message alone; the dynamic host prefixes the failure's kind.
-    prefix = "" if face == "native" else "pop_provider.failures.TargetNotFound: "
-    assert message.startswith(f"{prefix}IoT hub 'no-such-hub' (resource group "), message
+    # The native face prints the message alone (the dynamic host prefixes the failure's kind).
+    assert message.startswith("IoT hub 'no-such-hub' (resource group "), message
     assert "does not exist" in message
     assert "Traceback" not in shown(failed)
 
 
-@pytest.mark.parametrize("face", FACES)
-def test_a_role_without_verify_names_the_action_and_leaves_nothing(
-    face: str, tmp_path: Path
-) -> None:
+def test_a_role_without_verify_names_the_action_and_leaves_nothing(tmp_path: Path) -> None:
+    """The native face; the dynamic face's run, on a hub and a DPS, is in
+    test_engine_least_privilege."""
+    face = "native"
     process = start_emulator(tmp_path, WITHOUT_VERIFY)
     try:
         info = process.info

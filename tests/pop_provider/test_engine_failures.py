@@ -124,8 +124,12 @@ def test_no_credential_lists_each_source_tried_and_config_ids_reach_them(
         program_stack.extra_env.pop(name)
     # Managed identity asks this machine (a closed port), never the cloud's metadata address.
     program_stack.extra_env["MSI_ENDPOINT"] = "http://127.0.0.1:1/msi"
-    program_stack.set_config("azure-native:tenantId", credential["tenant_id"])
-    program_stack.set_config("azure-native:clientId", credential["client_id"])
+    program_stack.set_configs(
+        {
+            "azure-native:tenantId": credential["tenant_id"],
+            "azure-native:clientId": credential["client_id"],
+        }
+    )
     one_root(program_stack, emulator, tmp_path)
     shown = failed_up(program_stack)
     assert resource_error(shown).startswith(

@@ -7,7 +7,14 @@ expiry), as Entra ID does.
 
 from __future__ import annotations
 
+import http.client
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -34,24 +41,85 @@ def federated_only(stack: PulumiStack, info: EmulatorInfo) -> dict[str, str]:
     return federated
 
 
+class TokenServiceRelay(ThreadingHTTPServer):
+    """GitHub's token service as a pipeline reaches it, through a relay (plain HTTP) on a
+    loopback port of its own: each request goes on to the emulator's token service with its
+    path, query, request token and Accept, and each token handed out is counted. A sign-in with
+    a secret, wherever the secret came from, fetches none."""
+
+    def __init__(self, request_url: str, ca_bundle: str) -> None:
+        super().__init__(("127.0.0.1", 0), _Relayed)  # bound and listening until closed
+        target = urlparse(request_url)
+        self.target = target
+        self.context = ssl.create_default_context(cafile=ca_bundle)
+        self.served = 0
+        self.lock = threading.Lock()
+        self.url = f"http://127.0.0.1:{self.server_address[1]}{target.path}?{target.query}"
+
+
+class _Relayed(BaseHTTPRequestHandler):
+    server: TokenServiceRelay
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        relay = self.server
+        upstream = http.client.HTTPSConnection(
+            relay.target.hostname or "", relay.target.port, context=relay.context, timeout=30
+        )
+        try:
+            asked = {name: self.headers[name] for name in ("Authorization", "Accept")}
+            upstream.request("GET", self.path, headers={k: v for k, v in asked.items() if v})
+            answer = upstream.getresponse()
+            status, body = answer.status, answer.read()
+        finally:
+            upstream.close()
+        if status == 200:
+            with relay.lock:
+                relay.served += 1
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+        """Quiet: the test reads the count, not a log."""
+
+
+@contextmanager
+def token_service_relay(info: EmulatorInfo) -> Iterator[TokenServiceRelay]:
+    """A relay to the emulator's GitHub token service, serving until the block ends."""
+    assert info.federated is not None
+    with TokenServiceRelay(info.federated["request_url"], info.ca_bundle) as relay:
+        serving = threading.Thread(target=relay.serve_forever, daemon=True)
+        serving.start()
+        try:
+            yield relay
+        finally:
+            relay.shutdown()
+            serving.join()
+
+
 def test_up_with_githubs_token_service_and_no_secret(
     program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
 ) -> None:
     federated = federated_only(program_stack, emulator)
-    # What GitHub Actions sets in a job with `permissions: id-token: write`.
-    program_stack.extra_env.update(
-        ACTIONS_ID_TOKEN_REQUEST_URL=federated["request_url"],
-        ACTIONS_ID_TOKEN_REQUEST_TOKEN=federated["request_token"],
-    )
     ca = make_ca("federated root")
     write_certificates_config(program_stack, [entry(tmp_path, "root", ca, emulator)])
-    program_stack.up()
+    with token_service_relay(emulator) as relay:
+        # What GitHub Actions sets in a job with `permissions: id-token: write`.
+        program_stack.extra_env.update(
+            ACTIONS_ID_TOKEN_REQUEST_URL=relay.url,
+            ACTIONS_ID_TOKEN_REQUEST_TOKEN=federated["request_token"],
+        )
+        admin.clear_requests()
+        program_stack.up()
+    # Every Azure sign-in of the run presented a token of GitHub's service, one fetched for it.
+    sign_ins = [e["status"] for e in admin.requests() if e.get("operation") == "Token"]
+    assert sign_ins and set(sign_ins) == {200}, sign_ins
+    assert relay.served == len(sign_ins), (relay.served, sign_ins)
     assert program_stack.outputs()["certificates"]["root"]["is_verified"] is True
     assert all(c.properties.is_verified for c in hub_certificates(emulator).values())
-    assert not any("SECRET" in name for name in program_stack.env())
     assert "client_secret" not in program_stack.state_files_text().lower()
-    tokens = [e for e in admin.requests() if e.get("operation") == "Token"]
-    assert tokens and all(e.get("status") == 200 for e in tokens)
 
 
 def test_a_token_file_and_a_token_that_does_not_match_the_credential(

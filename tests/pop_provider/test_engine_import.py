@@ -21,6 +21,8 @@ from tests.pki import make_ca
 from tests.pop_provider.engine import arm_calls, hub_certificates
 from tests.pulumi_cli import PulumiStack
 
+pytestmark = pytest.mark.engine
+
 VENV_BIN = str(Path(sys.executable).parent)
 TOKEN = "pop:index:VerifiedCaCertificate"
 # The README's one command that writes a hub's certificates as a `pulumi import --file` file.
@@ -61,12 +63,7 @@ def yaml_stack(info: EmulatorInfo, tmp_path: Path, *, key: str | None = None) ->
     extra = {"PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
     stack = PulumiStack(project, tmp_path / "state", extra_env=extra, python=None).init()
     plain, secret = stack_config(info, native=True)
-    for name, value in plain.items():
-        stack.set_config(name, value)
-    for name, value in secret.items():
-        stack.set_config(name, value, secret=True)
-    if key:
-        stack.set_config("caKey", key, secret=True)
+    stack.set_configs(plain, {**secret, **({"caKey": key} if key else {})})
     return stack
 
 

@@ -17,6 +17,8 @@ from tests.pulumi_cli import PulumiStack
 
 # The program of each face, reading the key from `root.key` (KEY_SOURCE "file") or from the
 # config key `caKey` ("config"), a Python program with `config.require_secret`.
+pytestmark = pytest.mark.engine
+
 DYNAMIC_PROGRAM = """\
 import pulumi
 from pop_provider import VerifiedCaCertificate, VerifiedCaCertificateArgs, read_pem

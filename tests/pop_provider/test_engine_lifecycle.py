@@ -31,6 +31,18 @@ from tests.pulumi_cli import PulumiStack, first_cause
 
 pytestmark = pytest.mark.engine
 
+# How Pulumi's state marks a secret value: this key and value, beside the encrypted text.
+SECRET_SIGNATURE = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
+
+
+def is_ciphertext(value: object) -> bool:
+    """Whether a state value is a secret stored encrypted (not a plain value beside a marker)."""
+    if not isinstance(value, dict):
+        return False
+    key, marker = SECRET_SIGNATURE
+    ciphertext = value.get("ciphertext")
+    return value.get(key) == marker and isinstance(ciphertext, str) and ciphertext.startswith("v1:")
+
 
 def test_auto_mode_is_one_call_and_verified(
     program_stack: PulumiStack, emulator: EmulatorInfo, admin: AdminClient, tmp_path: Path
@@ -114,10 +126,25 @@ def test_proof_of_possession_for_every_key_type_root_and_intermediate(
         for line in (ca.private_key_pem + ca.encrypted_private_key_pem(password)).splitlines()
         if line and "-----" not in line
     ]
-    stored = program_stack.state_files_text() + json.dumps(program_stack.export())
+    exported = program_stack.export()
+    stored = program_stack.state_files_text() + json.dumps(exported)
     leaked = [secret for secret in secrets if secret in stored]
     assert leaked == []
-    assert "ciphertext" in stored  # the key inputs are there, encrypted
+    # The key inputs are there, encrypted: each resource's key (and the one password) is a
+    # secret with its ciphertext in the state, and no other input is.
+    encrypted = {
+        resource["urn"].rsplit("::", 1)[1]: sorted(
+            key for key, value in resource["inputs"].items() if is_ciphertext(value)
+        )
+        for resource in exported["deployment"]["resources"]
+        if resource["type"].endswith(":VerifiedCaCertificate")
+    }
+    assert encrypted == {
+        name: ["private_key_password", "private_key_pem"]
+        if name == "encrypted-key"
+        else ["private_key_pem"]
+        for name in cas
+    }
 
     admin.clear_requests()
     program_stack.preview("--expect-no-changes")

@@ -9,10 +9,14 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from azure_iot_emulator.testing import EmulatorInfo, stack_config
 from tests.pki import make_ca
 from tests.pop_provider.engine import dps_certificates, dps_id, hub_certificates, hub_id
 from tests.pulumi_cli import PulumiStack
+
+pytestmark = pytest.mark.engine
 
 VENV_BIN = str(Path(sys.executable).parent)
 
@@ -27,10 +31,7 @@ def yaml_stack(info: EmulatorInfo, tmp_path: Path, resources: str, outputs: str)
     extra = {"PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
     stack = PulumiStack(project, tmp_path / "state", extra_env=extra, python=None).init()
     plain, secret = stack_config(info, native=True)
-    for name, value in plain.items():
-        stack.set_config(name, value)
-    for name, value in secret.items():
-        stack.set_config(name, value, secret=True)
+    stack.set_configs(plain, secret)
     return stack
 
 

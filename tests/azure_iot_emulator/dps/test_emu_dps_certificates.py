@@ -126,11 +126,11 @@ def test_stale_etag_maps_to_resource_modified(dps_client, rg, dps, cert_name, ce
     assert body_of(info.value)["code"] == 412001
 
 
-def test_az_cli_double_base64_and_der_forms(dps_client, rg, dps, certs, helpers) -> None:
+def test_az_cli_double_base64_and_der_forms(dps_client, rg, dps, cert_name, certs) -> None:
     ca = certs.ca()
     # az CLI passes base64(file).encode(); the SDK adds its own base64 layer on top.
-    doubled = upload(dps_client, rg, dps, "cli-pem", base64.b64encode(ca.pem.encode()))
-    der = upload(dps_client, rg, dps, "raw-der", ca.der)
+    doubled = upload(dps_client, rg, dps, f"{cert_name}-pem", base64.b64encode(ca.pem.encode()))
+    der = upload(dps_client, rg, dps, f"{cert_name}-der", ca.der)
     assert doubled.properties.thumbprint == der.properties.thumbprint
     assert doubled.properties.subject == der.properties.subject
 
@@ -181,8 +181,8 @@ def test_unknown_api_version_is_rejected(emulator: EmulatorInfo, rg, dps) -> Non
     assert "'2099-01-01' for type 'provisioningServices/certificates'" in error["message"]
 
 
-def test_limit_of_25_cas_per_dps(dps_client, rg, certs) -> None:
-    name = "dps-limit-test"
+def test_limit_of_25_cas_per_dps(dps_client, rg, cert_name, certs) -> None:
+    name = f"dps-limit-{cert_name}"  # its own DPS: the session's shared one holds others' CAs
     dps_client.iot_dps_resource.begin_create_or_update(
         rg,
         name,

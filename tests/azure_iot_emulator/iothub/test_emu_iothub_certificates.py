@@ -122,8 +122,11 @@ def test_name_pattern_is_enforced_server_side(hub_client, rg, hub, certs, name) 
     assert rp_error(info.value)["code"] == 400004
 
 
-def test_name_pattern_accepts_dots_dashes_underscores(hub_client, rg, hub, certs) -> None:
-    assert upload(hub_client, rg, hub, "a.b-c_d", certs.ca().pem).name == "a.b-c_d"
+def test_name_pattern_accepts_dots_dashes_underscores(
+    hub_client, rg, hub, cert_name, certs
+) -> None:
+    name = f"a.b-c_d.{cert_name}"
+    assert upload(hub_client, rg, hub, name, certs.ca().pem).name == name
 
 
 def test_update_requires_current_etag_and_each_change_makes_a_new_one(

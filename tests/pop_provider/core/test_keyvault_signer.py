@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import socket
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -20,6 +19,7 @@ from pop_provider.core.errors import InvalidInput
 from pop_provider.core.keyvault_signer import KEY_NAME, VAULT_URL, KeyVaultSigner
 from tests.keyvault import import_key, vault_kwargs
 from tests.pki import KeyType, generate_key, make_ca
+from tests.sockets import refusing_port
 
 CODE = "3F2A9C0D1E4B5A6978877665544332211000FFEEDDCCBBAA"
 
@@ -123,15 +123,13 @@ def test_challenge_resource_check_stays_on_by_default(vault: EmulatorInfo) -> No
 
 
 def test_unreachable_vault_names_the_url(vault: EmulatorInfo) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"https://127.0.0.1:{port}"
-    kv = KeyVaultSigner(
-        url, "k", None, management_credential(vault), retry_total=0, **vault_kwargs(vault)
-    )
-    with pytest.raises(RuntimeError, match=f"Key Vault {url} is unreachable") as error:
-        kv.public_key()
+    with refusing_port() as port:
+        url = f"https://127.0.0.1:{port}"
+        kv = KeyVaultSigner(
+            url, "k", None, management_credential(vault), retry_total=0, **vault_kwargs(vault)
+        )
+        with pytest.raises(RuntimeError, match=f"Key Vault {url} is unreachable") as error:
+            kv.public_key()
     assert "Bearer" not in str(error.value)
 
 

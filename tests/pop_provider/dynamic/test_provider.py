@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from pop_provider.dynamic.provider import VerifiedCaCertificateProvider
+from tests import processes
 
 
 def test_the_provider_pickles_by_reference_with_no_state() -> None:
@@ -28,9 +28,7 @@ def test_the_provider_unpickles_in_a_fresh_process_from_another_directory(tmp_pa
         "p = dill.loads(base64.b64decode(sys.argv[1]))\n"
         "print(type(p).__module__, type(p).__name__)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script, encoded], cwd=tmp_path, capture_output=True, text=True
-    )
+    result = processes.run([sys.executable, "-c", script, encoded], cwd=tmp_path, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "pop_provider.dynamic.provider",
