@@ -1,4 +1,5 @@
-"""Shared fixtures: an emulator per test that needs one, and a Pulumi stack wired to it."""
+"""Shared fixtures: an emulator per test module, reset for each test that needs one, and a
+Pulumi stack wired to it."""
 
 from __future__ import annotations
 
@@ -12,22 +13,21 @@ from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProces
 from tests.pulumi_cli import PulumiStack, program_project
 
 
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[EmulatorInfo]:
-    """A fresh emulator (default seed) for one test: its own hubs, request log and faults."""
-    process = EmulatorProcess(tmp_path / "emulator")
-    info = process.start()
-    try:
-        yield info
-    finally:
-        process.stop()
-
-
 @pytest.fixture(scope="module")
 def module_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorInfo]:
     """One emulator (default seed) shared by a test module's tests."""
     with EmulatorProcess(tmp_path_factory.mktemp("emulator") / "state") as process:
         yield process.info
+
+
+@pytest.fixture
+def emulator(module_emulator: EmulatorInfo) -> EmulatorInfo:
+    """The module's emulator, reset for this test: as a fresh one (default seed) shows itself,
+    with the seed's hubs and nothing else, an empty request log, no faults, nothing held, in
+    ~0.05 s instead of a process start and stop (1-2 s). A test that stops, restarts or seeds
+    an emulator starts its own EmulatorProcess."""
+    AdminClient(module_emulator).reset()
+    return module_emulator
 
 
 @pytest.fixture

@@ -72,6 +72,12 @@ async def _drop_connection(send: Send) -> None:
         await asyncio.sleep(0)
 
 
+async def _gone(receive: Receive) -> None:
+    """Return once the client has closed its connection (its request fully received)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
 class EmulatorApp:
     """The whole emulator as one ASGI callable."""
 
@@ -108,19 +114,29 @@ class EmulatorApp:
         certificate_name = match.params.get("certificateName") if match else None
         api_version = request.query_params.get("api-version")
         is_arm = path.lower().startswith("/subscriptions")
-        decision: Decision = self.faults.decide(operation, certificate_name, is_arm)
+        decision: Decision = self.faults.decide(
+            operation, certificate_name, is_arm, method=method, path=path
+        )
         if decision.latency_ms:
             await asyncio.sleep(decision.latency_ms / 1000)
-        if decision.drop:
-            self.requests.record(
-                method, path, operation, certificate_name, None, api_version, dropped=True
-            )
+        drop, fault, logged = decision.drop, decision.error, True
+        if decision.hold is not None:
+            # Unapplied until the test releases it: served, failed or dropped as it says. The
+            # body is read first: all the client can send after it is its going away.
+            await request.body()
+            release = await self.faults.released(decision.hold, lambda: _gone(receive))
+            drop, fault, logged = release.drop, release.error, release.logged
+        if drop:
+            if logged:
+                self.requests.record(
+                    method, path, operation, certificate_name, None, api_version, dropped=True
+                )
             await _drop_connection(send)
             return
         body = await request.body()
         ctx: RequestContext | None = None
-        if decision.error is not None:
-            response = decision.error.to_response()
+        if fault is not None:
+            response = fault.to_response()
         elif match is None:
             response = self._unmatched(method, path, api_version, is_arm).to_response()
         else:
@@ -137,15 +153,25 @@ class EmulatorApp:
         # ARM reports the caller's remaining budget on what it answers itself or passes to a
         # provider, errors included; not on a refused token, nor on an injected fault. With the
         # throttle on, the gate has charged the buckets and left their headers in ctx.extras.
-        if is_arm and decision.error is None and response.status_code != 401:
+        if is_arm and fault is None and response.status_code != 401:
             if self.throttle.enabled:
                 response.headers.update(ctx.extras.get(RATELIMIT_HEADERS, {}) if ctx else {})
             else:
                 response.headers.update(self.rate_limits.spend(method, path))
         # Logged before the answer leaves, so a client that got its answer finds it in the log.
         self.requests.record(
-            method, path, operation, certificate_name, response.status_code, api_version
+            method,
+            path,
+            operation,
+            certificate_name,
+            response.status_code,
+            api_version,
+            dropped=decision.drop_after_apply,
         )
+        if decision.drop_after_apply:
+            # Applied (the handler has committed), and the answer lost on the way back.
+            await _drop_connection(send)
+            return
         await response(scope, receive, send)
 
     def _unmatched(

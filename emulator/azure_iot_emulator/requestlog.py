@@ -18,7 +18,8 @@ MAX_ENTRIES = 10_000
 
 @dataclass(frozen=True)
 class LogEntry:
-    """One handled request. ``status`` is None for a dropped connection."""
+    """One handled request. ``dropped``: no answer reached the client; ``status`` is then None,
+    or what it was not given (a request applied and its answer lost)."""
 
     seq: int
     time: str

@@ -39,7 +39,7 @@ from azure_iot_emulator.dps.responses import (
     DpsCertificateResponses,
     DpsResourceResponses,
 )
-from azure_iot_emulator.faults import FaultInjector, RandomFaults, ScriptedFailure
+from azure_iot_emulator.faults import FaultInjector, RandomFaults, Scripted, ScriptedFailure
 from azure_iot_emulator.github_oidc import urls as github_oidc_urls
 from azure_iot_emulator.github_oidc.models import GithubActionsIssuer
 from azure_iot_emulator.github_oidc.responses import GithubOidcResponses
@@ -61,7 +61,7 @@ from azure_iot_emulator.keyvault import urls as keyvault_urls
 from azure_iot_emulator.keyvault.auth import VaultAuthenticator
 from azure_iot_emulator.keyvault.models import KeyVaultBackend
 from azure_iot_emulator.keyvault.responses import KeyVaultResponses
-from azure_iot_emulator.ratelimit import ArmThrottle
+from azure_iot_emulator.ratelimit import ArmThrottle, RateLimits
 from azure_iot_emulator.requestlog import RequestLog
 from azure_iot_emulator.routing import Router
 from azure_iot_emulator.seed import (
@@ -71,7 +71,7 @@ from azure_iot_emulator.seed import (
     federated_sign_in,
     load_seed,
 )
-from azure_iot_emulator.store import Store
+from azure_iot_emulator.store import Rows, Store
 from azure_iot_emulator.tls import ensure_tls
 
 log = logging.getLogger("azure_iot_emulator")
@@ -86,13 +86,34 @@ class Emulator:
     faults: FaultInjector
     requests: RequestLog
     admin: AdminResponses
+    seed: Seed
+    throttle: ArmThrottle
+    # The state database as the process found it once the seed was applied.
+    started: Rows
+
+    def reset(self) -> None:
+        """Back to the state just after start: held requests dropped unapplied, the seed's faults
+        and throttle (every bucket full), hourly budgets unspent, an empty request log (its
+        sequence numbers keep counting), and the state database, on disk too, as it was. The
+        TLS files, signing keys and port stay: clients keep trusting the emulator and their
+        tokens stay valid."""
+        self.faults.reset(*seed_faults(self.seed))
+        self.store.restore(self.started)
+        self.throttle.configure(self.seed.arm_throttle)
+        self.app.rate_limits = RateLimits()
+        self.requests.clear()
+
+
+def seed_faults(seed: Seed) -> tuple[RandomFaults, list[Scripted]]:
+    """The seed's ``faults`` object (all off when absent), as new objects each call."""
+    settings = dict(seed.faults)
+    scripted: list[Scripted] = [ScriptedFailure(**s) for s in settings.pop("scripted", [])]
+    return RandomFaults(**settings), scripted
 
 
 def fault_injector(seed: Seed) -> FaultInjector:
     """Faults from the seed's ``faults`` object (off when absent)."""
-    settings = dict(seed.faults)
-    scripted = [ScriptedFailure(**s) for s in settings.pop("scripted", [])]
-    return FaultInjector(RandomFaults(**settings), scripted)
+    return FaultInjector(*seed_faults(seed))
 
 
 def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
@@ -150,7 +171,9 @@ def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
         GithubOidcResponses(github, github_oidc_urls.JWKS_PATH)
     )
     app = EmulatorApp(Router(routes), Router(admin_routes), faults, requests, throttle=throttle)
-    return Emulator(app, store, faults, requests, admin)
+    emulator = Emulator(app, store, faults, requests, admin, seed, throttle, store.tables())
+    admin.reset_state = emulator.reset
+    return emulator
 
 
 def announcement(base_url: str, ca_bundle: Path, seed: Seed, emulator: Emulator) -> dict[str, Any]:
@@ -200,6 +223,23 @@ def _federated(base_url: str, seed: Seed) -> dict[str, str] | None:
     }
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopping without waiting on idle keep-alive connections.
+
+    uvicorn closes an idle connection gracefully; over TLS that waits for the client's
+    close_notify, which a client idling in its connection pool never sends, so every stop took
+    the whole graceful timeout (1 s). Idle connections are cut at once; a request in flight
+    still gets the graceful timeout to finish."""
+
+    async def shutdown(self, sockets: list[Any] | None = None) -> None:
+        for connection in list(self.server_state.connections):
+            cycle = getattr(connection, "cycle", None)
+            transport = getattr(connection, "transport", None)
+            if transport is not None and (cycle is None or cycle.response_complete):
+                transport.abort()
+        await super().shutdown(sockets)
+
+
 def run(state_dir: Path, seed_path: Path | None, host: str, port: int) -> int:
     """Serve until SIGTERM/SIGINT; returns the process exit code.
 
@@ -246,7 +286,7 @@ def run(state_dir: Path, seed_path: Path | None, host: str, port: int) -> int:
         lifespan="off",
         timeout_graceful_shutdown=1,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
 
     async def serve() -> None:
         task = asyncio.create_task(server.serve(sockets=[sock]))

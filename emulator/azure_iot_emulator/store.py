@@ -16,6 +16,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+# Table name -> its rows, as Store.tables reads them.
+Rows = dict[str, list[tuple[Any, ...]]]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -168,6 +172,30 @@ class Store:
             (str(value),),
         )
         return value
+
+    def tables(self) -> Rows:
+        """Every row of every table: what :meth:`restore` puts back (a reset's starting point)."""
+        with self.read() as conn:
+            names = [
+                row["name"]
+                for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ]
+            return {
+                name: [tuple(row) for row in conn.execute(f"SELECT * FROM {name}")]
+                for name in names
+            }
+
+    def restore(self, rows: Rows) -> None:
+        """Make every table hold exactly ``rows`` (from :meth:`tables`), in one durable write."""
+        with self.write() as conn:
+            for name, table_rows in rows.items():
+                conn.execute(f"DELETE FROM {name}")
+                if table_rows:
+                    marks = ", ".join("?" * len(table_rows[0]))
+                    conn.executemany(f"INSERT INTO {name} VALUES ({marks})", table_rows)
 
     def close(self) -> None:
         """Close every connection (a checkpoint happens when the last one closes)."""

@@ -1,8 +1,9 @@
 """Helpers for tests (and users) that drive the emulator: start it, talk to its admin API.
 
 ``EmulatorProcess`` spawns ``python -m azure_iot_emulator`` and reads its one JSON line from the
-pipe (no sleeping); ``AdminClient`` reads the request log and sets faults over HTTPS, trusting
-the emulator's CA bundle (verification stays on); ``management_credential`` and
+pipe (no sleeping); ``AdminClient`` reads the request log, sets faults, holds and releases
+requests and resets the emulator over HTTPS, trusting the emulator's CA bundle (verification
+stays on); ``management_credential`` and
 ``client_kwargs`` configure Microsoft's own clients for the emulator.
 """
 
@@ -81,6 +82,7 @@ class EmulatorProcess:
         self.extra_env = dict(extra_env or {})
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
+        self.stderr = ""  # what the process printed on stderr, once it has stopped
 
     def _stderr_text(self) -> str:
         if self._stderr is None:
@@ -168,6 +170,7 @@ class EmulatorProcess:
         if self._process is not None and self._process.stdout is not None:
             self._process.stdout.close()
         if self._stderr is not None:
+            self.stderr = self._stderr_text()
             self._stderr.close()
             self._stderr = None
 
@@ -192,9 +195,12 @@ class AdminClient:
         self._url = urlparse(info.admin_url)
         self._context = ssl.create_default_context(cafile=info.ca_bundle)
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
+    def _call(self, method: str, path: str, body: Any = None, timeout: float = 30) -> Any:
         connection = http.client.HTTPSConnection(
-            self._url.hostname or "127.0.0.1", self._url.port, context=self._context, timeout=30
+            self._url.hostname or "127.0.0.1",
+            self._url.port,
+            context=self._context,
+            timeout=timeout,
         )
         try:
             payload = None if body is None else json.dumps(body).encode()
@@ -202,11 +208,19 @@ class AdminClient:
             connection.request(method, self._url.path + path, body=payload, headers=headers)
             response = connection.getresponse()
             data = response.read()
+            if response.status == 408:
+                raise TimeoutError(f"admin {method} {path}: {data.decode(errors='replace')}")
             if response.status >= 400:
                 raise RuntimeError(f"admin {method} {path}: {response.status} {data!r}")
             return json.loads(data) if data else None
         finally:
             connection.close()
+
+    def reset(self) -> None:
+        """Back to the state just after start: the seed's hubs, DPS, certificates (none), Key
+        Vault keys, roles and federation, faults and throttle; an empty request log; held
+        requests dropped unapplied."""
+        self._call("POST", "/reset")
 
     def requests(self) -> list[dict[str, Any]]:
         """The request log, oldest first."""
@@ -249,8 +263,61 @@ class AdminClient:
             payload["retry_after_s"] = retry_after_s
         self._call("POST", "/faults/scripted", payload)
 
+    def hold(self, operation: str, certificate_name: str | None = None, times: int = 1) -> None:
+        """Hold the next ``times`` calls of ``operation`` open, unapplied, until ``release``."""
+        self._call(
+            "POST",
+            "/faults/holds",
+            {"operation": operation, "certificate_name": certificate_name, "times": times},
+        )
+
+    def wait_held(self, count: int = 1, timeout_s: float = 30) -> list[dict[str, Any]]:
+        """Wait (the emulator answers when it happens; no polling) until ``count`` requests are
+        held at once; all held requests, oldest first. TimeoutError after ``timeout_s``."""
+        result: list[dict[str, Any]] = self._call(
+            "GET", f"/held?count={count}&timeout_s={timeout_s}", timeout=timeout_s + 30
+        )["value"]
+        return result
+
+    def release(
+        self,
+        count: int | None = None,
+        *,
+        status: int | None = None,
+        code: int | str | None = None,
+        message: str | None = None,
+        body: Any = None,
+        retry_after_s: int | None = None,
+        drop: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Let the oldest ``count`` held requests (all by default) go on: served; or, with a
+        ``status`` (and ``script_failure``'s other fields), answered that error; or, ``drop``,
+        closed without an answer. The last two never take effect. What was released."""
+        payload: dict[str, Any] = {"drop": drop}
+        if count is not None:
+            payload["count"] = count
+        if status is not None:
+            payload.update(status=status, code=code, message=message)
+            if body is not None:
+                payload["body"] = body
+            if retry_after_s is not None:
+                payload["retry_after_s"] = retry_after_s
+        result: list[dict[str, Any]] = self._call("POST", "/held/release", payload)["value"]
+        return result
+
+    def drop_after_apply(
+        self, operation: str, certificate_name: str | None = None, times: int = 1
+    ) -> None:
+        """Apply the next ``times`` calls of ``operation``, then close their connection without
+        the answer (the request took effect, the client never hears it)."""
+        self._call(
+            "POST",
+            "/faults/drops-after-apply",
+            {"operation": operation, "certificate_name": certificate_name, "times": times},
+        )
+
     def clear_faults(self) -> None:
-        """All faults off, scripted failures dropped."""
+        """All faults off, scripted faults dropped; held requests go on, served."""
         self._call("DELETE", "/faults")
 
     def faults(self) -> dict[str, Any]:

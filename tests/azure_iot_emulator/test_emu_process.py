@@ -115,3 +115,19 @@ def test_invalid_seed_fails_fast_with_stderr(tmp_path) -> None:
     path.write_text(json.dumps({"subscriptions": []}))
     with pytest.raises(EmulatorStartError, match="invalid seed"):
         EmulatorProcess(tmp_path / "state", seed=path, python=sys.executable).start()
+
+
+def test_a_stop_cuts_idle_keep_alive_connections_instead_of_waiting_out_the_grace(
+    tmp_path,
+) -> None:
+    """A client idling in its connection pool (every SDK client a test keeps) never answers a
+    graceful TLS close: the stop cuts it at once instead of spending the shutdown's grace on
+    it (uvicorn logs when the grace runs out)."""
+    process = EmulatorProcess(tmp_path / "state")
+    info = process.start()
+    try:
+        assert list(client(info).iot_hub_resource.list_by_subscription())
+    finally:
+        process.stop()
+    assert process.returncode == 0
+    assert "timeout graceful shutdown exceeded" not in process.stderr, process.stderr

@@ -9,6 +9,7 @@ hub reports through Microsoft's client.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.azurite import AzuriteProcess
 from tests.conftest import write_certificates_config
 from tests.pki import CertifiedKey, KeyType, make_ca
 from tests.pop_provider.engine import arm_calls, entry, hub_certificates, hub_id
+from tests.pop_provider.test_engine_lifecycle import is_ciphertext
 from tests.pulumi_cli import PulumiStack, program_project
 from tests.team.runners import (
     BackgroundRun,
@@ -26,7 +28,6 @@ from tests.team.runners import (
     azblob_stack,
     lock_prefix,
     state_blob,
-    wait_until,
 )
 
 pytestmark = pytest.mark.engine
@@ -59,12 +60,13 @@ def key_body_lines(*cas: CertifiedKey) -> list[str]:
     ]
 
 
-def uploaded(admin: AdminClient) -> bool:
-    """Whether the emulator has accepted a certificate upload."""
-    return any(
-        call["operation"] == "Certificates_CreateOrUpdate" and (call["status"] or 500) < 300
-        for call in admin.requests()
-    )
+def key_inputs(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each certificate resource's `private_key_pem` input, by resource name."""
+    return {
+        resource["urn"].rsplit("::", 1)[1]: resource["inputs"].get("private_key_pem")
+        for resource in resources
+        if resource["type"].endswith(":VerifiedCaCertificate")
+    }
 
 
 def pending_creates(stack: PulumiStack) -> list[str]:
@@ -99,7 +101,18 @@ def test_state_lives_in_the_blob_container_with_the_key_encrypted(
 
     stored = "\n".join(azurite.read_blob(name).decode("utf-8", "replace") for name in blobs)
     assert [line for line in key_body_lines(root, rsa_root) if line in stored] == []
-    assert "ciphertext" in stored  # the key inputs are there, encrypted with the passphrase
+    # The key inputs are in the container's checkpoint, each a secret with its ciphertext...
+    checkpoint = json.loads(azurite.read_blob(state_blob(stack)))["checkpoint"]["latest"]
+    stored_keys = key_inputs(checkpoint["resources"])
+    assert set(stored_keys) == {"fleet-root", "fleet-rsa"}
+    assert [name for name, value in stored_keys.items() if not is_ciphertext(value)] == []
+    # ... which the passphrase decrypts to each CA's own key.
+    shown = stack.run("stack", "export", "--show-secrets", "--stack", stack.stack).stdout
+    revealed = key_inputs(json.loads(shown)["deployment"]["resources"])
+    assert {name: json.loads(value["plaintext"]) for name, value in revealed.items()} == {
+        "fleet-root": root.private_key_pem,
+        "fleet-rsa": rsa_root.private_key_pem,
+    }
 
 
 def test_a_second_up_of_a_locked_stack_is_refused_and_the_first_completes(
@@ -116,11 +129,13 @@ def test_a_second_up_of_a_locked_stack_is_refused_and_the_first_completes(
     write_certificates_config(
         first_runner, [entry(tmp_path, name, ca, emulator) for name, ca in cas.items()]
     )
-    admin.set_faults(latency_ms=3000)  # 3 ARM calls per certificate: the first run takes ~10 s
+    # The first run's first ARM call (its listing of the hub) waits until the test lets it go.
+    admin.hold("Certificates_ListByIotHub")
     admin.clear_requests()
 
     first = runners.start(first_runner, "up", "--yes", "--skip-preview", name="first")
-    wait_until(lambda: azurite.blob_names(lock_prefix(first_runner)), 120, "the first run's lock")
+    admin.wait_held(1, timeout_s=120)  # the first run is deploying, so it holds the lock
+    assert azurite.blob_names(lock_prefix(first_runner)) != []
     refused = second_runner.up(check=False)
 
     printed = refused.stdout + refused.stderr
@@ -129,6 +144,7 @@ def test_a_second_up_of_a_locked_stack_is_refused_and_the_first_completes(
     assert f"(pid {first.process.pid})" in printed  # the lock names the run holding it
     assert "pulumi cancel" in printed
 
+    admin.release()
     assert first.wait(300) == 0, first.text()
     assert set(verified_on_hub(first_runner, emulator)) == set(cas)
     # The refused run touched nothing: one upload per certificate, all by the first run.
@@ -157,18 +173,20 @@ def test_stacks_for_several_hubs_run_at_once_each_from_its_own_config(
         )
         assert hub in (project / f"Pulumi.{name}.yaml").read_text()  # its own config file
         stacks[name] = stack
-    admin.set_faults(latency_ms=1500)  # long enough that the runs visibly overlap
+    # Each run's first ARM call (its listing of its hub) waits until the test lets them go.
+    admin.hold("Certificates_ListByIotHub", times=len(stacks))
 
     runs: dict[str, BackgroundRun] = {
         name: runners.start(stack, "up", "--yes", "--skip-preview", name=name)
         for name, stack in stacks.items()
     }
-    # Every stack holds its own lock at the same moment: no run waits for another stack's.
-    wait_until(
-        lambda: all(azurite.blob_names(lock_prefix(stack)) for stack in stacks.values()),
-        120,
-        "all three runs holding their stack's lock at once",
-    )
+    # All three runs are deploying at the same moment, each holding its own stack's lock: no
+    # run waits for another stack's.
+    admin.wait_held(len(stacks), timeout_s=180)
+    assert [
+        name for name, stack in stacks.items() if not azurite.blob_names(lock_prefix(stack))
+    ] == []
+    admin.release()
     for name, run in runs.items():
         assert run.wait(300) == 0, f"{name}:\n{run.text()}"
 
@@ -195,16 +213,19 @@ def test_a_runner_killed_mid_up_is_recovered_by_cancel_refresh_and_up(
     write_certificates_config(
         stack, [entry(tmp_path, name, make_ca(name), emulator) for name in names]
     )
-    admin.set_faults(latency_ms=2000)  # the proof steps after the upload are still to come
+    # Both uploads are answered; both requests for a verification code wait for the test.
+    admin.hold("Certificates_GenerateVerificationCode", times=len(names))
     admin.clear_requests()
 
     run = runners.start(stack, "up", "--yes", "--skip-preview", name="killed")
-    wait_until(lambda: uploaded(admin), 120, "the emulator to accept a certificate upload")
+    admin.wait_held(len(names), timeout_s=120)
     run.kill_runner()  # the runner dies: no signal handler, no cleanup
-    admin.clear_faults()
+    admin.release(drop=True)  # its connections are gone; what it asked for never happens
 
-    # What the team finds: a certificate on the hub, unverified, and the stack still locked.
-    assert any(not cert.properties.is_verified for cert in hub_certificates(emulator).values())
+    # What the team finds: the certificates on the hub, unverified, and the stack still locked.
+    left = hub_certificates(emulator)
+    assert len(left) == len(names)
+    assert [name for name, cert in left.items() if cert.properties.is_verified] == []
     assert azurite.blob_names(lock_prefix(stack)) != []
     refused = stack.up(check=False)
     assert refused.returncode != 0

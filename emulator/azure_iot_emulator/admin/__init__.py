@@ -1,1 +1,2 @@
-"""The emulator's own control API under ``/_emulator``: request log, faults, info. Loopback only."""
+"""The emulator's own control API under ``/_emulator``: request log, faults, held requests, reset,
+info. Loopback only."""

@@ -20,6 +20,16 @@ def routes(responses: AdminResponses) -> list[Route]:
         Route(
             "POST", f"{PREFIX}/faults/scripted", "Admin_AddScriptedFailure", responses.add_scripted
         ),
+        Route("POST", f"{PREFIX}/faults/holds", "Admin_AddHold", responses.add_hold),
+        Route(
+            "POST",
+            f"{PREFIX}/faults/drops-after-apply",
+            "Admin_AddDropAfterApply",
+            responses.add_drop_after_apply,
+        ),
+        Route("GET", f"{PREFIX}/held", "Admin_WaitHeld", responses.wait_held),
+        Route("POST", f"{PREFIX}/held/release", "Admin_ReleaseHeld", responses.release_held),
+        Route("POST", f"{PREFIX}/reset", "Admin_Reset", responses.reset),
         Route("GET", f"{PREFIX}/throttle", "Admin_GetThrottle", responses.get_throttle),
         Route("PUT", f"{PREFIX}/throttle", "Admin_SetThrottle", responses.set_throttle),
         Route("DELETE", f"{PREFIX}/throttle", "Admin_ClearThrottle", responses.clear_throttle),

@@ -1,5 +1,6 @@
 """The native face without an engine: what `pop` answers for the protocol's verbs, in camelCase,
-with secrets marked, over the core's verbs (an in-memory hub)."""
+with secrets marked, over the core's verbs, configured as the engine configures it for the
+emulator's hub."""
 
 from __future__ import annotations
 
@@ -11,23 +12,25 @@ import pytest
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import (
     CheckRequest,
+    ConfigureRequest,
     CreateRequest,
     DiffRequest,
     ReadRequest,
 )
 
-from pop_provider.core.connection import ConnectionSettings
+from azure_iot_emulator.testing import AdminClient, EmulatorInfo, stack_config
 from pop_provider.native.provider import PopProvider
 from pop_provider.native.schema import schema_json
 from tests.pki import make_ca
-from tests.pop_provider.fakes import TARGET, FakeCertificates
+from tests.pop_provider.engine import hub_id
 
 URN = "urn:pulumi:prod::fleet::pop:index:VerifiedCaCertificate::root-ca"
 
 
 @pytest.fixture
-def hub() -> FakeCertificates:
-    return FakeCertificates()
+def target(emulator: EmulatorInfo) -> str:
+    """The ARM id of the emulator's first hub."""
+    return hub_id(emulator)
 
 
 @pytest.fixture
@@ -37,22 +40,26 @@ def warned() -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def provider(
-    hub: FakeCertificates, warned: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
-) -> PopProvider:
+def provider(emulator: EmulatorInfo, warned: list[tuple[str, str]]) -> PopProvider:
+    """`pop` configured with the README's stack config for the emulator, as the engine passes
+    a provider's config (its keys without the `pop:` namespace, the secret ones secret)."""
     provider = PopProvider("0.0.0-test", warn=lambda urn, message: warned.append((urn, message)))
-
-    class Clients:
-        def certificates(self, _target: Any) -> FakeCertificates:
-            return hub
-
-    runtime = type(
-        "Runtime",
-        (),
-        {"settings": ConnectionSettings(), "clients": Clients(), "key_vault_signer": None},
-    )()
-    monkeypatch.setattr(provider._verbs, "_runtime", runtime)
+    plain, secret = stack_config(emulator, native=True)
+    args = {key.split(":", 1)[1]: PropertyValue(value) for key, value in plain.items()}
+    args |= {
+        key.split(":", 1)[1]: PropertyValue(value, is_secret=True) for key, value in secret.items()
+    }
+    run(provider.configure(ConfigureRequest({}, args, True, False)))
     return provider
+
+
+def certificate_calls(admin: AdminClient) -> list[str]:
+    """The certificate operations the emulator answered, in order."""
+    return [
+        entry["operation"]
+        for entry in admin.requests()
+        if (entry["operation"] or "").startswith("Certificates_")
+    ]
 
 
 def values(**props: Any) -> dict[str, PropertyValue]:
@@ -73,9 +80,9 @@ def run(coroutine: Any) -> Any:
         loop.close()
 
 
-def declared(ca: Any, **overrides: Any) -> dict[str, PropertyValue]:
+def declared(ca: Any, target: str, **overrides: Any) -> dict[str, PropertyValue]:
     props = {
-        "hubId": TARGET,
+        "hubId": target,
         "certificatePem": ca.certificate_pem,
         "privateKeyPem": ca.private_key_pem,
     }
@@ -84,10 +91,10 @@ def declared(ca: Any, **overrides: Any) -> dict[str, PropertyValue]:
 
 
 def test_check_speaks_camel_case_and_sends_nothing_to_azure(
-    provider: PopProvider, hub: FakeCertificates
+    provider: PopProvider, target: str, admin: AdminClient
 ) -> None:
     ca, other = make_ca("native check"), make_ca("someone else")
-    news = declared(ca, privateKeyPem=other.private_key_pem, hubName="no-group")
+    news = declared(ca, target, privateKeyPem=other.private_key_pem, hubName="no-group")
     result = run(provider.check(CheckRequest(URN, {}, news, b"")))
     reasons = [failure.reason for failure in result.failures]
     assert any(
@@ -96,33 +103,33 @@ def test_check_speaks_camel_case_and_sends_nothing_to_azure(
     assert not any("private_key_pem" in reason or "hub_name" in reason for reason in reasons), (
         reasons
     )
-    assert hub.calls == []
+    assert admin.requests() == []  # not even a token
 
 
 def test_check_keeps_the_key_secret_and_names_the_certificate_for_this_stack(
-    provider: PopProvider,
+    provider: PopProvider, target: str
 ) -> None:
     ca = make_ca("native secret")
-    result = run(provider.check(CheckRequest(URN, {}, declared(ca), b"")))
+    result = run(provider.check(CheckRequest(URN, {}, declared(ca, target), b"")))
     assert result.failures == []
     checked = result.inputs
     assert checked["privateKeyPem"].is_secret
     assert not checked["certificatePem"].is_secret
     assert checked["certificateName"].value.startswith("root-ca-")
     assert checked["nameScope"].value == "fleet/prod"
-    assert checked["thumbprint"].value and checked["targetId"].value == TARGET
+    assert checked["thumbprint"].value and checked["targetId"].value == target
 
 
 def test_create_then_an_unchanged_diff_and_an_import_that_declares_what_azure_holds(
-    provider: PopProvider, hub: FakeCertificates
+    provider: PopProvider, target: str, admin: AdminClient
 ) -> None:
     ca = make_ca("native lifecycle")
-    checked = run(provider.check(CheckRequest(URN, {}, declared(ca), b""))).inputs
+    checked = run(provider.check(CheckRequest(URN, {}, declared(ca, target), b""))).inputs
     created = run(provider.create(CreateRequest(URN, checked, 60, False)))
     outputs = plain(created.properties)
     assert outputs["isVerified"] is True and outputs["armId"] == created.resource_id
     assert "privateKeyPem" not in outputs and outputs["daysUntilExpiry"] >= 360
-    assert hub.calls.count("verify") == 1
+    assert certificate_calls(admin).count("Certificates_Verify") == 1
 
     diff = run(
         provider.diff(DiffRequest(URN, created.resource_id, created.properties, checked, []))
@@ -132,7 +139,7 @@ def test_create_then_an_unchanged_diff_and_an_import_that_declares_what_azure_ho
     imported = run(provider.read(ReadRequest(URN, created.resource_id, {}, {})))
     assert imported.resource_id == created.resource_id
     assert plain(imported.inputs) == {
-        "hubId": TARGET,
+        "hubId": target,
         "certificateName": outputs["certificateName"],
         "certificatePem": ca.certificate_pem,
         "mode": "offline",  # needs no key, never self-attests; the user adds the key
@@ -140,8 +147,8 @@ def test_create_then_an_unchanged_diff_and_an_import_that_declares_what_azure_ho
     assert plain(imported.properties)["isVerified"] is True
 
 
-def test_a_certificate_gone_from_the_hub_reads_as_gone(provider: PopProvider) -> None:
-    found = run(provider.read(ReadRequest(URN, f"{TARGET}/certificates/nothing", {}, {})))
+def test_a_certificate_gone_from_the_hub_reads_as_gone(provider: PopProvider, target: str) -> None:
+    found = run(provider.read(ReadRequest(URN, f"{target}/certificates/nothing", {}, {})))
     assert found.resource_id == "" and found.properties == {}
 
 
@@ -156,12 +163,12 @@ def test_a_client_secret_set_in_clear_is_kept_secret_in_the_state(provider: PopP
 
 
 def test_a_key_passed_in_clear_is_one_warning_in_camel_case_and_kept_secret(
-    provider: PopProvider, warned: list[tuple[str, str]]
+    provider: PopProvider, target: str, warned: list[tuple[str, str]]
 ) -> None:
     ca = make_ca("native clear key")
     other = URN.replace("root-ca", "root-ca-again")
     for urn in (URN, URN, other):  # preview and update, and a second resource with the same key
-        checked = run(provider.check(CheckRequest(urn, {}, declared(ca), b""))).inputs
+        checked = run(provider.check(CheckRequest(urn, {}, declared(ca, target), b""))).inputs
         assert checked["privateKeyPem"].is_secret
     ((urn, message),) = warned
     assert urn == URN
@@ -172,11 +179,11 @@ def test_a_key_passed_in_clear_is_one_warning_in_camel_case_and_kept_secret(
 
 
 def test_a_key_and_password_passed_as_secrets_are_no_warning(
-    provider: PopProvider, warned: list[tuple[str, str]]
+    provider: PopProvider, target: str, warned: list[tuple[str, str]]
 ) -> None:
     ca = make_ca("native secret key")
     news = {
-        **declared(ca),
+        **declared(ca, target),
         "privateKeyPem": PropertyValue(ca.private_key_pem, is_secret=True),
         "privateKeyPassword": PropertyValue("", is_secret=True),
     }
