@@ -21,6 +21,9 @@ from azure_iot_emulator.testing import EmulatorInfo
 from tests import processes
 from tests.clients.azure_cli import AzCli, AzFailed, az_binary
 
+# The az CLI starts a large Python program per command (~1 s each): out of the quick loop.
+pytestmark = pytest.mark.engine
+
 OPENSSL_TIMEOUT_S = 60
 EC_P256 = ("ec", "-pkeyopt", "ec_paramgen_curve:P-256")
 RSA_2048 = ("rsa:2048",)

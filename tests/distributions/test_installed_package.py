@@ -32,6 +32,9 @@ from tests.pki import KeyType, make_ca
 from tests.pop_provider.engine import dps_certificates, dps_id, hub_certificates, hub_id
 from tests.pulumi_cli import PulumiStack
 
+# Builds the wheels and installs them in fresh virtualenvs, then runs the CLI on them: slow.
+pytestmark = pytest.mark.engine
+
 EXAMPLE = REPO / "examples" / "trust-existing-hub"
 STACK_CONFIG_EXAMPLE = REPO / "examples" / "stack-config"
 PROVIDER_IMPORTS = ["pop_provider", "azure.keyvault.keys", "pyasn1", "azure.mgmt.iothub"]
@@ -180,7 +183,6 @@ def _user_stack(project: Path, info: EmulatorInfo, trace: ImportTrace) -> Pulumi
     return stack.init()
 
 
-@pytest.mark.engine
 @pytest.mark.parametrize("versions", ["pinned", "lowest"])
 def test_an_example_project_runs_on_the_installed_packages_alone(
     versions: str,
@@ -254,7 +256,6 @@ def test_an_example_project_runs_on_the_installed_packages_alone(
     assert touched == [], f"imports resolved into the checkout: {touched}"
 
 
-@pytest.mark.engine
 def test_an_own_project_declares_and_rotates_its_certificates_in_its_stack_config(
     wheels: dict[str, Path],
     installed_emulator: EmulatorInfo,
@@ -329,7 +330,6 @@ def plugin_venv(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     return venv
 
 
-@pytest.mark.engine
 def test_a_yaml_program_uses_the_plugin_installed_from_the_wheel(
     plugin_venv: Virtualenv,
     installed_emulator: EmulatorInfo,
@@ -377,7 +377,6 @@ def test_a_yaml_program_uses_the_plugin_installed_from_the_wheel(
     assert touched == [], f"imports resolved into the checkout: {touched}"
 
 
-@pytest.mark.engine
 def test_a_typescript_program_uses_the_sdk_generated_from_the_installed_plugin(
     plugin_venv: Virtualenv, installed_emulator: EmulatorInfo, tmp_path: Path
 ) -> None:
