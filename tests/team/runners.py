@@ -3,10 +3,7 @@ its own process with its own PULUMI_HOME, started in the background and waited o
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -14,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from azure_iot_emulator.testing import EmulatorInfo
+from tests import processes
 from tests.azurite import AzuriteProcess
 from tests.conftest import azure_environment
 from tests.pulumi_cli import PULUMI, PulumiStack
@@ -78,36 +76,7 @@ class BackgroundRun:
         host and the program, the provider host) in a process group of its own, and those would
         live on, orphaned, and could even finish the provider's work. They all stay in the
         session the run leads (started with start_new_session), so the session is what dies."""
-        session = self.process.pid
-        with contextlib.suppress(ProcessLookupError):  # the CLI's group is gone already
-            os.killpg(session, signal.SIGKILL)
-        self.process.wait(30)
-
-        def survivors() -> list[int]:
-            members = _session_members(session)
-            for pid in members:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            return members
-
-        wait_until(lambda: not survivors(), 30, "every process of the killed run to exit")
-
-
-def _session_members(session: int) -> list[int]:
-    """Live (not zombie) processes of `session`, from /proc (Linux)."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path("/proc", entry, "stat").read_text()
-        except OSError:
-            continue  # exited meanwhile
-        # "pid (comm) state ppid pgrp session ...": comm may hold spaces, so split after it.
-        fields = stat.rsplit(")", 1)[1].split()
-        if fields[0] != "Z" and int(fields[3]) == session:
-            members.append(int(entry))
-    return members
+        processes.end_session(self.process)
 
 
 class Runners:
