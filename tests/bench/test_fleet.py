@@ -1,4 +1,4 @@
-"""`python -m bench fleet` end to end, scaled down: 30 certificates on 3 hubs at 100 ms per call,
+"""`python -m bench fleet` end to end, scaled down: 15 certificates on 3 hubs at 100 ms per call,
 under a throttle so small (writes and deletes: 5 tokens, 10 a second) that both faces and the
 floor meet 429s. What a fleet owner would check: no run failed, every CA Verified on its hub
 exactly once, nothing left over, the no-change `up` reading one list per hub, and the 429s
@@ -17,7 +17,7 @@ from tests.pulumi_cli import REPO
 
 pytestmark = pytest.mark.engine
 
-CERTIFICATES = 30
+CERTIFICATES = 15
 HUBS = 3
 THROTTLE = {
     "writes": {"bucket": 5, "refill_per_s": 10},
