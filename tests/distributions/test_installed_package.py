@@ -208,17 +208,18 @@ def test_an_example_project_runs_on_the_installed_packages_alone(
     import_key(info, "fleet-issuing-key", issuing.key)
 
     stack = _user_stack(project, info, trace)
-    for key, value in {
-        "hubId": hub_id(info),
-        "dpsId": dps_id(info),
-        "rootCertificateFile": "certs/root.pem",
-        "partnerCertificateFile": "certs/partner.pem",
-        "issuingCertificateFile": "certs/issuing.pem",
-        "keyVaultUrl": info.base_url,
-        "keyVaultKeyName": "fleet-issuing-key",
-    }.items():
-        stack.set_config(key, value)
-    stack.set_config("rootKey", root.private_key_pem, secret=True)
+    stack.set_configs(
+        {
+            "hubId": hub_id(info),
+            "dpsId": dps_id(info),
+            "rootCertificateFile": "certs/root.pem",
+            "partnerCertificateFile": "certs/partner.pem",
+            "issuingCertificateFile": "certs/issuing.pem",
+            "keyVaultUrl": info.base_url,
+            "keyVaultKeyName": "fleet-issuing-key",
+        },
+        {"rootKey": root.private_key_pem},
+    )
 
     # The pair a fresh install gets: the SDK the wheel pulled in is never newer than the CLI.
     about = json.loads(stack.run("about", "--json").stdout)
@@ -352,12 +353,7 @@ def test_a_yaml_program_uses_the_plugin_installed_from_the_wheel(
     plugin = venv.python.parent / "pulumi-resource-pop"
     stack.run("plugin", "install", "resource", "pop", version, "--file", str(plugin))
     plain, secret = stack_config(info, native=True)
-    for key, value in plain.items():
-        stack.set_config(key, value)
-    for key, value in secret.items():
-        stack.set_config(key, value, secret=True)
-    stack.set_config("hubId", hub_id(info))
-    stack.set_config("caKey", ca.private_key_pem, secret=True)
+    stack.set_configs({**plain, "hubId": hub_id(info)}, {**secret, "caKey": ca.private_key_pem})
 
     up = stack.up()
     assert "from $PATH" not in up.stdout + up.stderr

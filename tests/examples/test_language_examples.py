@@ -62,10 +62,7 @@ def example_stack(
     stack.init()
 
     plain, secret = stack_config(info, native=True)
-    values = [*(f"--plaintext={key}={value}" for key, value in plain.items())]
-    values += [f"--secret={key}={value}" for key, value in secret.items()]
-    stack.run("config", "set-all", "--stack", stack.stack, *values)
-    stack.set_config("hubId", hub_id(info))
+    stack.set_configs({**plain, "hubId": hub_id(info)}, secret)
     return stack
 
 

@@ -40,8 +40,7 @@ def test_malformed_inputs_fail_at_preview_with_zero_arm_calls(
     leaf = make_leaf(ca)
     ed25519 = make_ca("ed", key_type=KeyType.ED25519)
     no_cert_sign = make_certificate("no sign", key_usage=key_usage(cert_sign=False))
-    program_stack.set_config("rightPassword", PASSWORD, secret=True)
-    program_stack.set_config("wrongPassword", WRONG_PASSWORD, secret=True)
+    program_stack.set_configs(secret={"rightPassword": PASSWORD, "wrongPassword": WRONG_PASSWORD})
 
     def file(name: str, text: str) -> str:
         path = tmp_path / name

@@ -243,9 +243,13 @@ def test_after_a_config_change_the_refresh_needs_run_program_and_says_so(
     the program runs: moving to another endpoint fails with a message that says so."""
 
     def point_at(info: EmulatorInfo) -> None:
-        program_stack.set_config("pop:armEndpoint", info.base_url)
-        program_stack.set_config("pop:authorityHost", info.authority_host)
-        program_stack.set_config("pop:caBundle", info.ca_bundle)
+        program_stack.set_configs(
+            {
+                "pop:armEndpoint": info.base_url,
+                "pop:authorityHost": info.authority_host,
+                "pop:caBundle": info.ca_bundle,
+            }
+        )
 
     write_certificates_config(program_stack, [entry(tmp_path, "moved", make_ca("moved"), emulator)])
     with EmulatorProcess(tmp_path / "old-emulator") as old:
