@@ -167,6 +167,7 @@ def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
     faults = fault_injector(seed)
     requests = RequestLog()
     admin = AdminResponses(faults, requests, {}, throttle)
+    admin.know_operations(route.operation_id for route in routes)
     admin_routes = admin_urls.routes(admin) + github_oidc_urls.routes(
         GithubOidcResponses(github, github_oidc_urls.JWKS_PATH)
     )

@@ -187,6 +187,15 @@ class EmulatorProcess:
         self.stop()
 
 
+def _admin_message(data: bytes) -> str:
+    """The admin API's error message (its body as text if it is not the usual error shape)."""
+    text = data.decode(errors="replace")
+    try:
+        return str(json.loads(text)["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return text
+
+
 class AdminClient:
     """The emulator's admin API over HTTPS, trusting ``info.ca_bundle``."""
 
@@ -209,9 +218,11 @@ class AdminClient:
             response = connection.getresponse()
             data = response.read()
             if response.status == 408:
-                raise TimeoutError(f"admin {method} {path}: {data.decode(errors='replace')}")
+                raise TimeoutError(f"admin {method} {path}: {_admin_message(data)}")
             if response.status >= 400:
-                raise RuntimeError(f"admin {method} {path}: {response.status} {data!r}")
+                raise RuntimeError(
+                    f"admin {method} {path}: {response.status} {_admin_message(data)}"
+                )
             return json.loads(data) if data else None
         finally:
             connection.close()

@@ -3,8 +3,9 @@ the reset, answer JSON."""
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from typing import Any
 
@@ -71,6 +72,13 @@ class AdminResponses:
         self.throttle = throttle or ArmThrottle()
         # Set by the server once the whole emulator is built (it resets every part of it).
         self.reset_state: Callable[[], None] = _not_reset
+        # Set by the server from its routes: a fault for an operation no route has would never
+        # fire, so it is refused (a typo would otherwise pass silently).
+        self.operations: dict[str, str] = {}
+
+    def know_operations(self, operation_ids: Iterable[str]) -> None:
+        """The operation ids the emulator serves (compared case-insensitively)."""
+        self.operations = {operation.lower(): operation for operation in operation_ids}
 
     async def get_info(self, ctx: RequestContext) -> Response:
         """The same document the process printed on startup."""
@@ -151,6 +159,12 @@ class AdminResponses:
             raise AdminBadRequest(str(exc)) from None
 
     def _add(self, scripted: Scripted) -> Response:
+        if self.operations and scripted.operation.lower() not in self.operations:
+            close = difflib.get_close_matches(scripted.operation, self.operations.values(), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "GET /_emulator/requests lists them"
+            raise AdminBadRequest(
+                f"unknown operation '{scripted.operation}': no route serves it; {hint}"
+            )
         try:
             self.faults.add_scripted(scripted)
         except FaultConfigError as exc:

@@ -237,3 +237,16 @@ def test_a_held_request_whose_client_goes_away_is_held_no_longer() -> None:
         loop.run_until_complete(scenario())
     finally:
         loop.close()
+
+
+def test_a_fault_for_an_operation_no_route_serves_is_refused_naming_the_closest(faults) -> None:
+    """A typo would otherwise queue a fault that never fires, and the test would pass for the
+    wrong reason."""
+    for add in (
+        lambda: faults.hold("Certificates_Gett"),
+        lambda: faults.drop_after_apply("Certificates_Gett"),
+        lambda: faults.script_failure("Certificates_Gett", 500),
+    ):
+        with pytest.raises(RuntimeError, match="did you mean 'Certificates_Get'"):
+            add()
+    assert faults.faults()["scripted"] == []
