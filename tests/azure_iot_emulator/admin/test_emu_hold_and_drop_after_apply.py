@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import pytest
@@ -94,9 +94,10 @@ def test_holds_count_calls_and_a_wait_returns_once_all_are_held(
         assert future.result(timeout=30) is not None
 
 
-def test_a_held_request_released_with_an_error_is_never_applied(
+def held_upload(
     emulator, faults: AdminClient, rg, hub, cert_name, certs, background
-) -> None:
+) -> tuple[IotHubClient, Future[Any]]:
+    """An upload started in the background and held by the emulator, unapplied."""
     hub_client = client(emulator)
     faults.hold("Certificates_CreateOrUpdate", certificate_name=cert_name)
     faults.clear_requests()
@@ -104,6 +105,13 @@ def test_a_held_request_released_with_an_error_is_never_applied(
         hub_client.certificates.create_or_update, rg, hub, cert_name, body(certs.ca().pem)
     )
     faults.wait_held(1)
+    return hub_client, upload
+
+
+def test_a_held_request_released_with_an_error_is_never_applied(
+    emulator, faults: AdminClient, rg, hub, cert_name, certs, background
+) -> None:
+    hub_client, upload = held_upload(emulator, faults, rg, hub, cert_name, certs, background)
     faults.release(status=400, code=400004, message="Released with an error.")
     with pytest.raises(HttpResponseError) as failed:
         upload.result(timeout=30)
@@ -117,13 +125,7 @@ def test_a_held_request_released_with_an_error_is_never_applied(
 def test_a_held_request_released_as_dropped_gets_no_answer_and_is_never_applied(
     emulator, faults: AdminClient, rg, hub, cert_name, certs, background
 ) -> None:
-    hub_client = client(emulator)
-    faults.hold("Certificates_CreateOrUpdate", certificate_name=cert_name)
-    faults.clear_requests()
-    upload = background.submit(
-        hub_client.certificates.create_or_update, rg, hub, cert_name, body(certs.ca().pem)
-    )
-    faults.wait_held(1)
+    hub_client, upload = held_upload(emulator, faults, rg, hub, cert_name, certs, background)
     faults.release(drop=True)
     with pytest.raises(ServiceResponseError):
         upload.result(timeout=30)
@@ -239,7 +241,9 @@ def test_a_held_request_whose_client_goes_away_is_held_no_longer() -> None:
         loop.close()
 
 
-def test_a_fault_for_an_operation_no_route_serves_is_refused_naming_the_closest(faults) -> None:
+def test_a_fault_for_an_operation_no_route_serves_is_refused_naming_the_closest(
+    faults: AdminClient,
+) -> None:
     """A typo would otherwise queue a fault that never fires, and the test would pass for the
     wrong reason."""
     for add in (
