@@ -1,5 +1,5 @@
 # The README's two commands are `make demo` and `make test`; each bootstraps what it needs.
-.PHONY: demo test lint bench bootstrap
+.PHONY: demo test lint bench bootstrap release sdk
 
 bootstrap:
 	@tools/bootstrap.sh
@@ -18,6 +18,14 @@ lint: bootstrap
 	@# Our SDK generator (tools/pulumi-codegen) is Go: gofmt-clean and vetted.
 	test -z "$$(gofmt -l tools/pulumi-codegen)"
 	cd tools/pulumi-codegen && go vet .
+
+# dist/release/v<version>/: the plugin for this machine, schema.json, the SDK packages, SHA256SUMS.
+release: bootstrap
+	.venv/bin/python -m devtools.release
+
+# The Go SDK committed under sdk/ (Go users fetch the tag), regenerated from the schema.
+sdk: bootstrap
+	.venv/bin/python -m devtools.release sdk
 
 bench: bootstrap
 	.venv/bin/python -m bench

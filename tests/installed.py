@@ -34,6 +34,8 @@ DISTRIBUTIONS = {"pop-provider": REPO, "pop-provider-emulator": REPO / "emulator
 EXAMPLES = ("trust-existing-hub", "stack-config")
 POLICY_REQUIREMENTS = REPO / "policy" / "requirements.txt"
 AZURE_CLI_REQUIREMENTS = REPO / "tools" / "azure-cli-requirements.txt"
+# What `make release` bundles the plugin with, beside the pinned requirements.
+RELEASE_REQUIREMENTS = REPO / "devtools" / "release" / "requirements.txt"
 # Building a wheel (sdist, venv, pip) takes seconds; an install from the wheelhouse a minute at
 # most: past these something waits on what it will never get.
 BUILD_TIMEOUT_S = 300
@@ -143,6 +145,7 @@ def wheelhouse_sets() -> dict[str, tuple[str, list[str]]]:
         "build backends": ("", build_backends),
         "policy pack": ("", requirement_lines(POLICY_REQUIREMENTS)),
         "azure cli": ("", requirement_lines(AZURE_CLI_REQUIREMENTS)),
+        "release build": (pinned, [*provider, *requirement_lines(RELEASE_REQUIREMENTS)]),
     }
 
 

@@ -64,13 +64,15 @@ if ! warm "$npm_dir" "$npm_want"; then
   echo '{"name": "warm", "version": "0.0.1"}' > "$staging/warm.json"
   (cd "$staging" && "$repo/tools/pulumi" package gen-sdk warm.json --language nodejs \
     --out sdks --non-interactive >/dev/null)
-  # examples/typescript's registry dependencies, the pins, and the SDK linked as `file:`.
+  # examples/typescript's registry dependencies, the pins, and the SDK linked as `file:`; not our
+  # own package (@pop-provider/pop): the release is its registry, served by the tests themselves.
   (cd "$staging" && node -e '
     const fs = require("fs");
     const [example, ...pins] = process.argv.slice(1);
     const manifest = JSON.parse(fs.readFileSync(example, "utf8"));
     const registry = (deps) => Object.fromEntries(
-      Object.entries(deps || {}).filter(([, spec]) => !spec.startsWith("file:")));
+      Object.entries(deps || {}).filter(
+        ([name, spec]) => !spec.startsWith("file:") && !name.startsWith("@pop-provider/")));
     const dependencies = {...registry(manifest.dependencies), "@pulumi/warm": "file:sdks/nodejs"};
     const devDependencies = registry(manifest.devDependencies);
     for (const pin of pins) {
@@ -94,11 +96,12 @@ if ! warm "$go_dir" "$go_want"; then
   echo "language-caches: warming Go's module and build caches (first run: ~2 minutes)" >&2
   staging=$(mktemp -d "$cache_root/.go-warm.XXXXXX")
   trap 'rm -rf "$staging"' EXIT
-  # examples/go's modules, less the SDK `pulumi package add` generates beside it.
+  # examples/go's modules, less our Go SDK (pop_provider/native/distribution.py's GO_MODULE):
+  # the release serves it, and the tests fetch it from there.
   mkdir "$staging/example"
   cp "$repo/examples/go/go.mod" "$repo/examples/go/go.sum" "$staging/example/"
-  (cd "$staging/example" && go mod edit -droprequire=example.com/pop-provider/sdk/go \
-    -dropreplace=example.com/pop-provider/sdk/go && go mod download)
+  (cd "$staging/example" && go mod edit -droprequire=github.com/pop-provider/pop-provider/sdk \
+    && go mod download)
   # A program on the CLI's sdk/v3 with the CLI's go.sum (tests/devtools/languages.py's).
   mkdir "$staging/program"
   printf 'module program\n\ngo 1.26\n\nrequire github.com/pulumi/pulumi/sdk/v3 v%s\n' \

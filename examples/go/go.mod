@@ -3,7 +3,7 @@ module pop-go
 go 1.26.6
 
 require (
-	example.com/pop-provider/sdk/go v0.0.0
+	github.com/pop-provider/pop-provider/sdk v0.2.0
 	github.com/pulumi/pulumi/sdk/v3 v3.276.0
 )
 
@@ -119,5 +119,3 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	lukechampine.com/frand v1.4.2 // indirect
 )
-
-replace example.com/pop-provider/sdk/go => ./sdks/pop

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"example.com/pop-provider/sdk/go/pop"
+	"github.com/pop-provider/pop-provider/sdk/go/pop"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )

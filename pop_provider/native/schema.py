@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from pop_provider.core import inputs, verbs
+from pop_provider.native import distribution
 from pop_provider.native.names import camel
 
 PACKAGE = "pop"
@@ -208,18 +209,25 @@ def package_schema(version: str) -> dict[str, Any]:
         "keywords": ["azure", "iot", "x509", "certificates", "category/cloud"],
         "license": "Apache-2.0",
         "publisher": "pop-provider",
+        "pluginDownloadURL": distribution.PLUGIN_DOWNLOAD_URL,
+        "repository": distribution.REPOSITORY_URL,
+        "homepage": distribution.REPOSITORY_URL,
         "config": {"variables": _CONFIG},
         "provider": {"inputProperties": _CONFIG},
         "types": {TARGET_TOKEN: _target_type()},
         "resources": {CERTIFICATE_TOKEN: _certificate(), TRUSTED_CA_TOKEN: _trusted_ca()},
         "language": {
-            "nodejs": {"packageName": "@pop-provider/pop", "respectSchemaVersion": True},
+            "nodejs": {"packageName": distribution.NPM_PACKAGE, "respectSchemaVersion": True},
             "go": {
-                "importBasePath": "example.com/pop-provider/sdk/go/pop",
+                "importBasePath": distribution.GO_IMPORT_BASE_PATH,
                 "generateResourceContainerTypes": True,
                 "respectSchemaVersion": True,
             },
-            "python": {"packageName": "pulumi_pop", "respectSchemaVersion": True},
+            "python": {
+                "packageName": distribution.PYTHON_PACKAGE,
+                "respectSchemaVersion": True,
+                "pyproject": {"enabled": True},
+            },
             "csharp": {"rootNamespace": "PopProvider", "respectSchemaVersion": True},
             "java": {"basePackage": "io.github.popprovider"},
         },
