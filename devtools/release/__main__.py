@@ -38,6 +38,8 @@ from pop_provider.native.schema import schema_json
 EXAMPLE_GO_MOD = REPO / "examples" / "go" / "go.mod"
 EXAMPLE_GO_SUM = REPO / "examples" / "go" / "go.sum"
 EXAMPLE_PACKAGE_JSON = REPO / "examples" / "typescript" / "package.json"
+EXAMPLE_YAML = REPO / "examples" / "yaml" / "Pulumi.yaml"
+_YAML_VERSION = re.compile(r"(?m)^(\s+version:) (\S+)$")
 
 
 def version() -> str:
@@ -161,6 +163,7 @@ def pin_examples(release_version: str) -> None:
     ours = go_module.go_sum_lines(sdks.GO_SDK, release_version)
     at = next((i for i, line in enumerate(kept) if line > ours[0]), len(kept))
     EXAMPLE_GO_SUM.write_text("\n".join([*kept[:at], *ours, *kept[at:]]) + "\n")
+    EXAMPLE_YAML.write_text(_YAML_VERSION.sub(rf"\g<1> {release_version}", EXAMPLE_YAML.read_text()))
     manifest = json.loads(EXAMPLE_PACKAGE_JSON.read_text())
     manifest["dependencies"][distribution.NPM_PACKAGE] = release_version
     EXAMPLE_PACKAGE_JSON.write_text(json.dumps(manifest, indent=2) + "\n")
@@ -177,6 +180,8 @@ def examples_pinned(release_version: str) -> list[str]:
     have = EXAMPLE_GO_SUM.read_text().splitlines()
     if not all(line in have for line in go_module.go_sum_lines(sdks.GO_SDK, release_version)):
         stale.append("examples/go/go.sum")
+    if [m.group(2) for m in _YAML_VERSION.finditer(EXAMPLE_YAML.read_text())] != [release_version]:
+        stale.append("examples/yaml/Pulumi.yaml")
     manifest = json.loads(EXAMPLE_PACKAGE_JSON.read_text())
     if manifest["dependencies"].get(distribution.NPM_PACKAGE) != release_version:
         stale.append("examples/typescript/package.json")

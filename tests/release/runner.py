@@ -1,0 +1,93 @@
+"""A team's CI runner, as the release must meet it: a fresh PULUMI_HOME, a PATH that holds the
+Pulumi CLI, the language host and toolchain the program needs and the system's basic tools, and
+no Python; the plugin comes from a mirror of the release folder through the exact
+`PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES` value the README gives, pointed at 127.0.0.1.
+
+The CLI is the pinned binary itself (not tools/pulumi, which turns plugin downloads off). Our
+stand-in language hosts for TypeScript and Go are Python programs run by their own interpreter's
+absolute path: they stand in for Pulumi's Go-built hosts, and put no Python on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests import processes
+from tests.caches import cached
+from tests.pulumi_cli import REPO, TEST_PASSPHRASE, PulumiCommandError
+
+# The mirror the README's override names; a test points it at its own host.
+README_MIRROR = "https://mirror.example.com/pop-provider"
+_OVERRIDE = re.compile(r"PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES='([^']+)'")
+# What a runner image has besides the toolchains: a shell and coreutils (never python).
+BASIC_TOOLS = ("sh", "bash", "env", "cat", "ls", "mkdir", "rm", "cp", "mv", "ln", "uname", "git")
+
+
+def readme_override(mirror_url: str) -> str:
+    """The README's `PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES` value, its mirror replaced."""
+    (value,) = set(_OVERRIDE.findall((REPO / "README.md").read_text()))
+    assert README_MIRROR in value, f"the README's override does not name {README_MIRROR}"
+    return value.replace(README_MIRROR, mirror_url)
+
+
+def cli_bin() -> Path:
+    """The folder of the pinned CLI, beside the language hosts it starts."""
+    cached("build-pulumi.sh")
+    out = subprocess.run(
+        [str(REPO / "tools" / "build-pulumi.sh")], capture_output=True, text=True, check=True
+    )
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+@dataclass
+class TeamRunner:
+    """One runner: its own bin/ (links to the tools it has), PULUMI_HOME and state."""
+
+    root: Path
+    mirror_url: str
+    toolchain: tuple[str, ...] = ()
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.bin = self.root / "bin"
+        self.bin.mkdir(parents=True)
+        (self.bin / "pulumi").symlink_to(cli_bin() / "pulumi")
+        for tool in (*BASIC_TOOLS, *self.toolchain):
+            found = shutil.which(tool)
+            assert found, f"{tool} is not installed on this machine"
+            (self.bin / tool).symlink_to(found)
+        self.home = self.root / "pulumi-home"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "PATH": str(self.bin),
+            "HOME": os.environ["HOME"],
+            "PULUMI_HOME": str(self.home),
+            "PULUMI_BACKEND_URL": f"file://{self.root / 'state'}",
+            "PULUMI_CONFIG_PASSPHRASE": TEST_PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES": readme_override(self.mirror_url),
+            **self.extra_env,
+        }
+
+    def pulumi(
+        self, project: Path, *args: str, check: bool = True, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
+        (self.root / "state").mkdir(exist_ok=True)
+        argv = [*args, "--non-interactive", "--color", "never"]
+        result = processes.run(
+            [str(self.bin / "pulumi"), *argv], cwd=project, env=self.env(), timeout=timeout
+        )
+        if check and result.returncode != 0:
+            raise PulumiCommandError(argv, result)
+        return result
+
+    def installed_plugins(self) -> list[str]:
+        """The plugin folders the CLI keeps in this runner's PULUMI_HOME."""
+        plugins = self.home / "plugins"
+        return sorted(p.name for p in plugins.iterdir() if p.is_dir()) if plugins.is_dir() else []
