@@ -163,7 +163,9 @@ def pin_examples(release_version: str) -> None:
     ours = go_module.go_sum_lines(sdks.GO_SDK, release_version)
     at = next((i for i, line in enumerate(kept) if line > ours[0]), len(kept))
     EXAMPLE_GO_SUM.write_text("\n".join([*kept[:at], *ours, *kept[at:]]) + "\n")
-    EXAMPLE_YAML.write_text(_YAML_VERSION.sub(rf"\g<1> {release_version}", EXAMPLE_YAML.read_text()))
+    EXAMPLE_YAML.write_text(
+        _YAML_VERSION.sub(rf"\g<1> {release_version}", EXAMPLE_YAML.read_text())
+    )
     manifest = json.loads(EXAMPLE_PACKAGE_JSON.read_text())
     manifest["dependencies"][distribution.NPM_PACKAGE] = release_version
     EXAMPLE_PACKAGE_JSON.write_text(json.dumps(manifest, indent=2) + "\n")

@@ -12,10 +12,10 @@ import pytest
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, stack_config
 from tests.pki import make_ca
 from tests.pop_provider.engine import arm_calls, hub_certificates, hub_id
+from tests.pulumi_cli import REPO
 from tests.release.conftest import version
 from tests.release.registries import StaticHost
 from tests.release.runner import TeamRunner
-from tests.pulumi_cli import REPO
 
 pytestmark = pytest.mark.engine
 
