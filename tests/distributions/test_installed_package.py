@@ -371,28 +371,3 @@ def test_a_yaml_program_uses_the_plugin_installed_from_the_wheel(
     assert any("pulumi-resource-pop" in command for command in commands), commands
     touched = [(argv, hits) for argv, hits in trace.records() if hits]
     assert touched == [], f"imports resolved into the checkout: {touched}"
-
-
-def test_a_typescript_program_uses_the_sdk_generated_from_the_installed_plugin(
-    plugin_venv: Virtualenv, installed_emulator: EmulatorInfo, tmp_path: Path
-) -> None:
-    """examples/typescript as its README says, with the wheel's plugin: `plugin install`,
-    `package add` (the typed SDK generated from it), then a CA Verified, a second `up` changing
-    nothing, and `destroy` removing it."""
-    from tests.examples.test_language_examples import example_stack
-
-    info = installed_emulator
-    plugin = plugin_venv.python.parent / "pulumi-resource-pop"
-    version = plugin_venv.versions()["pop-provider"]
-    stack = example_stack("typescript", tmp_path, info, plugin=plugin, version=version)
-    ca = make_ca("typescript fleet root")
-    (stack.project_dir / "ca.pem").write_text(ca.certificate_pem)
-    stack.set_config("caKey", ca.private_key_pem, secret=True)
-
-    stack.up()
-    outputs = stack.outputs()
-    assert outputs["isVerified"] is True
-    assert hub_certificates(info)[outputs["certificateName"]].properties.is_verified
-    stack.up("--expect-no-changes")
-    stack.destroy()
-    assert hub_certificates(info) == {}

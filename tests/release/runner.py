@@ -25,7 +25,11 @@ from tests.pulumi_cli import REPO, TEST_PASSPHRASE, PulumiCommandError
 README_MIRROR = "https://mirror.example.com/pop-provider"
 _OVERRIDE = re.compile(r"PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES='([^']+)'")
 # What a runner image has besides the toolchains: a shell and coreutils (never python).
-BASIC_TOOLS = ("sh", "bash", "env", "cat", "ls", "mkdir", "rm", "cp", "mv", "ln", "uname", "git")
+BASIC_TOOLS = (
+    *("sh", "bash", "env", "cat", "ls", "mkdir", "rm", "cp", "mv", "ln", "uname", "git"),
+    *("dirname", "basename", "head", "tail", "tr", "sed", "grep", "mktemp", "touch", "chmod"),
+    *("sort", "wc", "tee", "date", "id", "readlink", "realpath", "tar", "gzip"),
+)
 
 
 def readme_override(mirror_url: str) -> str:
