@@ -6,6 +6,7 @@
     python -m bench profile [--size 200] [--latency-ms 50] [--top 15] [--workdir DIR]
     python -m bench faces [--certificates 24] [--latency-ms 500] [--parallel 16] [--json]
                           [--workdir DIR]
+    python -m bench plugin-start TARBALL [--rounds 15]
     python -m bench fleet [--certificates 1000] [--hubs 40] [--latency-ms 1000] [--parallel 16]
                           [--throttle documented|JSON] [--json] [--workdir DIR]
 
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from azure_iot_emulator.testing import AdminClient
-from bench import faces, fleet, report
+from bench import faces, fleet, plugin_start, report
 from bench.environment import HUBS, hub_limit, make_cas, start_emulator
 from bench.floor import run_floor
 from bench.profiling import run_profile
@@ -139,6 +140,24 @@ def parse_faces_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="also one JSON line per face")
     parser.add_argument("--workdir", type=Path, help="keep scratch files here (default: temp)")
     return parser.parse_args(argv)
+
+
+def plugin_start_main(argv: list[str]) -> int:
+    """The release's bundled plugin against the virtualenv's script: time to the port."""
+    parser = argparse.ArgumentParser(prog="python -m bench plugin-start")
+    parser.add_argument("tarball", type=Path, help="pulumi-resource-pop-v*-<os>-<arch>.tar.gz")
+    parser.add_argument("--rounds", type=_positive, default=15, help="samples per plugin")
+    args = parser.parse_args(argv)
+    script = Path(sys.executable).parent / "pulumi-resource-pop"
+    print(f"Machine: {report.machine()}\n")
+    with tempfile.TemporaryDirectory(prefix="pop-bench-start-") as scratch:
+        bundle = plugin_start.unpack(args.tarball, Path(scratch))
+        results = plugin_start.compare(
+            {"release bundle (PyInstaller one-folder)": bundle, "virtualenv script": script},
+            args.rounds,
+        )
+    print(plugin_start.table(results))
+    return 0
 
 
 def faces_main(argv: list[str]) -> int:
@@ -305,6 +324,8 @@ def main(argv: list[str]) -> int:
         return faces_main(argv[1:])
     if argv[:1] == ["fleet"]:
         return fleet_main(argv[1:])
+    if argv[:1] == ["plugin-start"]:
+        return plugin_start_main(argv[1:])
     args = parse_args(argv)
     print(f"Machine: {report.machine()}\n")
     print(
