@@ -188,6 +188,14 @@ def faces_main(argv: list[str]) -> int:
     return 0
 
 
+def _faces(text: str) -> tuple[str, ...]:
+    faces = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [face for face in faces if face not in fleet.FACES]
+    if not faces or unknown:
+        raise argparse.ArgumentTypeError(f"faces are {', '.join(fleet.FACES)}; not {unknown}")
+    return faces
+
+
 def _throttle(text: str) -> dict[str, Any] | str:
     if text == "documented":
         return text
@@ -224,6 +232,12 @@ def parse_fleet_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--json", action="store_true", help="also one JSON line per face/command")
     parser.add_argument("--workdir", type=Path, help="keep scratch files here (default: temp)")
+    parser.add_argument(
+        "--faces",
+        type=_faces,
+        default=fleet.FACES,
+        help=f"comma-separated, of {', '.join(fleet.FACES)} (python-sdk: `make release` first)",
+    )
     args = parser.parse_args(argv)
     if args.certificates > args.hubs * fleet.IOTHUB_MAX_CAS:
         parser.error(
@@ -238,11 +252,13 @@ def fleet_main(argv: list[str]) -> int:
     """The fleet under ARM's throttle: the floor and each face, their tables and verdicts."""
     args = parse_fleet_args(argv)
     spec = fleet.Fleet(args.certificates, args.hubs, args.latency_ms, args.parallel, args.throttle)
+    if faces.PYTHON_SDK in args.faces:
+        faces.python_sdk_wheel()  # before the floor's minutes, not after
     print(f"Machine: {report.machine()}\n")
     print(fleet.describe(spec) + "\n")
     with tempfile.TemporaryDirectory(prefix="pop-bench-fleet-") as scratch:
         workdir = args.workdir or Path(scratch)
-        runs = fleet.run_fleet(workdir, spec, progress)
+        runs = fleet.run_fleet(workdir, spec, progress, faces=args.faces)
     print(fleet.fleet_table(runs, spec) + "\n")
     print("CPU seconds by process during each face's commands (sampled every 0.5 s):\n")
     print(fleet.cpu_table(runs) + "\n")

@@ -27,6 +27,7 @@ import os
 import re
 import subprocess
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,11 @@ from tests.pop_provider.engine import hub_certificates
 from tests.pulumi_cli import REPO, PulumiStack, write_project
 
 FACES = ("dynamic", "native")
+# The native provider through the Python SDK of the release (`pulumi_pop`): a program that is
+# Python, served by the plugin; bench/README.md, Fleet mode.
+PYTHON_SDK = "python-sdk"
+# Faces the plugin serves: Azure's config under `pop:`.
+PLUGIN_FACES = frozenset({"native", PYTHON_SDK})
 # Pulumi's dynamic-provider host serves this many calls at once, whatever `--parallel` says.
 DYNAMIC_HOST_CAP = 4
 # A proof is three writes one after the other: PUT the certificate, generateVerificationCode,
@@ -102,6 +108,18 @@ _DECLARATIONS = {
         },
     )""",
         arm_id="armId",
+    ),
+    PYTHON_SDK: dict(
+        imports="import pulumi_pop as pop",
+        declaration="""pop.VerifiedCaCertificate(
+        entry["name"],
+        certificate_pem=certificate_pem,
+        resource_group_name=entry["resourceGroupName"],
+        hub_name=entry["hubName"],
+        mode="proof",
+        private_key_pem=private_key_pem,
+    )""",
+        arm_id="arm_id",
     ),
 }
 
@@ -235,7 +253,7 @@ def configure(stack: PulumiStack, face: str, info: EmulatorInfo) -> None:
     flags: list[str] = []
     for values, flag in ((plain, "--plaintext"), (secret, "--secret")):
         for key, value in values.items():
-            if face == "native":
+            if face in PLUGIN_FACES:
                 key = key.replace("azure-native:", "pop:")
             flags += [flag, f"{key}={value}"]
     stack.run("config", "set-all", "--stack", stack.stack, *flags)
@@ -275,12 +293,31 @@ def face_stack(
     """A fresh stack (file backend under `workdir`) of a project declaring every CA through
     `face`, configured for the emulator of `info`."""
     project = write_program(workdir / "project", face, info, cas, refresh_always=refresh_always)
-    # The CLI finds `pulumi-resource-pop` on PATH; the same PATH for both faces.
+    # The CLI finds `pulumi-resource-pop` on PATH; the same PATH for every face.
     path = f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
-    stack = PulumiStack(project, workdir / "pulumi", stack="bench", extra_env={"PATH": path})
+    env = {"PATH": path}
+    if face == PYTHON_SDK:
+        env["PYTHONPATH"] = str(python_sdk(workdir / "python-sdk"))
+    stack = PulumiStack(project, workdir / "pulumi", stack="bench", extra_env=env)
     stack.init()
     configure(stack, face, info)
     return stack
+
+
+def python_sdk_wheel() -> Path:
+    """The release's Python SDK wheel (`make release` writes it)."""
+    wheels = sorted((REPO / "dist" / "release").glob("v*/pulumi_pop-*-py3-none-any.whl"))
+    if not wheels:
+        raise SystemExit("bench: the python-sdk face needs the release's SDK: run `make release`")
+    return wheels[-1]
+
+
+def python_sdk(into: Path) -> Path:
+    """The release's Python SDK wheel, unpacked for the program's PYTHONPATH (it is pure
+    Python): what `pip install pulumi-pop` would put in the project's virtualenv."""
+    with zipfile.ZipFile(python_sdk_wheel()) as wheel:
+        wheel.extractall(into)
+    return into
 
 
 @dataclass(frozen=True)

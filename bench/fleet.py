@@ -49,7 +49,7 @@ from bench.processes import ProcessWatch
 from tests.pop_provider.engine import hub_certificates
 from tests.pulumi_cli import PulumiStack
 
-FACES = ("dynamic", "native")
+FACES = ("dynamic", "native", "python-sdk")
 COMMANDS = ("up", "no-change up", "destroy")
 # IoT Hub holds at most 25 CA certificates (Microsoft's IoT Hub quotas page).
 IOTHUB_MAX_CAS = 25
@@ -313,13 +313,16 @@ def _progress_line(run: Measured) -> str:
 
 
 def run_fleet(
-    workdir: Path, fleet: Fleet, progress: Callable[[str], None] = lambda _: None
+    workdir: Path,
+    fleet: Fleet,
+    progress: Callable[[str], None] = lambda _: None,
+    faces: tuple[str, ...] = FACES,
 ) -> list[Measured]:
-    """The floor, then the native face, then the dynamic one (the fastest next to the floor),
-    each on a fresh emulator of the same seed (same hubs, every bucket full), over the same CAs."""
+    """The floor, then each face (the plugin's first: the fastest next to the floor), each on a
+    fresh emulator of the same seed (same hubs, every bucket full), over the same CAs."""
     runs: list[Measured] = []
     cas: list[BenchCa] | None = None
-    for contender in ("floor", *reversed(FACES)):
+    for contender in ("floor", *reversed([face for face in FACES if face in faces])):
         process, info = start_emulator(
             workdir / contender / "emulator",
             fleet.certificates,

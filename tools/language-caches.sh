@@ -27,7 +27,7 @@ npm_want=$( (echo "@pulumi/pulumi@$PULUMI_NODEJS_VERSION typescript@$TYPESCRIPT_
   echo "@types/node@$TYPES_NODE_VERSION codegen@v$version"
   cat "$repo/examples/typescript/package.json") | sha256sum | cut -c1-16)
 go_dir="$cache_root/go-warm"
-go_want=$( (echo "sdk/v3@v$version"; go version 2>/dev/null || true
+go_want=$( (echo "sdk/v3@v$version, config, every .info"; go version 2>/dev/null || true
   cat "$repo/tools/pulumi-cli/go.sum" "$repo/examples/go/go.mod" "$repo/examples/go/go.sum") \
   | sha256sum | cut -c1-16)
 
@@ -92,6 +92,12 @@ if ! warm "$npm_dir" "$npm_want"; then
   trap - EXIT
 fi
 
+# Every module version of the graph, selected or not, gets its .info cached: offline, `go mod
+# tidy` and the Go host's `go list -m -json all` stat versions whose go.mod alone is cached.
+cache_infos() {
+  go mod graph | tr ' ' '\n' | grep @ | sort -u | xargs go list -m -json >/dev/null
+}
+
 if ! warm "$go_dir" "$go_want"; then
   echo "language-caches: warming Go's module and build caches (first run: ~2 minutes)" >&2
   staging=$(mktemp -d "$cache_root/.go-warm.XXXXXX")
@@ -101,8 +107,10 @@ if ! warm "$go_dir" "$go_want"; then
   mkdir "$staging/example"
   cp "$repo/examples/go/go.mod" "$repo/examples/go/go.sum" "$staging/example/"
   (cd "$staging/example" && go mod edit -droprequire=github.com/pop-provider/pop-provider/sdk \
-    && go mod download)
-  # A program on the CLI's sdk/v3 with the CLI's go.sum (tests/devtools/languages.py's).
+    && go mod download && cache_infos)
+  # A program on the CLI's sdk/v3 and its config package, with the CLI's go.sum: as
+  # tests/devtools/languages.py's (its tidy asks the checksum database about modules the
+  # config package's dependencies require, which offline only the cache can answer).
   mkdir "$staging/program"
   printf 'module program\n\ngo 1.26\n\nrequire github.com/pulumi/pulumi/sdk/v3 v%s\n' \
     "$version" > "$staging/program/go.mod"
@@ -110,11 +118,20 @@ if ! warm "$go_dir" "$go_want"; then
   cat > "$staging/program/main.go" <<'EOF'
 package main
 
-import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+)
 
-func main() { pulumi.Run(func(ctx *pulumi.Context) error { return nil }) }
+func main() {
+	pulumi.Run(func(ctx *pulumi.Context) error {
+		ctx.Export("greeting", config.RequireSecret(ctx, "greeting"))
+		return nil
+	})
+}
 EOF
-  (cd "$staging/program" && GOFLAGS=-mod=mod go mod tidy && go build -trimpath -o program .)
+  (cd "$staging/program" && GOFLAGS=-mod=mod go mod tidy && cache_infos \
+    && go build -trimpath -o program .)
   rm -rf "$staging/example" "$staging/program"
   echo "$go_want" > "$staging/.complete"
   rm -rf "$go_dir"

@@ -17,9 +17,12 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from azure_iot_emulator.testing import EmulatorInfo, stack_config
 from tests import processes
 from tests.caches import cached
+from tests.pop_provider.engine import hub_id
 from tests.pulumi_cli import REPO, TEST_PASSPHRASE, PulumiCommandError
+from tests.release.conftest import version as release_version
 
 # The mirror the README's override names; a test points it at its own host.
 README_MIRROR = "https://mirror.example.com/pop-provider"
@@ -34,7 +37,9 @@ BASIC_TOOLS = (
 
 def readme_override(mirror_url: str) -> str:
     """The README's `PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES` value, its mirror replaced."""
-    (value,) = set(_OVERRIDE.findall((REPO / "README.md").read_text()))
+    values: set[str] = set(_OVERRIDE.findall((REPO / "README.md").read_text()))
+    assert len(values) == 1, f"the README gives {len(values)} override values, not one"
+    (value,) = values
     assert README_MIRROR in value, f"the README's override does not name {README_MIRROR}"
     return value.replace(README_MIRROR, mirror_url)
 
@@ -95,3 +100,21 @@ class TeamRunner:
         """The plugin folders the CLI keeps in this runner's PULUMI_HOME."""
         plugins = self.home / "plugins"
         return sorted(p.name for p in plugins.iterdir() if p.is_dir()) if plugins.is_dir() else []
+
+
+def tarball_path() -> str:
+    """Where the mirror serves this machine's plugin tarball (the CLI's request path)."""
+    return f"/v{release_version()}/pulumi-resource-pop-v{release_version()}-linux-amd64.tar.gz"
+
+
+def configure(runner: TeamRunner, project: Path, info: EmulatorInfo, key_pem: str) -> None:
+    """A stack `ci` of `project`, pointed at the emulator as the README shows (the provider's
+    keys under `pop:`), the hub and the CA key (secret): one `config set-all`."""
+    plain, secret = stack_config(info, native=True)
+    runner.pulumi(project, "stack", "init", "ci")
+    args = ["config", "set-all"]
+    for name, value in {**plain, "hubId": hub_id(info)}.items():
+        args += ["--plaintext", f"{name}={value}"]
+    for name, value in {**secret, "caKey": key_pem}.items():
+        args += ["--secret", f"{name}={value}"]
+    runner.pulumi(project, *args)

@@ -1,8 +1,9 @@
 """Go on a team's runner: examples/go as a user's fresh clone, its go.mod and go.sum as committed.
-Go fetches our SDK module from the release's GOPROXY folder (everything else from the shared
-module cache, offline), the first `up` downloads the plugin from the mirror (the README's
-override) and takes the CA to Verified; a second `up` changes nothing; `destroy` removes it. On
-PATH: the CLI, Go and the basic tools, no Python.
+`pulumi install` has Go fetch our SDK module from the release's GOPROXY folder (every other
+module from the shared module cache, offline) and the plugin from the
+mirror (the README's override); `up` takes the CA to Verified; a second `up` changes nothing;
+`destroy` removes it. On PATH: the CLI, Go and the basic tools, no Python (nor a C compiler:
+Go builds without cgo, which the Pulumi SDK does not need).
 
 Our module lands in a module cache of the test's own, never in the shared one: the release serves
 new content under the same version (0.2.0) whenever the schema changes, and a stale copy in a
@@ -26,15 +27,13 @@ from tests.pop_provider.engine import arm_calls, hub_certificates, hub_id
 from tests.pulumi_cli import REPO
 from tests.release.conftest import version
 from tests.release.registries import StaticHost
-from tests.release.runner import TeamRunner
-from tests.release.test_yaml_from_release import configure, tarball_path
+from tests.release.runner import TeamRunner, configure, tarball_path
 
 pytestmark = pytest.mark.engine
 
 SDK_MODULE = "github.com/pop-provider/pop-provider/sdk"
 # What a user's clone does not hold: what `pulumi package add` generates, builds and local state.
 NOT_IN_A_CLONE = shutil.ignore_patterns("sdks", "bin", ".pulumi-local", "*.md")
-# Go alone: with no C compiler on PATH, Go builds without cgo (the Pulumi SDK needs none).
 GO_TOOLCHAIN = ("go",)
 
 
@@ -48,17 +47,20 @@ def shared_go_env(name: str) -> str:
 def release_go_env(release_dir: Path, module_cache: Path) -> dict[str, str]:
     """Go as a team configures it for a private module: our module from the release's GOPROXY
     folder (standing in for the module's host), every other module from the shared cache's
-    download folder (itself a GOPROXY layout), no checksum database; modules land in
-    `module_cache`, compiled packages come from the shared build cache."""
+    download folder (itself a GOPROXY layout, standing in for the public proxy: `make
+    bootstrap` cached every module's .info there); modules land in `module_cache`, compiled
+    packages come from the shared build cache."""
     shared_downloads = Path(shared_go_env("GOMODCACHE")) / "cache" / "download"
+    proxies = [f"file://{release_dir / 'goproxy'}", f"file://{shared_downloads}"]
     return {
         "GOMODCACHE": str(module_cache),
-        "GOPROXY": f"file://{release_dir / 'goproxy'},file://{shared_downloads}",
+        # Each asked in turn until one has the file.
+        "GOPROXY": ",".join(proxies),
         # Writable module folders, so pytest can delete tmp_path.
         "GOFLAGS": "-modcacherw",
+        # The checksum database knows no private module; every other hash is in go.sum, so the
+        # database is never asked (offline, asking it would fail).
         "GONOSUMDB": "github.com/pop-provider/pop-provider",
-        # Offline: every hash is in go.sum already, and nothing may ask sum.golang.org.
-        "GOSUMDB": "off",
         "GOTOOLCHAIN": "local",
         "GOCACHE": shared_go_env("GOCACHE"),
     }
@@ -110,6 +112,7 @@ def test_go_fetches_the_sdk_and_plugin_from_the_release_verifies_then_changes_no
     assert outputs["isVerified"] is True
     assert outputs["certificateName"] == certificate.name
     assert outputs["armId"] == f"{hub_id(emulator)}/certificates/{certificate.name}"
+    assert isinstance(outputs["daysUntilExpiry"], int) and outputs["daysUntilExpiry"] > 300
 
     runner.pulumi(project, "up", "--yes", "--expect-no-changes")
     calls = arm_calls(admin)

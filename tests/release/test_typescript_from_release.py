@@ -21,8 +21,7 @@ from tests.pop_provider.engine import arm_calls, hub_certificates, hub_id
 from tests.pulumi_cli import REPO
 from tests.release.conftest import version
 from tests.release.registries import NpmScopeRegistry, StaticHost
-from tests.release.runner import TeamRunner
-from tests.release.test_yaml_from_release import configure, tarball_path
+from tests.release.runner import TeamRunner, configure, tarball_path
 
 pytestmark = pytest.mark.engine
 

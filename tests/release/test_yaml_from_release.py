@@ -9,30 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from azure_iot_emulator.testing import AdminClient, EmulatorInfo, stack_config
+from azure_iot_emulator.testing import AdminClient, EmulatorInfo
 from tests.pki import make_ca
-from tests.pop_provider.engine import arm_calls, hub_certificates, hub_id
+from tests.pop_provider.engine import arm_calls, hub_certificates
 from tests.pulumi_cli import REPO
 from tests.release.conftest import version
 from tests.release.registries import StaticHost
-from tests.release.runner import TeamRunner
+from tests.release.runner import TeamRunner, configure, tarball_path
 
 pytestmark = pytest.mark.engine
-
-
-def tarball_path() -> str:
-    return f"/v{version()}/pulumi-resource-pop-v{version()}-linux-amd64.tar.gz"
-
-
-def configure(runner: TeamRunner, project: Path, info: EmulatorInfo, key_pem: str) -> None:
-    plain, secret = stack_config(info, native=True)
-    runner.pulumi(project, "stack", "init", "ci")
-    args = ["config", "set-all"]
-    for name, value in {**plain, "hubId": hub_id(info)}.items():
-        args += ["--plaintext", f"{name}={value}"]
-    for name, value in {**secret, "caKey": key_pem}.items():
-        args += ["--secret", f"{name}={value}"]
-    runner.pulumi(project, *args)
 
 
 def test_yaml_fetches_the_plugin_from_the_mirror_verifies_then_changes_nothing(
