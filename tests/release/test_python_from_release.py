@@ -25,12 +25,14 @@ from packaging.utils import canonicalize_name
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo
 from tests.installed import PINNED_REQUIREMENTS, Virtualenv, wheelhouse
 from tests.pki import make_ca
-from tests.pop_provider.engine import arm_calls, hub_certificates
+from tests.pop_provider.engine import arm_calls, hub_certificates, hub_client
 from tests.release.conftest import version
 from tests.release.registries import StaticHost
 from tests.release.runner import TeamRunner, configure, tarball_path
 
 pytestmark = pytest.mark.engine
+
+TOKEN = "pop:index:VerifiedCaCertificate"
 
 # The interpreter comes from Pulumi.yaml's `virtualenv` (the host looks there before
 # PULUMI_PYTHON_CMD and PATH).
@@ -134,6 +136,30 @@ def test_python_installs_the_sdk_and_fetches_the_plugin_from_the_release_then_ch
     assert (calls["Certificates_CreateOrUpdate"], calls["Certificates_Verify"]) == (1, 1)
     # Downloaded once: the second run found it in PULUMI_HOME.
     assert mirror.requests.count(f"GET {tarball_path()} 200") == 1
+
+    # `pulumi import` from a Python project, through the plugin: a CA uploaded out of band.
+    adopted = make_ca("python adopted root")
+    created = hub_client(emulator).certificates.create_or_update(
+        emulator.resource_group,
+        emulator.iot_hubs[0],
+        "adopted-root",
+        {"properties": {"certificate": adopted.certificate_pem}},
+    )
+    imported = runner.pulumi(
+        project,
+        "import",
+        TOKEN,
+        "adoptedRoot",
+        created.id,
+        "--yes",
+        "--generate-code=false",
+        "--protect=false",
+    )
+    assert "= 1 imported" in imported.stdout, imported.stdout
+    exported = runner.pulumi(project, "stack", "export").stdout
+    assert exported.count(f'"type": "{TOKEN}"') == 2
+    # The native face keeps no pickled provider in the state, as the dynamic face must.
+    assert "__provider" not in exported
 
     runner.pulumi(project, "destroy", "--yes")
     assert hub_certificates(emulator) == {}
