@@ -1,5 +1,5 @@
 # The README's two commands are `make demo` and `make test`; each bootstraps what it needs.
-.PHONY: demo test lint bench bootstrap release sdk
+.PHONY: demo test lint bench bootstrap release sdk docs
 
 bootstrap:
 	@tools/bootstrap.sh
@@ -26,6 +26,10 @@ release: bootstrap
 # The Go SDK committed under sdk/ (Go users fetch the tag), regenerated from the schema.
 sdk: bootstrap
 	.venv/bin/python -m devtools.release sdk
+
+# docs/resources/*.md and docs/installation-configuration.md, rendered from the schema.
+docs: bootstrap
+	.venv/bin/python -m devtools.docs
 
 bench: bootstrap
 	.venv/bin/python -m bench

@@ -96,6 +96,11 @@ class TeamRunner:
             raise PulumiCommandError(argv, result)
         return result
 
+    def state_text(self) -> str:
+        """Every file of this runner's state backend, as text: what a key must never be in."""
+        files = (self.root / "state").rglob("*")
+        return "\n".join(p.read_text(errors="replace") for p in files if p.is_file())
+
     def installed_plugins(self) -> list[str]:
         """The plugin folders the CLI keeps in this runner's PULUMI_HOME."""
         plugins = self.home / "plugins"

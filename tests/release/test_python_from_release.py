@@ -164,9 +164,4 @@ def test_python_installs_the_sdk_and_fetches_the_plugin_from_the_release_then_ch
     runner.pulumi(project, "destroy", "--yes")
     assert hub_certificates(emulator) == {}
     assert "Traceback" not in first.stdout + first.stderr
-    state = "\n".join(
-        path.read_text(errors="replace")
-        for path in (runner.root / "state").rglob("*")
-        if path.is_file()
-    )
-    assert ca.private_key_pem.splitlines()[1] not in state
+    assert ca.private_key_pem.splitlines()[1] not in runner.state_text()

@@ -47,3 +47,4 @@ def test_yaml_fetches_the_plugin_from_the_mirror_verifies_then_changes_nothing(
     runner.pulumi(project, "destroy", "--yes")
     assert hub_certificates(emulator) == {}
     assert "Traceback" not in first.stdout + first.stderr
+    assert ca.private_key_pem.splitlines()[1] not in runner.state_text()

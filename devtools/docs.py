@@ -1,0 +1,268 @@
+"""`make docs`: the Pulumi Registry's reference pages under docs/, rendered from the package
+schema alone, so a property added to the schema is documented by the next render. `--check`
+fails (one line, exit status 1) when the committed pages differ from a fresh render.
+
+    python -m devtools.docs            # write docs/
+    python -m devtools.docs --check    # CI: are the committed docs current?
+
+docs/_index.md is written by hand; every other page here is generated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tomllib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pop_provider.native.schema import package_schema
+
+REPO = Path(__file__).resolve().parent.parent
+DOCS = REPO / "docs"
+
+Schema = Mapping[str, Any]
+
+_REF = "#/types/"
+# What `pulumi import` takes as a custom resource's id: not in the schema, so stated here; a new
+# custom resource without an entry fails the render rather than get a guessed id. A component
+# is never imported: its entry says what to do instead.
+_IMPORT_ID = {"pop:index:VerifiedCaCertificate": "<certificate ARM id>"}
+_COMPONENT_IMPORT = {
+    "pop:index:TrustedCa": "A component is not imported: import each "
+    "[VerifiedCaCertificate](verified-ca-certificate.md) child instead, or set "
+    "`certificateName` on a target to adopt a certificate that is already there.",
+}
+# A front-matter value YAML would misread unquoted (`key: value` inside, or a leading indicator).
+_NEEDS_QUOTES = re.compile(r":\s|\s#|^[-?:,\[\]{}#&*!|>'\"%@`]")
+
+
+def version() -> str:
+    """The one place the version is stated: pyproject.toml."""
+    return str(tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"])
+
+
+def page_name(token: str) -> str:
+    """`pop:index:VerifiedCaCertificate` -> `verified-ca-certificate` (the page's file stem)."""
+    name = token.rsplit(":", 1)[-1]
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower()
+
+
+def render(schema: Schema) -> dict[str, str]:
+    """Every generated page, by its path under docs/ (POSIX), each ending in one newline."""
+    pages = {"installation-configuration.md": _installation_configuration(schema)}
+    for token in sorted(schema["resources"]):
+        pages[f"resources/{page_name(token)}.md"] = _resource_page(schema, token)
+    return pages
+
+
+def stale(pages: Mapping[str, str], docs: Path = DOCS) -> list[str]:
+    """The pages whose committed text (or absence) differs from `pages`, sorted."""
+    return sorted(
+        path
+        for path, text in pages.items()
+        if not (docs / path).is_file() or (docs / path).read_text() != text
+    )
+
+
+def write(pages: Mapping[str, str], docs: Path = DOCS) -> None:
+    """Write `pages` under `docs`."""
+    for path, text in pages.items():
+        target = docs / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+
+def _page(front_matter: Mapping[str, str], body: list[str]) -> str:
+    head = ["---", *(f"{key}: {_scalar(value)}" for key, value in front_matter.items()), "---", ""]
+    return "\n".join(head + body).rstrip("\n") + "\n"
+
+
+def _scalar(value: str) -> str:
+    """A front-matter value, double-quoted (JSON's quoting is YAML's) only where needed."""
+    return json.dumps(value) if _NEEDS_QUOTES.search(value) else value
+
+
+def _cell(text: str) -> str:
+    """A table cell: one line, and a `|` in the text does not end the cell."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _type_name(spec: Mapping[str, Any]) -> str:
+    """A property's type as a reader says it; a schema type links to its section."""
+    if "$ref" in spec:
+        name = spec["$ref"].removeprefix(_REF).rsplit(":", 1)[-1]
+        return f"[{name}](#{name.lower()})"
+    kind = spec.get("type", "any")
+    if kind == "array":
+        return f"list of {_type_name(spec['items'])}"
+    if kind == "object" and "additionalProperties" in spec:
+        return f"map of {_type_name(spec['additionalProperties'])}"
+    return str(kind)
+
+
+def _property_table(
+    properties: Mapping[str, Any], required: set[str], required_header: str
+) -> list[str]:
+    """Required (or always set) properties first, then the rest, each group by name."""
+    rows = [
+        f"| Property | Type | {required_header} | Secret | Description |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name in sorted(properties, key=lambda name: (name not in required, name)):
+        spec = properties[name]
+        rows.append(
+            f"| `{name}` | {_type_name(spec)} | {_yes(name in required)} "
+            f"| {_yes(bool(spec.get('secret')))} | {_cell(spec.get('description', ''))} |"
+        )
+    return rows
+
+
+def _referenced_types(schema: Schema, properties: Mapping[str, Any]) -> Iterator[str]:
+    """The type tokens `properties` reference, directly or through other types."""
+    seen: set[str] = set()
+
+    def walk(spec: Any) -> Iterator[str]:
+        if isinstance(spec, Mapping):
+            ref = spec.get("$ref")
+            if isinstance(ref, str) and ref.startswith(_REF):
+                token = ref.removeprefix(_REF)
+                if token not in seen:
+                    seen.add(token)
+                    yield token
+                    yield from walk(schema["types"][token].get("properties", {}))
+            for value in spec.values():
+                yield from walk(value)
+
+    yield from walk(properties)
+
+
+def _resource_page(schema: Schema, token: str) -> str:
+    resource = schema["resources"][token]
+    name = token.rsplit(":", 1)[-1]
+    description = resource.get("description", "")
+    component = bool(resource.get("isComponent"))
+    inputs = resource.get("inputProperties", {})
+    outputs = resource.get("properties", {})
+    kind = "component resource" if component else "custom resource"
+    body = [
+        description,
+        "",
+        f"Type token: `{token}` ({kind}).",
+        "",
+        "## Inputs",
+        "",
+        *_property_table(inputs, set(resource.get("requiredInputs", [])), "Required"),
+        "",
+        "## Outputs",
+        "",
+        *_property_table(outputs, set(resource.get("required", [])), "Always set"),
+        "",
+    ]
+    types = sorted(set(_referenced_types(schema, {**inputs, **outputs})))
+    if types:
+        body += ["## Supporting Types", ""]
+        for type_token in types:
+            spec = schema["types"][type_token]
+            body += [
+                f"### {type_token.rsplit(':', 1)[-1]}",
+                "",
+                spec.get("description", ""),
+                "",
+                *_property_table(
+                    spec.get("properties", {}), set(spec.get("required", [])), "Required"
+                ),
+                "",
+            ]
+    body += ["## Import", ""]
+    if component:
+        body.append(_COMPONENT_IMPORT[token])
+    else:
+        body += [
+            f"An existing {name} is adopted into a stack by its id:",
+            "",
+            "```sh",
+            f"pulumi import {token} <name> {_IMPORT_ID[token]}",
+            "```",
+        ]
+    return _page(
+        {"title": name, "meta_desc": f"{name} of pop-provider: {description}", "layout": "api"},
+        body,
+    )
+
+
+def _installation_configuration(schema: Schema) -> str:
+    language = schema["language"]
+    npm = language["nodejs"]["packageName"]
+    pypi = language["python"]["packageName"].replace("_", "-")
+    go = language["go"]["importBasePath"]
+    url = schema["pluginDownloadURL"]
+    display = schema.get("displayName", schema["name"])
+    body = [
+        "## Installation",
+        "",
+        f"{display} ships as the resource plugin `{schema['name']}` and an SDK per language:",
+        "",
+        f"- **Node.js** (JavaScript/TypeScript): `npm install {npm}`",
+        f"- **Python**: `pip install {pypi}`",
+        f"- **Go**: `go get {go}`",
+        "- **Pulumi YAML**: nothing to install; name the plugin in a resource's `options`.",
+        "",
+        f"Every SDK and Pulumi YAML carry `pluginDownloadURL` (`{url}`): the Pulumi CLI "
+        "downloads the plugin from the project's GitHub releases on first use.",
+        f"To install it ahead of time: `pulumi plugin install resource {schema['name']} "
+        f"{schema['version']} --server {url}`.",
+        "",
+        "## Configuration",
+        "",
+        f"Set with `pulumi config set {schema['name']}:<option> <value>` "
+        "(add `--secret` for a secret).",
+        "",
+        "| Option | Type | Secret | Description |",
+        "| --- | --- | --- | --- |",
+    ]
+    variables = schema["config"]["variables"]
+    for option in sorted(variables):
+        spec = variables[option]
+        body.append(
+            f"| `{schema['name']}:{option}` | {_type_name(spec)} "
+            f"| {_yes(bool(spec.get('secret')))} | {_cell(spec.get('description', ''))} |"
+        )
+    return _page(
+        {
+            "title": f"{display} Installation & Configuration",
+            "meta_desc": f"How to install {display} and configure its options.",
+            "layout": "package",
+        },
+        body,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write docs/, or with --check say which pages are stale (exit status 1)."""
+    parser = argparse.ArgumentParser(prog="python -m devtools.docs", description=__doc__)
+    parser.add_argument(
+        "--check", action="store_true", help="fail if docs/ differs from a fresh render"
+    )
+    args = parser.parse_args(argv)
+    pages = render(package_schema(version()))
+    if args.check:
+        outdated = stale(pages)
+        if outdated:
+            names = ", ".join(f"docs/{path}" for path in outdated)
+            print(f"docs out of date: {names}; run make docs and commit docs/", file=sys.stderr)
+            return 1
+        return 0
+    write(pages)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
