@@ -1,30 +1,36 @@
 """`make docs`: the Pulumi Registry's reference pages under docs/, rendered from the package
-schema alone, so a property added to the schema is documented by the next render. `--check`
-fails (one line, exit status 1) when the committed pages differ from a fresh render.
+schema, so a property added to the schema is documented by the next render; and the
+troubleshooting guide, rendered from the failure kinds' own docstrings, so a new kind or a
+reworded cause reaches users without a second text to keep in step. `--check` fails (one line,
+exit status 1) when the committed pages differ from a fresh render.
 
     python -m devtools.docs            # write docs/
     python -m devtools.docs --check    # CI: are the committed docs current?
 
-docs/_index.md is written by hand; every other page here is generated.
+docs/_index.md, docs/contributing.md and every guide but troubleshooting.md are written by hand.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import re
 import sys
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pop_provider.failures import KINDS
 from pop_provider.native.schema import package_schema
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 
 Schema = Mapping[str, Any]
+
+TROUBLESHOOTING = "guides/troubleshooting.md"
 
 _REF = "#/types/"
 # What `pulumi import` takes as a custom resource's id: not in the schema, so stated here; a new
@@ -36,6 +42,43 @@ _COMPONENT_IMPORT = {
     "[VerifiedCaCertificate](verified-ca-certificate.md) child instead, or set "
     "`certificateName` on a target to adopt a certificate that is already there.",
 }
+# A docs path in a docstring (`docs/guides/credentials.md#the-least-privilege-role`), made a link
+# from the guides folder, so the link check sees it land.
+_GUIDE_PATH = re.compile(r"(?<![\w/\[(])docs/guides/([a-z0-9-]+\.md(?:#[a-z0-9-]+)?)")
+# What every failure has in common, said once above the kinds; the kinds say the rest.
+_TROUBLESHOOTING_INTRO = [
+    "Input mistakes (a wrong key, a leaf or expired certificate, a chain, a key pasted as the",
+    "certificate, a mode typo, a password that does not decrypt) fail the resource's check, in",
+    "`preview` and in `up --yes --skip-preview` alike, with zero calls to Azure. At run time,",
+    "every failure is one message naming its kind, what is wrong, where, and what to do:",
+    "",
+    "```",
+    "error: pop_provider.failures.TargetNotFound: IoT hub 'no-such-hub' (resource group "
+    "'rg-fleet', subscription 0000…) does not exist: check the IoT hub's name, resource group "
+    "and subscription (its ARM id, or the name inputs), or create it first; Azure said: …",
+    "error: pop_provider.failures.AuthenticationFailed: Azure sign-in failed for client … in "
+    "tenant … with the client secret from azure-native:clientSecret: AADSTS7000215: Invalid "
+    "client secret provided …",
+    "```",
+    "",
+    "The Python package's dynamic face prints the kind as `pop_provider.failures.<Kind>:`; the",
+    "native provider `pop` prints the message alone. A failure half way leaves nothing behind,",
+    "or is resumed by the next `up`.",
+    "",
+    "Retries: 429 (waiting as long as `Retry-After` says), 5xx and dropped connections are",
+    "retried up to 10 times per call, one budget for every kind, within 120 s per call; a",
+    "`Retry-After` longer than what is left fails the call at once instead of hanging the",
+    "pipeline.",
+    "",
+    "No Python traceback: Pulumi's Python dynamic-provider host formats a provider's exception",
+    "with `traceback.format_exc()`. In that host process only, pop-provider sets Python's",
+    "documented `sys.tracebacklimit = 0`, so an exception prints as its type and message. This",
+    "applies to every dynamic provider in the same program (they share the host process). A bug",
+    "of ours (`InternalError`) still carries its frames in its message, for the report.",
+    "",
+    "The kinds, in the order you may meet them:",
+    "",
+]
 # A front-matter value YAML would misread unquoted (`key: value` inside, or a leading indicator).
 _NEEDS_QUOTES = re.compile(r":\s|\s#|^[-?:,\[\]{}#&*!|>'\"%@`]")
 
@@ -51,11 +94,12 @@ def page_name(token: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower()
 
 
-def render(schema: Schema) -> dict[str, str]:
+def render(schema: Schema, kinds: Sequence[type[BaseException]] = KINDS) -> dict[str, str]:
     """Every generated page, by its path under docs/ (POSIX), each ending in one newline."""
     pages = {"installation-configuration.md": _installation_configuration(schema)}
     for token in sorted(schema["resources"]):
         pages[f"resources/{page_name(token)}.md"] = _resource_page(schema, token)
+    pages[TROUBLESHOOTING] = troubleshooting(kinds)
     return pages
 
 
@@ -93,6 +137,12 @@ def _cell(text: str) -> str:
 
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
+
+
+def _enum_table(members: list[Mapping[str, Any]]) -> list[str]:
+    """An enum type's values, as a program writes them."""
+    rows = [f"| `{m['value']}` | {m.get('description', '')} |" for m in members]
+    return ["| Value | Description |", "| --- | --- |", *rows]
 
 
 def _type_name(spec: Mapping[str, Any]) -> str:
@@ -176,8 +226,12 @@ def _resource_page(schema: Schema, token: str) -> str:
                 "",
                 spec.get("description", ""),
                 "",
-                *_property_table(
-                    spec.get("properties", {}), set(spec.get("required", [])), "Required"
+                *(
+                    _enum_table(spec["enum"])
+                    if "enum" in spec
+                    else _property_table(
+                        spec.get("properties", {}), set(spec.get("required", [])), "Required"
+                    )
                 ),
                 "",
             ]
@@ -196,6 +250,36 @@ def _resource_page(schema: Schema, token: str) -> str:
         {"title": name, "meta_desc": f"{name} of pop-provider: {description}", "layout": "api"},
         body,
     )
+
+
+def troubleshooting(kinds: Sequence[type[BaseException]]) -> str:
+    """docs/guides/troubleshooting.md: one entry per failure kind, its heading the class name
+    (what the CLI prints after `pop_provider.failures.`), its text the class's docstring: the
+    first paragraph what happened, the rest the causes and the fix."""
+    body = [*_TROUBLESHOOTING_INTRO]
+    body += [f"- [{kind.__name__}](#{kind.__name__.lower()})" for kind in kinds]
+    body.append("")
+    for kind in kinds:
+        doc = inspect.getdoc(kind)
+        if not doc:
+            raise ValueError(f"{kind.__module__}.{kind.__name__} has no docstring to render")
+        what, _, rest = doc.partition("\n\n")
+        body += [f"## {kind.__name__}", "", f"**{' '.join(what.split())}**", ""]
+        for paragraph in rest.split("\n\n") if rest else []:
+            body += [_GUIDE_PATH.sub(_guide_link, paragraph), ""]
+    return _page(
+        {
+            "title": "Troubleshooting",
+            "meta_desc": "Every failure pop-provider reports, what it means, its common causes "
+            "and the fix.",
+            "layout": "package",
+        },
+        body,
+    )
+
+
+def _guide_link(match: re.Match[str]) -> str:
+    return f"[{match.group(0)}]({match.group(1)})"
 
 
 def _installation_configuration(schema: Schema) -> str:

@@ -6,19 +6,47 @@ from pop_provider import read_pem                 # a certificate or key file, e
 from pop_provider import trust_from_stack_config  # the certificates the stack config lists
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from pop_provider.dynamic.resource import VerifiedCaCertificate, VerifiedCaCertificateArgs
-from pop_provider.dynamic.trust import CaTarget, TrustedCa, TrustedCaArgs
-from pop_provider.program.pem_files import PemFileError, read_pem
-from pop_provider.program.stack_config import StackConfigError
-from pop_provider.program.stack_trust import trust_from_stack_config
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-try:
-    # One version, stated once (pyproject.toml); the installed metadata is where it lives.
-    __version__ = version("pop-provider")
-except PackageNotFoundError:  # a bare checkout on sys.path, never installed
-    __version__ = "0+unknown"
+from pop_provider.version import __version__
+
+if TYPE_CHECKING:
+    from pop_provider.dynamic.resource import VerifiedCaCertificate, VerifiedCaCertificateArgs
+    from pop_provider.dynamic.trust import CaTarget, TrustedCa, TrustedCaArgs
+    from pop_provider.program.pem_files import PemFileError, read_pem
+    from pop_provider.program.stack_config import StackConfigError
+    from pop_provider.program.stack_trust import trust_from_stack_config
+
+# Loaded on first use (PEP 562), so that importing a submodule (the plugin's
+# pop_provider.native.server) does not load the dynamic face and the program side with it.
+_EXPORTS = {
+    "CaTarget": "pop_provider.dynamic.trust",
+    "PemFileError": "pop_provider.program.pem_files",
+    "StackConfigError": "pop_provider.program.stack_config",
+    "TrustedCa": "pop_provider.dynamic.trust",
+    "TrustedCaArgs": "pop_provider.dynamic.trust",
+    "VerifiedCaCertificate": "pop_provider.dynamic.resource",
+    "VerifiedCaCertificateArgs": "pop_provider.dynamic.resource",
+    "read_pem": "pop_provider.program.pem_files",
+    "trust_from_stack_config": "pop_provider.program.stack_trust",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pop_provider' has no attribute '{name}'")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "CaTarget",

@@ -1,10 +1,11 @@
 """Decode the ``certificate`` strings clients upload into X.509 objects, at the edge.
 
-Accepted forms, each sent by a Microsoft client and accepted by the service (reference doc 1.8):
-PEM text [rec A], base64 of the PEM file [rec B, az CLI], base64 of DER [PowerShell .cer]; a PEM
-chain yields its first certificate [az CLI test]. DPS additionally gets the SDK's own base64 layer
-on top (``bytes`` field, reference doc 3.4), so for DPS base64 layers are peeled until PEM or DER
-appears [guess: the decoding order is the reference doc's proposal].
+Accepted forms, each sent by a Microsoft client and accepted by the service (azure-rest-api-specs
+iothub.json ``CertificateProperties.certificate``, and the recordings named here): PEM text [rec A],
+base64 of the PEM file [rec B, az CLI], base64 of DER [PowerShell .cer]; a PEM chain yields its
+first certificate [az CLI test]. DPS additionally gets the SDK's own base64 layer on top (``bytes``
+field, azure-mgmt-iothubprovisioningservices 2.1.0), so for DPS base64 layers are peeled until PEM
+or DER appears [guess: no source states the service's decoding order].
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """The proof-of-possession check: does the verification certificate prove the CA key?
 
-Rules (reference doc section 5): the verification certificate's subject is the current
+Rules (learn.microsoft.com: iot-dps/how-to-verify-certificates and
+iot-hub/tutorial-x509-prove-possession): the verification certificate's subject is the current
 verification code [doc], its issuer is the uploaded CA's subject and it is signed with the CA's
 private key [doc; IH400053 message in Azure/azure-cli#5376]. Supported signatures: RSA PKCS#1 v1.5
-and PSS, ECDSA on P-256/P-384/P-521 (Microsoft's own tooling uses RSA and ECDSA P-256; reference
-doc section 5). Nothing else (EKU, key usage, validity) is checked, because nothing else is
-documented.
+and PSS, ECDSA on P-256/P-384/P-521 (Microsoft's own tooling uses RSA and ECDSA P-256:
+Azure/azure-iot-sdk-c tools/CACertificates, certGen.sh and ca-certs.ps1). Nothing else (EKU, key
+usage, validity) is checked, because nothing else is documented.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def check_proof(
     outcome = _signature_valid(ca, verification)
     if outcome is not ProofOutcome.OK:
         return outcome
-    # Exact, case-sensitive comparison [guess: the reference doc says case rules are undocumented].
+    # Exact, case-sensitive comparison [guess: no Microsoft doc states a case rule].
     if common_name(verification.subject) != expected_code:
         return ProofOutcome.SUBJECT_MISMATCH
     return ProofOutcome.OK

@@ -93,7 +93,8 @@ class ResourceProviderError(WireError):
 
     Shape ``{"code": 412001, "httpStatusCode": "PreconditionFailed", "message": "... errorcode:
     IH412001."}``, with ``code`` a JSON number. Source: [issue] crossplane-contrib/
-    provider-upjet-azure#299, Azure/azure-cli#5376 (reference doc section 2.1).
+    provider-upjet-azure#299, Azure/azure-cli#5376; [spec] azure-rest-api-specs iothub.json
+    ``#/definitions/ErrorDetails``.
     """
 
     code: int = 500001

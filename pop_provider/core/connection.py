@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the program imports this module too, and never needs azure-core
     from azure.core.credentials import TokenCredential
 
+from pop_provider.core import messages
 from pop_provider.core.federation import FederatedSource, assertion_function
+from pop_provider.failures import InputError
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 # Retries of one ARM call (429 with Retry-After, 5xx, lost connections), bounded also in time:
@@ -53,8 +55,9 @@ CLOUDS = {
 }
 
 
-class SettingsError(ValueError):
-    """A connection setting that cannot work; the message names it."""
+# A connection setting that cannot work is an input to fix, named in the message; the name is
+# kept for the modules that catch it (pop_provider.core.runtime).
+SettingsError = InputError
 
 
 ConfigLookup = Callable[[str], Any]
@@ -135,11 +138,7 @@ def load_settings(
     environment = (pick(f"{ns}:environment", "$ARM_ENVIRONMENT") or "public").lower()
     cloud = CLOUDS.get(environment)
     if cloud is None:
-        raise SettingsError(
-            f"{ns}:environment '{environment}' is not a cloud this provider knows; "
-            f"use one of {', '.join(sorted(CLOUDS))}, or set pop:armEndpoint and "
-            "pop:authorityHost"
-        )
+        raise SettingsError(messages.unknown_cloud(ns, environment, list(CLOUDS)))
     arm_endpoint = (pick("pop:armEndpoint", "$POP_ARM_ENDPOINT") or cloud.arm_endpoint).rstrip("/")
     default_authority = None if environment == "public" else cloud.authority_host
     secret, secret_source = first(
@@ -216,12 +215,7 @@ def _federated_source(
     if path and where:
         return FederatedSource("workload identity file", where, path)
     if use_oidc:
-        raise SettingsError(
-            f"ARM_USE_OIDC ({ns}:useOidc) is on but there is no federated token: set "
-            "ARM_OIDC_TOKEN, ARM_OIDC_TOKEN_FILE_PATH, or ARM_OIDC_REQUEST_TOKEN with "
-            "ARM_OIDC_REQUEST_URL (GitHub Actions provides ACTIONS_ID_TOKEN_REQUEST_TOKEN and "
-            "_URL when the job has `permissions: id-token: write`)"
-        )
+        raise SettingsError(messages.no_federated_token(ns))
     return None
 
 
@@ -272,11 +266,7 @@ def _federated_credential(
     from azure.identity import ClientAssertionCredential
 
     if not (settings.tenant_id and settings.client_id):
-        raise SettingsError(
-            f"a federated token ({source.kind} from {source.setting}) needs the identity's "
-            "tenant and client id: set ARM_TENANT_ID and ARM_CLIENT_ID (or AZURE_*, or "
-            f"{settings.setting('tenantId')} and {settings.setting('clientId')})"
-        )
+        raise SettingsError(messages.federation_needs_identity(source, settings))
     verify: str | bool = settings.ca_bundle or True
     return ClientAssertionCredential(
         settings.tenant_id,

@@ -7,118 +7,59 @@ client's `etag`/`match_condition` arguments; argument order differs per operatio
 
 from __future__ import annotations
 
-import builtins
-import contextlib
 from typing import Any
 
 from azure.core import MatchConditions
 
-from pop_provider.core.azure_calls import RETRY_ON_METHODS, call_azure, certificate_from_model
-from pop_provider.core.remote import CertificateNotFound, RemoteCertificate, RunListing
+from pop_provider.core.azure_calls import RETRY_ON_METHODS
+from pop_provider.core.certificate_collection import CertificateCollection
+from pop_provider.core.remote import RunListing
 from pop_provider.core.target import Target
 
 
-class DpsCertificates:
+def _guard(etag: str | None) -> dict[str, Any]:
+    """If-Match for a write (none for a create), and retries that cover POST (see
+    RETRY_ON_METHODS)."""
+    guard: dict[str, Any] = {"retry_on_methods": RETRY_ON_METHODS}
+    if etag:
+        guard.update(etag=etag, match_condition=MatchConditions.IfNotModified)
+    return guard
+
+
+class DpsCertificates(CertificateCollection):
     """The `Microsoft.Devices/provisioningServices/{dps}/certificates` collection of one DPS."""
+
+    LIST = "list"
+    VERIFY = "verify_certificate"
 
     def __init__(self, client: Any, target: Target, listing: RunListing | None = None) -> None:
         from azure.mgmt.iothubprovisioningservices import models
 
-        self._operations = client.dps_certificate
+        super().__init__(client.dps_certificate, target, listing)
         self._models = models
-        self._target = target
-        self._listing = listing or RunListing()
 
-    def _from_model(self, model: Any) -> RemoteCertificate:
-        return certificate_from_model(model, self._target)
+    def _get(self, name: str) -> Any:
+        return self._operations.get(name, *self._where, retry_on_methods=RETRY_ON_METHODS)
 
-    def _call(self, operation: str, call: Any) -> Any:
-        return call_azure(
-            self._target,
-            operation,
-            call,
-            verifying=operation == "verify_certificate",
-        )
-
-    @staticmethod
-    def _guard(etag: str | None) -> dict[str, Any]:
-        """If-Match for a write (none for a create), and retries that cover POST (see
-        RETRY_ON_METHODS)."""
-        guard: dict[str, Any] = {"retry_on_methods": RETRY_ON_METHODS}
-        if etag:
-            guard.update(etag=etag, match_condition=MatchConditions.IfNotModified)
-        return guard
-
-    def get(self, name: str) -> RemoteCertificate:
-        group, dps = self._target.resource_group, self._target.name
-        return self._from_model(
-            self._call(
-                "get",
-                lambda: self._operations.get(name, group, dps, retry_on_methods=RETRY_ON_METHODS),
-            )
-        )
-
-    def upload(
-        self, name: str, certificate_pem: str, *, verified: bool, etag: str | None
-    ) -> RemoteCertificate:
-        group, dps = self._target.resource_group, self._target.name
+    def _create_or_update(
+        self, name: str, certificate_pem: str, verified: bool, etag: str | None
+    ) -> Any:
         body = self._models.CertificateResponse(
             properties=self._models.CertificateProperties(
                 certificate=certificate_pem.encode(), is_verified=verified
             )
         )
-        guard = self._guard(etag)
-        answer = self._call(
-            "create_or_update",
-            lambda: self._operations.create_or_update(group, dps, name, body, **guard),
-        )
-        uploaded = self._from_model(answer)
-        self._listing.remember(uploaded)
-        return uploaded
+        return self._operations.create_or_update(*self._where, name, body, **_guard(etag))
 
-    def generate_verification_code(self, name: str, etag: str) -> tuple[str, str]:
-        group, dps = self._target.resource_group, self._target.name
-        answer = self._call(
-            "generate_verification_code",
-            lambda: self._operations.generate_verification_code(
-                name, group, dps, **self._guard(etag)
-            ),
-        )
-        self._listing.retag(name, str(answer.etag))
-        return str(answer.properties.verification_code), str(answer.etag)
+    def _generate_verification_code(self, name: str, etag: str) -> Any:
+        return self._operations.generate_verification_code(name, *self._where, **_guard(etag))
 
-    def verify(self, name: str, etag: str, proof_pem: str) -> RemoteCertificate:
-        group, dps = self._target.resource_group, self._target.name
+    def _verify(self, name: str, etag: str, proof_pem: str) -> Any:
         request = self._models.VerificationCodeRequest(certificate=proof_pem)
-        answer = self._call(
-            "verify_certificate",
-            lambda: self._operations.verify_certificate(
-                name, group, dps, request, **self._guard(etag)
-            ),
-        )
-        verified = self._from_model(answer)
-        self._listing.remember(verified)
-        return verified
+        return self._operations.verify_certificate(name, *self._where, request, **_guard(etag))
 
-    def delete(self, name: str, etag: str) -> None:
-        group, dps = self._target.resource_group, self._target.name
-        with contextlib.suppress(CertificateNotFound):
-            self._call(
-                "delete",
-                lambda: self._operations.delete(group, dps, name, **self._guard(etag)),
-            )
-        self._listing.forget(name)
+    def _delete(self, name: str, etag: str) -> Any:
+        return self._operations.delete(*self._where, name, **_guard(etag))
 
-    def list(self) -> list[RemoteCertificate]:
-        return self._listing.get(self._fetch_all)
-
-    def claim(self, thumbprint: str, name: str) -> str | None:
-        return self._listing.claim(thumbprint, name, self._fetch_all)
-
-    def _fetch_all(self) -> builtins.list[RemoteCertificate]:
-        group, dps = self._target.resource_group, self._target.name
-        answer = self._call(
-            "list",
-            lambda: self._operations.list(group, dps, retry_on_methods=RETRY_ON_METHODS),
-        )
-        return [self._from_model(model) for model in answer.value or []]
+    def _list(self) -> Any:
+        return self._operations.list(*self._where, retry_on_methods=RETRY_ON_METHODS)

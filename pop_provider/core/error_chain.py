@@ -22,3 +22,12 @@ def links(error: BaseException) -> Iterator[BaseException]:
         yield link
         pending += [link.__cause__, link.__context__, *link.args]
         pending += [getattr(link, "inner_exception", None), getattr(link, "reason", None)]
+
+
+def is_refused(error: BaseException) -> bool:
+    """Whether `error` is, or wraps, a refused TCP connection (ECONNREFUSED, WSAECONNREFUSED).
+
+    azure-core raises ServiceRequestError around urllib3's NewConnectionError, whose cause is
+    the OSError; requests' own errors hold theirs in `args` and urllib3's in `reason`.
+    """
+    return any(isinstance(link, ConnectionRefusedError) for link in links(error))

@@ -19,6 +19,5 @@ def expiry_warning(not_after: datetime | None, within: int | None) -> str | None
         return None
     return (
         f"the CA certificate expires in {days} days ({not_after.isoformat()}); "
-        "rotate it: trust its successor beside it, then remove this one "
-        "(README.md, 'Expiry and rotation with overlap')"
+        "rotate it: trust its successor beside it, then remove this one (docs/guides/rotation.md)"
     )

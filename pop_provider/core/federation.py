@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
+from pop_provider.core import messages
+from pop_provider.failures import AuthenticationFailed
+
 # The audience Entra ID expects in a federated assertion for public Azure.
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
-
-
-class FederationError(ValueError):
-    """A federated-token setting that cannot work; the message names it and the fix."""
 
 
 @dataclass(frozen=True)
@@ -56,12 +55,11 @@ def _read_token_file(source: FederatedSource) -> str:
     try:
         token = path.read_text().strip()
     except OSError as error:
-        raise FederationError(
-            f"{source.setting}: cannot read the federated token file {path} "
-            f"({error.strerror}); check the path and that the pipeline wrote it"
+        raise AuthenticationFailed(
+            messages.token_file_unreadable(source, path, error.strerror)
         ) from None
     if not token:
-        raise FederationError(f"{source.setting}: the federated token file {path} is empty")
+        raise AuthenticationFailed(messages.token_file_empty(source, path))
     return token
 
 
@@ -84,24 +82,15 @@ def _request_token(source: FederatedSource, connection_verify: str | bool) -> st
             response = client.send_request(request, connection_verify=connection_verify)
             status, body = response.status_code, response.text()
     except AzureError as error:
-        raise FederationError(
-            f"{source.setting}: the OIDC token request to {_origin(url)} failed ({error}); "
-            "check the URL, and that the job may request tokens (GitHub: `permissions: "
-            "id-token: write`)"
+        raise AuthenticationFailed(
+            messages.token_request_failed(source, _origin(url), error)
         ) from None
     if status != 200:
-        raise FederationError(
-            f"{source.setting}: the OIDC token service at {_origin(url)} answered HTTP {status}; "
-            "check the request token (ARM_OIDC_REQUEST_TOKEN) and that the job may request "
-            "tokens (GitHub: `permissions: id-token: write`)"
-        )
+        raise AuthenticationFailed(messages.token_request_refused(source, _origin(url), status))
     try:
         token = json.loads(body)["value"]
     except (ValueError, KeyError, TypeError):
-        raise FederationError(
-            f"{source.setting}: the OIDC token service at {_origin(url)} answered without a "
-            "token (no JSON `value`)"
-        ) from None
+        raise AuthenticationFailed(messages.token_answer_empty(source, _origin(url))) from None
     return str(token)
 
 

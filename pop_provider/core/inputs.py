@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
 from typing import Any
 
 from cryptography import x509
@@ -21,55 +20,45 @@ from cryptography.hazmat.primitives import serialization
 from pulumi.runtime.rpc import UNKNOWN
 
 from pop_provider.core import certificates
+from pop_provider.core import declaration as declared
+from pop_provider.core.declaration import Group, Mode
 from pop_provider.core.errors import InvalidInput
 from pop_provider.core.keyvault_reference import validate_key_reference
 from pop_provider.core.signers import LocalKeySigner, ProofSigner
 from pop_provider.core.target import Target, TargetError, TargetKind, make_target, parse_target_id
 
-# Input property names, as they appear in the program, the state and every error message.
-HUB_ID = "hub_id"
-SUBSCRIPTION_ID = "subscription_id"
-RESOURCE_GROUP_NAME = "resource_group_name"
-HUB_NAME = "hub_name"
-DPS_ID = "dps_id"
-DPS_NAME = "dps_name"
-CERTIFICATE_PEM = "certificate_pem"
-MODE = "mode"
-PRIVATE_KEY_PEM = "private_key_pem"
-PRIVATE_KEY_PASSWORD = "private_key_password"
-CERTIFICATE_NAME = "certificate_name"
-KEY_VAULT_URL = "key_vault_url"
-KEY_VAULT_KEY_NAME = "key_vault_key_name"
-KEY_VAULT_KEY_VERSION = "key_vault_key_version"
-PROOF_CERTIFICATE_PEM = "proof_certificate_pem"
-NAME_PREFIX = "name_prefix"
-NAME_SCOPE = "name_scope"
-# Set by check: whether certificate_name was generated (and so may change on replacement).
-NAME_GENERATED = "certificate_name_generated"
-# Set by check: the canonical ARM id of the target, however the user named it.
-TARGET_ID = "target_id"
-TARGET_INPUTS = (HUB_ID, DPS_ID, SUBSCRIPTION_ID, RESOURCE_GROUP_NAME, HUB_NAME, DPS_NAME)
+# Input property names, as they appear in the program, the state and every error message
+# (declared, with everything else about them, in pop_provider.core.declaration).
+HUB_ID = declared.HUB_ID.name
+SUBSCRIPTION_ID = declared.SUBSCRIPTION_ID.name
+RESOURCE_GROUP_NAME = declared.RESOURCE_GROUP_NAME.name
+HUB_NAME = declared.HUB_NAME.name
+DPS_ID = declared.DPS_ID.name
+DPS_NAME = declared.DPS_NAME.name
+CERTIFICATE_PEM = declared.CERTIFICATE_PEM.name
+MODE = declared.MODE.name
+PRIVATE_KEY_PEM = declared.PRIVATE_KEY_PEM.name
+PRIVATE_KEY_PASSWORD = declared.PRIVATE_KEY_PASSWORD.name
+CERTIFICATE_NAME = declared.CERTIFICATE_NAME.name
+KEY_VAULT_URL = declared.KEY_VAULT_URL.name
+KEY_VAULT_KEY_NAME = declared.KEY_VAULT_KEY_NAME.name
+KEY_VAULT_KEY_VERSION = declared.KEY_VAULT_KEY_VERSION.name
+PROOF_CERTIFICATE_PEM = declared.PROOF_CERTIFICATE_PEM.name
+NAME_PREFIX = declared.NAME_PREFIX.name
+NAME_SCOPE = declared.NAME_SCOPE.name
+NAME_GENERATED = declared.NAME_GENERATED.name
+TARGET_ID = declared.TARGET_ID.name
 
-SECRET_INPUTS = (PRIVATE_KEY_PEM, PRIVATE_KEY_PASSWORD)
-SIGNER_INPUTS = (
-    PRIVATE_KEY_PEM,
-    PRIVATE_KEY_PASSWORD,
-    KEY_VAULT_URL,
-    KEY_VAULT_KEY_NAME,
-    KEY_VAULT_KEY_VERSION,
-)
+_CERTIFICATE = declared.VERIFIED_CA_CERTIFICATE
+TARGET_INPUTS = _CERTIFICATE.names(Group.TARGET)
+SECRET_INPUTS = _CERTIFICATE.secrets()
+SIGNER_INPUTS = _CERTIFICATE.names(Group.KEY)
+# What a program declares and the core reads (the faces read the warning's days themselves).
+CORE_INPUTS = frozenset(_CERTIFICATE.names()) - set(_CERTIFICATE.names(Group.WARNING))
 
 # Azure's rule for IoT Hub certificate names (azure-rest-api-specs iothub.json, certificateName).
 _CERTIFICATE_NAME = re.compile(r"^[A-Za-z0-9-._]{1,64}$")
 _NAME_SUFFIX_HEX = 8
-
-
-class Mode(Enum):
-    """How the certificate reaches Verified."""
-
-    AUTO = "auto"  # verified on upload: Azure takes the uploader's word for it
-    PROOF = "proof"  # proof of possession: a certificate signed by the CA's key
-    OFFLINE = "offline"  # proof of possession, signed offline by the operator in a second run
 
 
 def is_unknown(value: Any) -> bool:

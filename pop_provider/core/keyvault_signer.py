@@ -10,7 +10,7 @@ outer SEQUENCE) and the result is checked against the vault key before it is ret
 from __future__ import annotations
 
 import functools
-from typing import Any, NoReturn, SupportsIndex, TypeAlias
+from typing import Any, TypeAlias
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
@@ -41,6 +41,7 @@ from pop_provider.core.keyvault_reference import (
     validate_key_reference,
 )
 from pop_provider.core.retries import RefusalIsFinalRetryPolicy
+from pop_provider.core.signers import NeverSerialized
 
 __all__ = ["KEY_NAME", "KEY_VERSION", "VAULT_URL", "KeyVaultSigner"]
 
@@ -75,7 +76,7 @@ class _Certificate(univ.Sequence):  # type: ignore[misc]
     )
 
 
-class KeyVaultSigner:
+class KeyVaultSigner(NeverSerialized):
     """A ProofSigner backed by an RSA or EC (P-256/384/521) key in Azure Key Vault.
 
     The vault is asked for the key's public JWK once (on first use) and for one signature per
@@ -83,6 +84,12 @@ class KeyVaultSigner:
     `api_version`, `retry_total`, `verify_challenge_resource`...). Not picklable: it holds a
     credential, which must not end up in the Pulumi state.
     """
+
+    _why_not = (
+        "KeyVaultSigner holds an Azure credential, which must not be serialized (pickled): it "
+        "would end up in the Pulumi state; build the signer from its inputs where it is needed "
+        "instead"
+    )
 
     __slots__ = (
         "_client",
@@ -236,18 +243,6 @@ class KeyVaultSigner:
     def __repr__(self) -> str:
         version = f"/{self._key_version}" if self._key_version else ""
         return f"KeyVaultSigner(<{self._vault_url} key {self._key_name}{version}>)"
-
-    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
-        raise TypeError(_NOT_SERIALIZABLE)
-
-    def __getstate__(self) -> NoReturn:
-        raise TypeError(_NOT_SERIALIZABLE)
-
-
-_NOT_SERIALIZABLE = (
-    "KeyVaultSigner holds an Azure credential, which must not be serialized (pickled): it would "
-    "end up in the Pulumi state; build the signer from its inputs where it is needed instead"
-)
 
 
 def _enum_text(value: object) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from pop_provider.core import certificates, proof
-from pop_provider.core.inputs import DesiredCertificate, Mode
+from pop_provider.core.declaration import Mode
+from pop_provider.core.inputs import DesiredCertificate
 from pop_provider.core.ownership import Declarations, Holder, HolderKind, holder_of
 from pop_provider.core.remote import (
     CertificateApi,

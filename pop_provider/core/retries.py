@@ -17,16 +17,9 @@ from typing import Any
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import RetryPolicy
 
-from pop_provider.core.error_chain import links
-
-
-def is_refused(error: BaseException) -> bool:
-    """Whether `error` is, or wraps, a refused TCP connection (ECONNREFUSED, WSAECONNREFUSED).
-
-    azure-core raises ServiceRequestError around urllib3's NewConnectionError, whose cause is
-    the OSError; requests' own errors hold theirs in `args` and urllib3's in `reason`.
-    """
-    return any(isinstance(link, ConnectionRefusedError) for link in links(error))
+from pop_provider.core import messages
+from pop_provider.core.error_chain import is_refused
+from pop_provider.failures import Throttled
 
 
 class RefusalIsFinalRetryPolicy(RetryPolicy[Any, Any]):
@@ -51,10 +44,6 @@ class RefusalIsFinalRetryPolicy(RetryPolicy[Any, Any]):
         return retry and not (error is not None and is_refused(error))
 
 
-class RetryBudgetExhausted(Exception):
-    """Azure asked to wait longer than the operation has left; the message says how long."""
-
-
 class BoundedRetryPolicy(RefusalIsFinalRetryPolicy):
     """One retry budget (`retry_total`) for every kind of failure, and a hard deadline; a
     refused connection fails at once."""
@@ -76,9 +65,8 @@ class BoundedRetryPolicy(RefusalIsFinalRetryPolicy):
             left = settings["deadline"] - time.monotonic()
             if wait is not None and wait > left:
                 status = response.http_response.status_code
-                raise RetryBudgetExhausted(
-                    f"Azure answered HTTP {status} and asked to wait {wait:.0f} s (Retry-After), "
-                    f"longer than the {max(left, 0):.0f} s left of this operation's "
-                    f"{settings['timeout']} s budget"
+                # Throttled, without the target: pop_provider.core.azure_calls adds it.
+                raise Throttled(
+                    messages.retry_after_too_long(status, wait, left, settings["timeout"])
                 )
         super().sleep(settings, transport, response=response)

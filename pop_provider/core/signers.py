@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from typing import NoReturn, Protocol, SupportsIndex, TypeAlias, runtime_checkable
+from typing import ClassVar, NoReturn, Protocol, SupportsIndex, TypeAlias, runtime_checkable
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -63,12 +63,32 @@ class ProofSigner(Protocol):
         ...
 
 
-class LocalKeySigner:
+class NeverSerialized:
+    """A signer holds a key or a credential: pickling it (as Pulumi's dynamic providers pickle
+    what they reference) would put it in the state, so it refuses, saying why."""
+
+    __slots__ = ()
+    _why_not: ClassVar[str]
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        raise TypeError(self._why_not)
+
+    def __getstate__(self) -> NoReturn:
+        raise TypeError(self._why_not)
+
+
+class LocalKeySigner(NeverSerialized):
     """A ProofSigner whose RSA or EC private key is held in this process's memory.
 
     It refuses to be pickled: Pulumi pickles the dynamic provider into the state, and a key that
     slipped in there would be stored in plain text.
     """
+
+    _why_not = (
+        "LocalKeySigner holds a CA private key, which must not be serialized (pickled): it "
+        "would end up in the Pulumi state; parse the key from its secret input where it is "
+        "needed instead"
+    )
 
     __slots__ = ("_key",)
 
@@ -141,18 +161,6 @@ class LocalKeySigner:
 
     def __repr__(self) -> str:
         return f"LocalKeySigner(<{key_description(self._key)} key>)"
-
-    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
-        raise TypeError(_NOT_SERIALIZABLE)
-
-    def __getstate__(self) -> NoReturn:
-        raise TypeError(_NOT_SERIALIZABLE)
-
-
-_NOT_SERIALIZABLE = (
-    "LocalKeySigner holds a CA private key, which must not be serialized (pickled): it would end "
-    "up in the Pulumi state; parse the key from its secret input where it is needed instead"
-)
 
 
 def _private_key_block(text: str, field: str) -> tuple[str, str]:

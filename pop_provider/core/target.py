@@ -37,7 +37,8 @@ class TargetKind(Enum):
 
 class TargetError(ValueError):
     """A target that cannot name an Azure resource; the message says how to fix it and `part`
-    which piece is wrong: "id", "subscription", "resource_group" or "name"."""
+    which piece is wrong: "id", "subscription", "resource_group", "name", or "targets" (a list of
+    targets, pop_provider.core.trust_targets)."""
 
     def __init__(self, part: str, message: str) -> None:
         super().__init__(message)

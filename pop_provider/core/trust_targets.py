@@ -8,9 +8,9 @@ from typing import Any
 
 from pop_provider.core.target import TargetError, parse_target_id
 
-
-class TargetsError(ValueError):
-    """A list of targets that cannot be declared; the message names the fix."""
+# A list of targets that cannot be declared: a TargetError whose `part` is "targets"; the name is
+# kept for the faces that catch it (pop_provider.dynamic.trust).
+TargetsError = TargetError
 
 
 def label_of(index: int, name: Any, names: Sequence[Any], arm_ids: Sequence[Any]) -> str:
@@ -28,16 +28,20 @@ def label_of(index: int, name: Any, names: Sequence[Any], arm_ids: Sequence[Any]
             except TargetError:
                 return f"target-{index}"  # the child's check names what is wrong with it
     raise TargetsError(
+        "targets",
         f"targets[{index}]: give it a `name`: its hub or DPS is an Output (e.g. an "
-        "azure-native resource's id), so the child resource cannot be named after it"
+        "azure-native resource's id), so the child resource cannot be named after it",
     )
 
 
 def check_labels(resource_name: str, labels: Sequence[str]) -> None:
     if not labels:
-        raise TargetsError(f"{resource_name}: `targets` is empty; give at least one hub or DPS")
+        raise TargetsError(
+            "targets", f"{resource_name}: `targets` is empty; give at least one hub or DPS"
+        )
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:
         raise TargetsError(
-            f"{resource_name}: targets {repeated} appear twice; give each a distinct `name`"
+            "targets",
+            f"{resource_name}: targets {repeated} appear twice; give each a distinct `name`",
         )

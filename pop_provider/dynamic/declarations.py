@@ -22,6 +22,7 @@ from pop_provider.core import certificates, inputs
 from pop_provider.core.connection import default_subscription_id
 from pop_provider.core.errors import InvalidInput
 from pop_provider.core.ownership import Declaration, Declarations
+from pop_provider.failures import ProgramError
 
 # One per program process: the program is one run of one stack.
 _DECLARED = Declarations()
@@ -32,7 +33,7 @@ _REPORTED: set[str] = set()
 _TARGET_KEYS = inputs.TARGET_INPUTS
 
 
-class DuplicateDeclaration(pulumi.RunError, ValueError):
+class DuplicateDeclaration(ProgramError):
     """Two resources of this program declare one CA (or one certificate name) on one target.
 
     A `pulumi.RunError`: Pulumi's Python host prints the message alone, no traceback."""

@@ -13,13 +13,19 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from pop_provider.core import certificates, inputs
+from pop_provider.core import declaration as declared
+from pop_provider.core.declaration import Group
 from pop_provider.core.errors import InvalidInput
 from pop_provider.core.expiry import DEFAULT_EXPIRY_WARNING_DAYS, days_until, expiry_warning
-from pop_provider.core.verbs import ARM_ID, CODE, IS_VERIFIED, NOT_AFTER, SUBJECT, THUMBPRINT
+from pop_provider.core.state import ARM_ID, CODE, IS_VERIFIED, NOT_AFTER, SUBJECT, THUMBPRINT
 from pop_provider.dynamic.declarations import gated_certificate
 from pop_provider.dynamic.engine_shutdown import end_quietly_when_engine_stops
 from pop_provider.dynamic.key_secrecy import warn_unless_secret
 from pop_provider.dynamic.provider import VerifiedCaCertificateProvider
+
+_CERTIFICATE = declared.VERIFIED_CA_CERTIFICATE
+# The groups of inputs the program sends to the provider (the warning's days it reads itself).
+_SENT = tuple(group for group in Group if group is not Group.WARNING)
 
 
 @dataclass
@@ -86,46 +92,31 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
         args: VerifiedCaCertificateArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        given: dict[str, Any] = {
-            inputs.HUB_ID: args.hub_id,
-            inputs.DPS_ID: args.dps_id,
-            inputs.SUBSCRIPTION_ID: args.subscription_id,
-            inputs.RESOURCE_GROUP_NAME: args.resource_group_name,
-            inputs.HUB_NAME: args.hub_name,
-            inputs.DPS_NAME: args.dps_name,
-            inputs.KEY_VAULT_URL: args.key_vault_url,
-            inputs.KEY_VAULT_KEY_NAME: args.key_vault_key_name,
-            inputs.KEY_VAULT_KEY_VERSION: args.key_vault_key_version,
-            inputs.PROOF_CERTIFICATE_PEM: args.proof_certificate_pem,
-            # Released only if no other resource of this program declares the same CA (or
-            # certificate name) on the same target: one owner per CA per target.
-            inputs.CERTIFICATE_PEM: gated_certificate(
-                resource_name,
-                args.certificate_pem,
-                [
-                    args.hub_id,
-                    args.dps_id,
-                    args.subscription_id,
-                    args.resource_group_name,
-                    args.hub_name,
-                    args.dps_name,
-                ],
-                args.certificate_name,
-            ),
-            inputs.NAME_PREFIX: resource_name,
-            inputs.NAME_SCOPE: f"{pulumi.get_project()}/{pulumi.get_stack()}",
-            # Secret from the moment they enter the program, whatever the caller passed: the
-            # engine then encrypts them in the state and masks them in every display.
-            inputs.PRIVATE_KEY_PEM: _secret(args.private_key_pem),
-            inputs.PRIVATE_KEY_PASSWORD: _secret(args.private_key_password),
-        }
+        declared_inputs = _CERTIFICATE.inputs(*_SENT)
+        given: dict[str, Any] = {prop.name: getattr(args, prop.name) for prop in declared_inputs}
+        # Released only if no other resource of this program declares the same CA (or
+        # certificate name) on the same target: one owner per CA per target.
+        given[inputs.CERTIFICATE_PEM] = gated_certificate(
+            resource_name,
+            args.certificate_pem,
+            [getattr(args, name) for name in inputs.TARGET_INPUTS],
+            args.certificate_name,
+        )
+        # Secret from the moment they enter the program, whatever the caller passed: the
+        # engine then encrypts them in the state and masks them in every display.
+        given.update({name: _secret(given[name]) for name in inputs.SECRET_INPUTS})
         props: dict[str, Any] = {
             # Unset inputs are left out: the engine drops a null input anyway, and every property
-            # listed costs the program an Output that it tracks until the resource is created.
-            **{key: value for key, value in given.items() if value is not None},
-            # Inputs that are outputs too, set or not (the mode in force, the generated name).
-            inputs.MODE: args.mode,
-            inputs.CERTIFICATE_NAME: args.certificate_name,
+            # listed costs the program an Output that it tracks until the resource is created;
+            # inputs that are outputs too (the mode in force, the generated name) are listed
+            # set or not.
+            **{
+                prop.name: given[prop.name]
+                for prop in declared_inputs
+                if given[prop.name] is not None or prop.always_output
+            },
+            inputs.NAME_PREFIX: resource_name,
+            inputs.NAME_SCOPE: f"{pulumi.get_project()}/{pulumi.get_stack()}",
             # Outputs only; listed so they become attributes of this resource.
             ARM_ID: None,
             SUBJECT: None,
@@ -147,7 +138,7 @@ class VerifiedCaCertificate(Resource, module="pop", name="VerifiedCaCertificate"
         # Known to the program without asking Azure, so right on every run, preview included.
         expiry = pulumi.Output.from_input(args.certificate_pem).apply(_expiry)
         self.days_until_expiry = expiry.apply(days_until)
-        # The engine drops null outputs, so "no code" is stored as "" (core.verbs.NO_CODE).
+        # The engine drops null outputs, so "no code" is stored as "" (core.state.NO_CODE).
         self.verification_code = self.verification_code.apply(lambda code: code or None)
         if args.expiry_warning_days is not None:
             self._warn_before_expiry(expiry, int(args.expiry_warning_days))

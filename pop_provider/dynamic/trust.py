@@ -12,14 +12,16 @@ from dataclasses import dataclass
 
 import pulumi
 
+from pop_provider.core import declaration as declared
 from pop_provider.core import inputs
 from pop_provider.core.expiry import DEFAULT_EXPIRY_WARNING_DAYS
 from pop_provider.core.trust_targets import TargetsError, check_labels, label_of
 from pop_provider.dynamic.key_secrecy import warn_unless_secret
 from pop_provider.dynamic.resource import VerifiedCaCertificate, VerifiedCaCertificateArgs
+from pop_provider.failures import ProgramError
 
 
-class TrustedCaError(pulumi.RunError, ValueError):
+class TrustedCaError(ProgramError):
     """A TrustedCa that cannot be declared; Pulumi prints it without the program's traceback."""
 
 
@@ -97,20 +99,7 @@ class TrustedCa(pulumi.ComponentResource):
 
 
 def _child_args(args: TrustedCaArgs, target: CaTarget) -> VerifiedCaCertificateArgs:
-    return VerifiedCaCertificateArgs(
-        certificate_pem=args.certificate_pem,
-        hub_id=target.hub_id,
-        dps_id=target.dps_id,
-        resource_group_name=target.resource_group_name,
-        hub_name=target.hub_name,
-        dps_name=target.dps_name,
-        subscription_id=target.subscription_id,
-        certificate_name=target.certificate_name,
-        mode=args.mode,
-        private_key_pem=args.private_key_pem,
-        private_key_password=args.private_key_password,
-        key_vault_url=args.key_vault_url,
-        key_vault_key_name=args.key_vault_key_name,
-        key_vault_key_version=args.key_vault_key_version,
-        expiry_warning_days=args.expiry_warning_days,
-    )
+    """A child's arguments: the CA and its proof from the component, where from its target."""
+    shared = {prop.name: getattr(args, prop.name) for prop in declared.TRUSTED_CA_SHARED}
+    where = {prop.name: getattr(target, prop.name) for prop in declared.CA_TARGET_FIELDS}
+    return VerifiedCaCertificateArgs(**shared, **where)

@@ -3,7 +3,8 @@
 The schema carries these, so every generated SDK and Pulumi YAML fetch the plugin from the
 release host by themselves (`pluginDownloadURL`), and the SDKs take Pulumi's naming conventions.
 A mirror of the release folder needs no change here: Pulumi's own
-`PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES` points this URL at it (docs in the README).
+`PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES` points this URL at it
+(docs/installation-configuration.md).
 """
 
 from __future__ import annotations

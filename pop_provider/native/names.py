@@ -7,36 +7,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pop_provider.core import inputs, verbs
+from pop_provider.core.declaration import VERIFIED_CA_CERTIFICATE, camel
 
-_WORD = re.compile(r"_([a-z0-9])")
 _UPPER = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 # Every name the core may quote in a message: inputs, what check derives, outputs.
-CORE_NAMES: tuple[str, ...] = (
-    *inputs.TARGET_INPUTS,
-    inputs.CERTIFICATE_PEM,
-    inputs.CERTIFICATE_NAME,
-    inputs.MODE,
-    *inputs.SIGNER_INPUTS,
-    inputs.PROOF_CERTIFICATE_PEM,
-    inputs.NAME_PREFIX,
-    inputs.NAME_SCOPE,
-    inputs.NAME_GENERATED,
-    inputs.TARGET_ID,
-    verbs.ARM_ID,
-    verbs.SUBJECT,
-    verbs.THUMBPRINT,
-    verbs.NOT_AFTER,
-    verbs.IS_VERIFIED,
-    verbs.CODE,
-    "expiry_warning_days",
-    "days_until_expiry",
-)
-
-
-def camel(name: str) -> str:
-    return _WORD.sub(lambda m: m.group(1).upper(), name)
+CORE_NAMES: tuple[str, ...] = tuple(p.name for p in VERIFIED_CA_CERTIFICATE.properties)
 
 
 def snake(name: str) -> str:

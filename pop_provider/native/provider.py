@@ -44,13 +44,16 @@ from pulumi.provider.experimental.provider import (
 from pulumi.runtime.rpc import UNKNOWN
 
 from pop_provider.core import certificates, inputs
+from pop_provider.core import declaration as declared
+from pop_provider.core.declaration import camel
 from pop_provider.core.errors import InvalidInput
 from pop_provider.core.expiry import DEFAULT_EXPIRY_WARNING_DAYS, days_until, expiry_warning
 from pop_provider.core.key_secrecy import WarnedKeys, clear_key_warning
 from pop_provider.core.ownership import Declarations
-from pop_provider.core.verbs import IS_VERIFIED, CertificateVerbs
+from pop_provider.core.state import IS_VERIFIED
+from pop_provider.core.verbs import CertificateVerbs
 from pop_provider.failures import InputError
-from pop_provider.native.names import camel, from_core, in_camel_case, to_core
+from pop_provider.native.names import from_core, in_camel_case, to_core
 from pop_provider.native.schema import (
     CERTIFICATE_TOKEN,
     SECRET_CONFIG,
@@ -61,8 +64,8 @@ from pop_provider.native.schema import (
 # Above any --parallel a user would choose (the engine's default is 4 x cores); the threads
 # mostly wait on Azure.
 MAX_CONCURRENT_VERBS = 64
-EXPIRY_WARNING_DAYS = "expiry_warning_days"
-DAYS_UNTIL_EXPIRY = "days_until_expiry"
+EXPIRY_WARNING_DAYS = declared.EXPIRY_WARNING_DAYS.name
+DAYS_UNTIL_EXPIRY = declared.DAYS_UNTIL_EXPIRY.name
 # Inputs always kept secret in the state, whatever the program marked.
 _ALWAYS_SECRET = frozenset(camel(name) for name in inputs.SECRET_INPUTS)
 
@@ -204,7 +207,7 @@ class PopProvider(Provider):
         """Outputs as the engine records them, with the days left counted now (the program
         cannot count them in every language); what the program marked secret stays secret."""
         state = dict(outs)
-        not_after = state.get("not_after")
+        not_after = state.get(declared.NOT_AFTER.name)
         if isinstance(not_after, str) and not_after:
             state[DAYS_UNTIL_EXPIRY] = float(days_until(datetime.fromisoformat(not_after)) or 0)
         return _values(from_core(state), _secret_keys(previous))

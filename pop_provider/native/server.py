@@ -20,10 +20,10 @@ import grpc
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 
-from pop_provider import __version__
 from pop_provider.failures import DeploymentError
 from pop_provider.native.names import in_camel_case
 from pop_provider.native.provider import PopProvider
+from pop_provider.version import __version__
 
 _VERBS = (
     "CheckConfig",

@@ -15,24 +15,18 @@ from pulumi.provider.experimental.provider import ConstructRequest, ConstructRes
 from pulumi.resource import DependencyResource
 from pulumi.runtime.rpc import UNKNOWN
 
+from pop_provider.core import declaration as declared
 from pop_provider.core import inputs
+from pop_provider.core.declaration import camel
 from pop_provider.core.key_secrecy import clear_key_warning, runtime_clear_config_key
 from pop_provider.core.trust_targets import check_labels, label_of
 from pop_provider.failures import InputError
-from pop_provider.native.names import camel, in_camel_case
+from pop_provider.native.names import in_camel_case
 from pop_provider.native.schema import CERTIFICATE_TOKEN, TRUSTED_CA_TOKEN
 
-# What every child takes from the component (the CA and how to prove it).
-_SHARED = [
-    camel(name)
-    for name in (
-        inputs.CERTIFICATE_PEM,
-        inputs.MODE,
-        *inputs.SIGNER_INPUTS,
-        "expiry_warning_days",
-    )
-]
-_TARGET_KEYS = [camel(name) for name in (*inputs.TARGET_INPUTS, inputs.CERTIFICATE_NAME)]
+# What every child takes from the component (the CA and how to prove it), and from its target.
+_SHARED = [prop.camel for prop in declared.TRUSTED_CA_SHARED]
+_TARGET_KEYS = [prop.camel for prop in declared.CA_TARGET_FIELDS]
 _KEPT_SECRET = frozenset(camel(name) for name in inputs.SECRET_INPUTS)
 
 
@@ -48,7 +42,7 @@ class _TrustedCa(pulumi.ComponentResource):
         self, name: str, props: Mapping[str, PropertyValue], opts: pulumi.ResourceOptions
     ) -> None:
         super().__init__(TRUSTED_CA_TOKEN, name, None, opts)
-        targets = props.get("targets")
+        targets = props.get(declared.TARGETS.camel)
         entries = [
             dict(item.value) if isinstance(item.value, Mapping) else {}
             for item in (targets.value if targets and isinstance(targets.value, tuple) else ())
@@ -80,7 +74,7 @@ class _TrustedCa(pulumi.ComponentResource):
         self.arm_ids = pulumi.Output.all(
             **{label: cert.armId for label, cert in self.certificates.items()}
         )
-        self.register_outputs({"armIds": self.arm_ids})
+        self.register_outputs({declared.ARM_IDS.camel: self.arm_ids})
 
     def _warn_unless_secret(self, props: Mapping[str, PropertyValue]) -> None:
         """One warning on the component for a key or password in clear: passed in clear, or
@@ -114,7 +108,7 @@ async def _response(component: _TrustedCa, urn: str) -> ConstructResponse:
         if known
         else PropertyValue(UNKNOWN)
     )
-    return ConstructResponse(urn=urn, state={"armIds": value}, state_dependencies={})
+    return ConstructResponse(urn=urn, state={declared.ARM_IDS.camel: value}, state_dependencies={})
 
 
 def _known(value: PropertyValue | None) -> Any:

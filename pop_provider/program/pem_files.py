@@ -7,9 +7,10 @@ import base64
 import os
 from pathlib import Path
 
-import pulumi
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+
+from pop_provider.failures import ProgramError
 
 _FIX_PATH = (
     "fix the path (relative to the project directory, where Pulumi runs the program) "
@@ -17,7 +18,7 @@ _FIX_PATH = (
 )
 
 
-class PemFileError(pulumi.RunError, ValueError):
+class PemFileError(ProgramError):
     """A certificate or key file cannot be read as PEM; the message names the path and the fix.
 
     A `pulumi.RunError`: Pulumi's Python host prints it as the message alone, without the

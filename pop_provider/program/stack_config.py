@@ -36,49 +36,32 @@ from typing import Any
 
 import pulumi
 
+from pop_provider.core import declaration as declared
+from pop_provider.core.declaration import StackConfig
 from pop_provider.core.expiry import DEFAULT_EXPIRY_WARNING_DAYS
 from pop_provider.dynamic.resource import VerifiedCaCertificateArgs
 from pop_provider.dynamic.trust import CaTarget, TrustedCaArgs
+from pop_provider.failures import ProgramError
 from pop_provider.program.pem_files import PemFileError, read_certificate_file, read_key_file
 
 CONFIG_KEY = "certificates"
 
+_CERTIFICATE = declared.VERIFIED_CA_CERTIFICATE
+# An entry's keys: its resource name, each input in its stack-config forms, and `targets`.
+_ENTRY_NAME = "name"
+_TARGETS = declared.TARGETS.camel
 _ALLOWED = {
-    "name",
-    "hubId",
-    "resourceGroupName",
-    "hubName",
-    "subscriptionId",
-    "mode",
-    "certificateFile",
-    "certificatePem",
-    "privateKeyFile",
-    "privateKeySecret",
-    "privateKeyPasswordSecret",
-    "certificateName",
-    "dpsId",
-    "dpsName",
-    "keyVaultUrl",
-    "keyVaultKeyName",
-    "keyVaultKeyVersion",
-    "proofCertificateFile",
-    "proofCertificatePem",
-    "expiryWarningDays",
-    "targets",
+    _ENTRY_NAME,
+    _TARGETS,
+    *(key for prop in _CERTIFICATE.inputs() for key in prop.stack_config_keys()),
 }
+# A target's keys, as CaTarget's fields.
 _TARGET_KEYS = {
-    "hubId": "hub_id",
-    "dpsId": "dps_id",
-    "resourceGroupName": "resource_group_name",
-    "hubName": "hub_name",
-    "dpsName": "dps_name",
-    "subscriptionId": "subscription_id",
-    "certificateName": "certificate_name",
-    "name": "name",
+    prop.camel: prop.name for prop in (*declared.CA_TARGET_FIELDS, declared.TARGET_LABEL)
 }
 
 
-class StackConfigError(pulumi.RunError, ValueError):
+class StackConfigError(ProgramError):
     """The stack config cannot describe a certificate; the message names the entry and key.
 
     A `pulumi.RunError`: Pulumi's Python host prints it as the message alone, without the
@@ -98,18 +81,8 @@ class CertificateEntry:
 
     def trusted_ca_args(self) -> TrustedCaArgs:
         """The entry as a TrustedCa's arguments (an entry with `targets`)."""
-        a = self.args
-        return TrustedCaArgs(
-            certificate_pem=a.certificate_pem,
-            targets=list(self.targets or []),
-            mode=a.mode,
-            private_key_pem=a.private_key_pem,
-            private_key_password=a.private_key_password,
-            key_vault_url=a.key_vault_url,
-            key_vault_key_name=a.key_vault_key_name,
-            key_vault_key_version=a.key_vault_key_version,
-            expiry_warning_days=a.expiry_warning_days,
-        )
+        shared = {prop.name: getattr(self.args, prop.name) for prop in declared.TRUSTED_CA_SHARED}
+        return TrustedCaArgs(targets=list(self.targets or []), **shared)
 
 
 def parse_entries(
@@ -118,7 +91,8 @@ def parse_entries(
     """Entries from the config value; `secret(key)` reads a secret config key."""
     if not isinstance(raw, list) or not raw:
         raise StackConfigError(
-            f"config '{CONFIG_KEY}' must be a non-empty list of certificates (see README.md)"
+            f"config '{CONFIG_KEY}' must be a non-empty list of certificates "
+            "(see docs/guides/stack-config.md)"
         )
     entries, names = [], set()
     for index, item in enumerate(raw):
@@ -139,12 +113,12 @@ def _parse_entry(
     unknown = sorted(set(item) - _ALLOWED)
     if unknown:
         raise StackConfigError(f"{where}: unknown keys {unknown}; allowed: {sorted(_ALLOWED)}")
-    name = item.get("name")
+    name = item.get(_ENTRY_NAME)
     if not isinstance(name, str) or not name:
         raise StackConfigError(f"{where}: 'name' (the resource name) is required")
     where = f"{where} ({name})"
 
-    def one_of(file_key: str, other_key: str, what: str, *, required: bool) -> Any:
+    def one_of(file_key: str, other_key: str, what: str, *, required: bool, key: bool) -> Any:
         if file_key in item and other_key in item:
             raise StackConfigError(
                 f"{where}: give {file_key} or {other_key} for the {what}, not both"
@@ -152,7 +126,7 @@ def _parse_entry(
         if file_key in item:
             path = base_dir / str(item[file_key])
             what = f"{where}: {file_key} '{item[file_key]}'"
-            read = read_key_file if file_key == "privateKeyFile" else read_certificate_file
+            read = read_key_file if key else read_certificate_file
             try:
                 return read(path, what)
             except PemFileError as error:
@@ -163,53 +137,40 @@ def _parse_entry(
             raise StackConfigError(f"{where}: the {what} is required ({file_key} or {other_key})")
         return None
 
-    certificate = one_of("certificateFile", "certificatePem", "certificate", required=True)
-    key = one_of("privateKeyFile", "privateKeySecret", "private key", required=False)
-    if key is not None and "privateKeySecret" in item:
-        key = secret(str(item["privateKeySecret"]))
-    elif key is not None:
-        key = pulumi.Output.secret(key)
-    proof = one_of("proofCertificateFile", "proofCertificatePem", "proof", required=False)
-    warning_days = item.get("expiryWarningDays", DEFAULT_EXPIRY_WARNING_DAYS)
+    values: dict[str, Any] = {}
+    for prop in _CERTIFICATE.inputs():
+        keys = prop.stack_config_keys()
+        what = prop.name.removesuffix("_pem").replace("_", " ")
+        if prop.stack_config is StackConfig.VALUE:
+            values[prop.name] = item.get(prop.camel)
+        elif prop.stack_config is StackConfig.SECRET:
+            values[prop.name] = secret(str(item[keys[0]])) if item.get(keys[0]) else None
+        else:
+            value = one_of(keys[0], keys[1], what, required=prop.required, key=prop.secret)
+            if prop.secret and value is not None:
+                value = (
+                    secret(str(item[keys[1]])) if keys[1] in item else pulumi.Output.secret(value)
+                )
+            values[prop.name] = value
+    warning_days = item.get(declared.EXPIRY_WARNING_DAYS.camel, DEFAULT_EXPIRY_WARNING_DAYS)
     if warning_days is not None and (not isinstance(warning_days, int) or warning_days < 0):
         raise StackConfigError(f"{where}: expiryWarningDays must be a whole number of days")
-    targets = _targets(where, item)
-    password_key = item.get("privateKeyPasswordSecret")
-    password = secret(str(password_key)) if password_key else None
+    values[declared.EXPIRY_WARNING_DAYS.name] = warning_days
     return CertificateEntry(
-        name=name,
-        args=VerifiedCaCertificateArgs(
-            certificate_pem=certificate,
-            hub_id=item.get("hubId"),
-            dps_id=item.get("dpsId"),
-            resource_group_name=item.get("resourceGroupName"),
-            hub_name=item.get("hubName"),
-            dps_name=item.get("dpsName"),
-            subscription_id=item.get("subscriptionId"),
-            mode=item.get("mode"),
-            private_key_pem=key,
-            private_key_password=password,
-            key_vault_url=item.get("keyVaultUrl"),
-            key_vault_key_name=item.get("keyVaultKeyName"),
-            key_vault_key_version=item.get("keyVaultKeyVersion"),
-            proof_certificate_pem=proof,
-            certificate_name=item.get("certificateName"),
-            expiry_warning_days=warning_days,
-        ),
-        targets=targets,
+        name=name, args=VerifiedCaCertificateArgs(**values), targets=_targets(where, item)
     )
 
 
 def _targets(where: str, item: Mapping[str, Any]) -> list[CaTarget] | None:
     """The entry's `targets`, each a hub or DPS; none of the single-target keys beside them."""
-    if "targets" not in item:
+    if _TARGETS not in item:
         return None
-    single = sorted(set(item) & (set(_TARGET_KEYS) - {"name"}))
+    single = sorted(set(item) & (set(_TARGET_KEYS) - {_ENTRY_NAME}))
     if single:
         raise StackConfigError(
             f"{where}: give `targets` or {single}, not both (the keys go inside each target)"
         )
-    raw = item["targets"]
+    raw = item[_TARGETS]
     if not isinstance(raw, list) or not raw:
         raise StackConfigError(f"{where}: `targets` must be a non-empty list of hubs and DPS")
     targets = []

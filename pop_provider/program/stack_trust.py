@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pulumi
 
+from pop_provider.core import declaration as declared
+from pop_provider.core.declaration import Group
 from pop_provider.dynamic.resource import VerifiedCaCertificate
 from pop_provider.dynamic.trust import TrustedCa
 from pop_provider.program.stack_config import (
@@ -28,14 +30,12 @@ from pop_provider.program.stack_config import (
 
 # What `certificates` exports per certificate (each an output of the resource).
 _EXPORTED = (
-    "arm_id",
-    "certificate_name",
-    "subject",
-    "thumbprint",
-    "not_after",
-    "is_verified",
-    "days_until_expiry",
-    "verification_code",
+    declared.CERTIFICATE_NAME.name,
+    *(
+        prop.name
+        for prop in declared.VERIFIED_CA_CERTIFICATE.properties
+        if prop.group is Group.OUTPUT
+    ),
 )
 
 
@@ -65,8 +65,7 @@ def trust_from_stack_config(
     if raw is None:
         raise StackConfigError(
             f"config '{config.full_key(CONFIG_KEY)}' is not set: list the certificates to trust "
-            "under it in this stack's Pulumi.<stack>.yaml (see pop-provider's README, "
-            "'Stack configuration')"
+            "under it in this stack's Pulumi.<stack>.yaml (see docs/guides/stack-config.md)"
         )
     directory = Path(base_dir) if base_dir is not None else Path.cwd()
     entries = parse_entries(raw, directory, config.require_secret)

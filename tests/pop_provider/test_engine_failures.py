@@ -95,7 +95,7 @@ def test_403_names_the_principal_the_action_the_scope_and_the_role(
     assert first.startswith("pop_provider.failures.AccessDenied: access denied: principal ")
     assert "may not perform 'Microsoft.Devices/IotHubs/certificates/write' on scope" in first
     assert f"/IotHubs/{emulator.iot_hubs[0]}/certificates/root-" in first
-    assert "'IoT CA certificate verifier' in the README" in first
+    assert "'IoT CA certificate verifier' (docs/guides/credentials.md" in first
     assert f"signed in as client {reader['client_id']}" in first
     assert hub_certificates(emulator) == {}
 

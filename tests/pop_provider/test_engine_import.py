@@ -1,12 +1,13 @@
 """`pulumi import` of certificates already on a hub (uploaded with `az`), under the real CLI into
 a Pulumi YAML project of the native provider `pop`: the code it prints, pasted with the key,
 previews with no change and `up` neither uploads nor proves again; and a hub's whole list adopted
-in one command (`az ... --query` → `pulumi import --file`), as the README shows."""
+in one command (`az ... --query` → `pulumi import --file`), as docs/guides/import.md shows."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,8 +26,10 @@ pytestmark = pytest.mark.engine
 
 VENV_BIN = str(Path(sys.executable).parent)
 TOKEN = "pop:index:VerifiedCaCertificate"
-# The README's one command that writes a hub's certificates as a `pulumi import --file` file.
-BULK_QUERY = "{resources: value[].{type: 'pop:index:VerifiedCaCertificate', name: name, id: id}}"
+# The import guide's one command that writes a hub's certificates as a `pulumi import --file`
+# file: its `--query`, read from the guide.
+IMPORT_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "import.md"
+BULK_QUERY = re.findall(r'--query "([^"]+)"', IMPORT_GUIDE.read_text())[0]
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
-"""Under the real CLI against the emulator, signed in as a principal that holds only the README's
-least-privilege role ("IoT CA certificate verifier", parsed out of README.md) at the hub's and
-the DPS's scope: every mode's whole lifecycle works, every action the role lists is used, and a
-role without `verify/Action` fails with the provider's clear error and leaves nothing behind."""
+"""Under the real CLI against the emulator, signed in as a principal that holds only the docs'
+least-privilege role ("IoT CA certificate verifier", parsed out of docs/guides/credentials.md)
+at the hub's and the DPS's scope: every mode's whole lifecycle works, every action the role
+lists is used, and a role without `verify/Action` fails with the provider's clear error and
+leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ from tests.pulumi_cli import PulumiStack, program_project
 
 pytestmark = pytest.mark.engine
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-ROLE_SECTION = "### Credentials and the Azure role it needs"
+CREDENTIALS_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "credentials.md"
+ROLE_SECTION = "## The least-privilege role"
 SUBSCRIPTION_PLACEHOLDER = "<subscription id>"
 
 HUB = "Microsoft.Devices/IotHubs/certificates"
@@ -53,8 +54,9 @@ OPERATION_ACTIONS = {
 
 
 def readme_role() -> dict[str, Any]:
-    """The role exactly as the README ships it: the ```json block of its section."""
-    section = README.read_text(encoding="utf-8").split(ROLE_SECTION, 1)[1].split("\n### ", 1)[0]
+    """The role exactly as the docs ship it: the ```json block of its section."""
+    text = CREDENTIALS_GUIDE.read_text(encoding="utf-8")
+    section = text.split(ROLE_SECTION, 1)[1].split("\n## ", 1)[0]
     block = section.split("```json\n", 1)[1].split("\n```", 1)[0]
     role: dict[str, Any] = json.loads(block)
     return role
@@ -147,7 +149,7 @@ def offline(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def sign_proof(ca: CertifiedKey, code: str, path: Path) -> str:
-    """What the operator does where the key lives (the README's recipe, in code)."""
+    """What the operator does where the key lives (docs/guides/keys.md's recipe, in code)."""
     path.write_text(
         proof_certificate_pem(
             ca.certificate, LocalKeySigner.from_pem(ca.private_key_pem, None), code
@@ -315,7 +317,10 @@ def test_a_role_without_verify_fails_with_the_action_named_and_leaves_nothing(
             f"{WITHOUT_VERIFY.object_id} may not perform '{service}/verify/action' on scope "
             f"'/subscriptions/{DEFAULT_SUBSCRIPTION}/resourceGroups/"
         ) in failed.stdout
-    assert "the least-privilege role 'IoT CA certificate verifier' in the README" in failed.stdout
+    assert (
+        "the least-privilege role 'IoT CA certificate verifier' "
+        "(docs/guides/credentials.md#the-least-privilege-role)" in failed.stdout
+    )
     assert "Traceback" not in failed.stdout + failed.stderr
     assert WITHOUT_VERIFY.client_secret not in failed.stdout + failed.stderr
 

@@ -1,7 +1,8 @@
 """A team's CI runner, as the release must meet it: a fresh PULUMI_HOME, a PATH that holds the
 Pulumi CLI, the language host and toolchain the program needs and the system's basic tools, and
 no Python; the plugin comes from a mirror of the release folder through the exact
-`PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES` value the README gives, pointed at 127.0.0.1.
+`PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES` value the docs give (docs/guides/team-state-and-ci.md),
+pointed at 127.0.0.1.
 
 The CLI is the pinned binary itself (not tools/pulumi, which turns plugin downloads off). Our
 stand-in language hosts for TypeScript and Go are Python programs run by their own interpreter's
@@ -24,7 +25,9 @@ from tests.pop_provider.engine import hub_id
 from tests.pulumi_cli import REPO, TEST_PASSPHRASE, PulumiCommandError
 from tests.release.conftest import version as release_version
 
-# The mirror the README's override names; a test points it at its own host.
+# Where the docs give the override (one value, in one place), and the mirror it names; a test
+# points it at its own host.
+OVERRIDE_DOC = REPO / "docs" / "guides" / "team-state-and-ci.md"
 README_MIRROR = "https://mirror.example.com/pop-provider"
 _OVERRIDE = re.compile(r"PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES='([^']+)'")
 # What a runner image has besides the toolchains: a shell and coreutils (never python).
@@ -36,11 +39,12 @@ BASIC_TOOLS = (
 
 
 def readme_override(mirror_url: str) -> str:
-    """The README's `PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES` value, its mirror replaced."""
-    values: set[str] = set(_OVERRIDE.findall((REPO / "README.md").read_text()))
-    assert len(values) == 1, f"the README gives {len(values)} override values, not one"
+    """The docs' `PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES` value, its mirror replaced."""
+    where = OVERRIDE_DOC.relative_to(REPO)
+    values: set[str] = set(_OVERRIDE.findall(OVERRIDE_DOC.read_text()))
+    assert len(values) == 1, f"{where} gives {len(values)} override values, not one"
     (value,) = values
-    assert README_MIRROR in value, f"the README's override does not name {README_MIRROR}"
+    assert README_MIRROR in value, f"{where}'s override does not name {README_MIRROR}"
     return value.replace(README_MIRROR, mirror_url)
 
 
@@ -95,6 +99,16 @@ class TeamRunner:
         if check and result.returncode != 0:
             raise PulumiCommandError(argv, result)
         return result
+
+    def shell(
+        self, project: Path, script: str, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
+        """`script` run by this runner's `sh` in `project`, as a person types it (stops at the
+        first failing command)."""
+        (self.root / "state").mkdir(exist_ok=True)
+        return processes.run(
+            [str(self.bin / "sh"), "-e", "-c", script], cwd=project, env=self.env(), timeout=timeout
+        )
 
     def state_text(self) -> str:
         """Every file of this runner's state backend, as text: what a key must never be in."""

@@ -1,6 +1,6 @@
 """Which api-versions each resource type accepts, and which PUT body shape each version uses.
 
-Sources (reference doc sections 1.1 and 3.1 unless noted):
+Sources (Azure/azure-rest-api-specs unless noted):
 - IoT Hub: the readme tags of ``specification/iothub/.../Microsoft.Devices/IoTHub/readme.md``, the
   TypeSpec previews, and the list ARM itself printed for type 'IotHubs' in [issue]
   Azure/azure-quickstart-templates#12630 (adds 2018-04-01-preview and 2020-01-01).

@@ -1,7 +1,8 @@
 """Errors of the Microsoft.Devices resource provider, in its un-wrapped ErrorDetails shape.
 
 Each class fixes status and numeric code; the source of each is in its docstring. Codes marked
-[guess] were found in no source (reference doc section 2.3) and are the emulator's proposal.
+[guess] were found in no source (spec, SDK, recording or public issue) and are the emulator's
+proposal.
 """
 
 from __future__ import annotations

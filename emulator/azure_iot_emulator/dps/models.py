@@ -23,7 +23,7 @@ def check_certificate_name(name: str) -> None:
 
 
 def certificate_policy(max_certificates: int = DEFAULT_MAX_CERTIFICATES) -> CertificatePolicy:
-    """DPS certificates: peel base64 layers until PEM or DER [guess: reference doc 3.4]."""
+    """DPS certificates: peel base64 layers until PEM or DER [guess: the order no source states]."""
     return CertificatePolicy(
         kind="dps",
         max_certificates=max_certificates,

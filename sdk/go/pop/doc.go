@@ -1,2 +1,2 @@
-// X.509 CA certificates on Azure IoT Hub and DPS, Verified by proof of possession.
+// X.509 CA certificates on Azure IoT Hub and Device Provisioning Service (DPS), taken to Verified by proof of possession: the provider uploads the CA, signs the verification code Azure issues with the CA's key (a key given as a secret, a Key Vault key, or a proof the operator signs offline) and verifies it, then keeps it Verified across drift. VerifiedCaCertificate trusts one CA on one hub or DPS; TrustedCa trusts one CA on many. It signs in to Azure with azure-identity: a service principal, OIDC federation, a managed identity or the Azure CLI login.
 package pop

@@ -41,61 +41,61 @@ func NewProvider(ctx *pulumi.Context,
 }
 
 type providerArgs struct {
-	// Resource Manager endpoint (a private one).
+	// Azure Resource Manager endpoint, for a private endpoint or an emulator; by default the one of `environment`. Falls back to the `POP_ARM_ENDPOINT` environment variable.
 	ArmEndpoint *string `pulumi:"armEndpoint"`
-	// Microsoft Entra authority host.
+	// Microsoft Entra authority host to sign in with; by default the one of `environment`. Falls back to the `AZURE_AUTHORITY_HOST` environment variable.
 	AuthorityHost *string `pulumi:"authorityHost"`
-	// PEM bundle of CAs to trust for TLS (an emulator).
+	// Path of a PEM bundle of CAs to trust for TLS to Azure (an emulator, a TLS-inspecting proxy); TLS is always verified. Falls back to the `POP_CA_BUNDLE` environment variable.
 	CaBundle *string `pulumi:"caBundle"`
-	// Client id of the service principal or identity.
+	// Client (application) id of the service principal, federated or managed identity. Falls back to the `AZURE_CLIENT_ID`, then `ARM_CLIENT_ID` environment variable.
 	ClientId *string `pulumi:"clientId"`
-	// Service principal secret.
+	// Client secret of the service principal; without one, the provider signs in with a federated token or `DefaultAzureCredential` (managed identity, Azure CLI login). Falls back to the `AZURE_CLIENT_SECRET`, then `ARM_CLIENT_SECRET` environment variable.
 	ClientSecret *string `pulumi:"clientSecret"`
-	// Azure cloud: public, usgovernment, china.
+	// Azure cloud: `public` (the default), `usgovernment` or `china`; sets the Resource Manager endpoint and authority host. Falls back to the `ARM_ENVIRONMENT` environment variable.
 	Environment *string `pulumi:"environment"`
-	// Bearer token for `oidcRequestUrl`.
+	// With `useOidc`: the bearer token for `oidcRequestUrl`. Falls back to the `ARM_OIDC_REQUEST_TOKEN`, then `ACTIONS_ID_TOKEN_REQUEST_TOKEN` (GitHub Actions) environment variable.
 	OidcRequestToken *string `pulumi:"oidcRequestToken"`
-	// Where to request an OIDC token (CI).
+	// With `useOidc`: the URL to request an OIDC token from (a CI's token endpoint). Falls back to the `ARM_OIDC_REQUEST_URL`, then `ACTIONS_ID_TOKEN_REQUEST_URL` (GitHub Actions) environment variable.
 	OidcRequestUrl *string `pulumi:"oidcRequestUrl"`
-	// The OIDC token itself.
+	// With `useOidc`: the OIDC token itself. Falls back to the `ARM_OIDC_TOKEN` environment variable.
 	OidcToken *string `pulumi:"oidcToken"`
-	// A file holding the OIDC token.
+	// With `useOidc`: a file holding the OIDC token. Falls back to the `ARM_OIDC_TOKEN_FILE_PATH` environment variable; `AZURE_FEDERATED_TOKEN_FILE` (Kubernetes workload identity) is used even without `useOidc`.
 	OidcTokenFilePath *string `pulumi:"oidcTokenFilePath"`
-	// Default subscription of targets.
+	// Default subscription of targets named by resource group and name. Falls back to the `AZURE_SUBSCRIPTION_ID`, then `ARM_SUBSCRIPTION_ID` environment variable.
 	SubscriptionId *string `pulumi:"subscriptionId"`
-	// Tenant of the service principal or identity.
+	// Microsoft Entra tenant of the service principal or federated identity. Falls back to the `AZURE_TENANT_ID`, then `ARM_TENANT_ID` environment variable.
 	TenantId *string `pulumi:"tenantId"`
-	// Sign in with an OIDC (federated) token.
+	// Sign in by exchanging a pipeline's OIDC token (from `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`), no secret; needs `tenantId` and `clientId`. Falls back to the `ARM_USE_OIDC` environment variable.
 	UseOidc *bool `pulumi:"useOidc"`
 }
 
 // The set of arguments for constructing a Provider resource.
 type ProviderArgs struct {
-	// Resource Manager endpoint (a private one).
+	// Azure Resource Manager endpoint, for a private endpoint or an emulator; by default the one of `environment`. Falls back to the `POP_ARM_ENDPOINT` environment variable.
 	ArmEndpoint pulumi.StringPtrInput
-	// Microsoft Entra authority host.
+	// Microsoft Entra authority host to sign in with; by default the one of `environment`. Falls back to the `AZURE_AUTHORITY_HOST` environment variable.
 	AuthorityHost pulumi.StringPtrInput
-	// PEM bundle of CAs to trust for TLS (an emulator).
+	// Path of a PEM bundle of CAs to trust for TLS to Azure (an emulator, a TLS-inspecting proxy); TLS is always verified. Falls back to the `POP_CA_BUNDLE` environment variable.
 	CaBundle pulumi.StringPtrInput
-	// Client id of the service principal or identity.
+	// Client (application) id of the service principal, federated or managed identity. Falls back to the `AZURE_CLIENT_ID`, then `ARM_CLIENT_ID` environment variable.
 	ClientId pulumi.StringPtrInput
-	// Service principal secret.
+	// Client secret of the service principal; without one, the provider signs in with a federated token or `DefaultAzureCredential` (managed identity, Azure CLI login). Falls back to the `AZURE_CLIENT_SECRET`, then `ARM_CLIENT_SECRET` environment variable.
 	ClientSecret pulumi.StringPtrInput
-	// Azure cloud: public, usgovernment, china.
+	// Azure cloud: `public` (the default), `usgovernment` or `china`; sets the Resource Manager endpoint and authority host. Falls back to the `ARM_ENVIRONMENT` environment variable.
 	Environment pulumi.StringPtrInput
-	// Bearer token for `oidcRequestUrl`.
+	// With `useOidc`: the bearer token for `oidcRequestUrl`. Falls back to the `ARM_OIDC_REQUEST_TOKEN`, then `ACTIONS_ID_TOKEN_REQUEST_TOKEN` (GitHub Actions) environment variable.
 	OidcRequestToken pulumi.StringPtrInput
-	// Where to request an OIDC token (CI).
+	// With `useOidc`: the URL to request an OIDC token from (a CI's token endpoint). Falls back to the `ARM_OIDC_REQUEST_URL`, then `ACTIONS_ID_TOKEN_REQUEST_URL` (GitHub Actions) environment variable.
 	OidcRequestUrl pulumi.StringPtrInput
-	// The OIDC token itself.
+	// With `useOidc`: the OIDC token itself. Falls back to the `ARM_OIDC_TOKEN` environment variable.
 	OidcToken pulumi.StringPtrInput
-	// A file holding the OIDC token.
+	// With `useOidc`: a file holding the OIDC token. Falls back to the `ARM_OIDC_TOKEN_FILE_PATH` environment variable; `AZURE_FEDERATED_TOKEN_FILE` (Kubernetes workload identity) is used even without `useOidc`.
 	OidcTokenFilePath pulumi.StringPtrInput
-	// Default subscription of targets.
+	// Default subscription of targets named by resource group and name. Falls back to the `AZURE_SUBSCRIPTION_ID`, then `ARM_SUBSCRIPTION_ID` environment variable.
 	SubscriptionId pulumi.StringPtrInput
-	// Tenant of the service principal or identity.
+	// Microsoft Entra tenant of the service principal or federated identity. Falls back to the `AZURE_TENANT_ID`, then `ARM_TENANT_ID` environment variable.
 	TenantId pulumi.StringPtrInput
-	// Sign in with an OIDC (federated) token.
+	// Sign in by exchanging a pipeline's OIDC token (from `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`), no secret; needs `tenantId` and `clientId`. Falls back to the `ARM_USE_OIDC` environment variable.
 	UseOidc pulumi.BoolPtrInput
 }
 

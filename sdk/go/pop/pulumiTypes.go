@@ -13,23 +13,23 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-// A hub or DPS, by ARM id or by resource group and name.
+// A hub or DPS to trust the CA on, one entry of a TrustedCa's `targets`: by ARM id (`hubId` or `dpsId`) or by resource group and name (`resourceGroupName` with `hubName` or `dpsName`, in `subscriptionId` or the provider's default subscription). `name` labels its VerifiedCaCertificate child (`<component>-<name>`); `certificateName` names the certificate on the target, or adopts one that is already there.
 type CaTarget struct {
-	// Certificate name on the target; generated (stable per CA, target and stack) when omitted. Set it to adopt a certificate that is already there.
+	// The certificate's name on the target: 1-64 letters, digits, '-', '.' or '_'. When omitted it is generated as `<resource name>-<8 hex>`, stable per CA, target and stack, so a retried create finds its own upload and a new CA gets a new name beside the old one. Set it to adopt a certificate the target already has; changing it replaces the certificate.
 	CertificateName *string `pulumi:"certificateName"`
-	// ARM id of the Device Provisioning Service.
+	// ARM id of the Device Provisioning Service to trust the CA on (`.../providers/Microsoft.Devices/provisioningServices/<dps>`), e.g. an azure-native IotDpsResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	DpsId *string `pulumi:"dpsId"`
-	// Name of the DPS (with `resourceGroupName`).
+	// Name of the Device Provisioning Service to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	DpsName *string `pulumi:"dpsName"`
-	// ARM id of the IoT hub (e.g. an azure-native hub's `id`).
+	// ARM id of the IoT hub to trust the CA on (`/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Devices/IotHubs/<hub>`), e.g. an azure-native IotHubResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	HubId *string `pulumi:"hubId"`
-	// Name of the IoT hub (with `resourceGroupName`).
+	// Name of the IoT hub to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	HubName *string `pulumi:"hubName"`
-	// Label of the child certificate (`<component>-<name>`); defaults to the hub's or DPS's name.
+	// Label of the target: names its child certificate (`<component>-<name>`) and its key in `armIds`. Defaults to the hub's or DPS's name; required when the target's id is not known to the program (an Output), and distinct within `targets`.
 	Name *string `pulumi:"name"`
-	// Resource group of the hub or DPS, with `hubName` or `dpsName`.
+	// Resource group of the hub or DPS named by `hubName` or `dpsName`; required with either, not used with `hubId` or `dpsId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	ResourceGroupName *string `pulumi:"resourceGroupName"`
-	// Subscription of the hub or DPS; by default the provider's `subscriptionId`.
+	// Subscription of the hub or DPS named by `hubName` or `dpsName`; by default the provider's `subscriptionId` (`pop:subscriptionId`, else the `AZURE_SUBSCRIPTION_ID` or `ARM_SUBSCRIPTION_ID` environment variable). Not used with `hubId` or `dpsId`.
 	SubscriptionId *string `pulumi:"subscriptionId"`
 }
 
@@ -44,23 +44,23 @@ type CaTargetInput interface {
 	ToCaTargetOutputWithContext(context.Context) CaTargetOutput
 }
 
-// A hub or DPS, by ARM id or by resource group and name.
+// A hub or DPS to trust the CA on, one entry of a TrustedCa's `targets`: by ARM id (`hubId` or `dpsId`) or by resource group and name (`resourceGroupName` with `hubName` or `dpsName`, in `subscriptionId` or the provider's default subscription). `name` labels its VerifiedCaCertificate child (`<component>-<name>`); `certificateName` names the certificate on the target, or adopts one that is already there.
 type CaTargetArgs struct {
-	// Certificate name on the target; generated (stable per CA, target and stack) when omitted. Set it to adopt a certificate that is already there.
+	// The certificate's name on the target: 1-64 letters, digits, '-', '.' or '_'. When omitted it is generated as `<resource name>-<8 hex>`, stable per CA, target and stack, so a retried create finds its own upload and a new CA gets a new name beside the old one. Set it to adopt a certificate the target already has; changing it replaces the certificate.
 	CertificateName pulumi.StringPtrInput `pulumi:"certificateName"`
-	// ARM id of the Device Provisioning Service.
+	// ARM id of the Device Provisioning Service to trust the CA on (`.../providers/Microsoft.Devices/provisioningServices/<dps>`), e.g. an azure-native IotDpsResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	DpsId pulumi.StringPtrInput `pulumi:"dpsId"`
-	// Name of the DPS (with `resourceGroupName`).
+	// Name of the Device Provisioning Service to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	DpsName pulumi.StringPtrInput `pulumi:"dpsName"`
-	// ARM id of the IoT hub (e.g. an azure-native hub's `id`).
+	// ARM id of the IoT hub to trust the CA on (`/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Devices/IotHubs/<hub>`), e.g. an azure-native IotHubResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	HubId pulumi.StringPtrInput `pulumi:"hubId"`
-	// Name of the IoT hub (with `resourceGroupName`).
+	// Name of the IoT hub to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	HubName pulumi.StringPtrInput `pulumi:"hubName"`
-	// Label of the child certificate (`<component>-<name>`); defaults to the hub's or DPS's name.
+	// Label of the target: names its child certificate (`<component>-<name>`) and its key in `armIds`. Defaults to the hub's or DPS's name; required when the target's id is not known to the program (an Output), and distinct within `targets`.
 	Name pulumi.StringPtrInput `pulumi:"name"`
-	// Resource group of the hub or DPS, with `hubName` or `dpsName`.
+	// Resource group of the hub or DPS named by `hubName` or `dpsName`; required with either, not used with `hubId` or `dpsId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	ResourceGroupName pulumi.StringPtrInput `pulumi:"resourceGroupName"`
-	// Subscription of the hub or DPS; by default the provider's `subscriptionId`.
+	// Subscription of the hub or DPS named by `hubName` or `dpsName`; by default the provider's `subscriptionId` (`pop:subscriptionId`, else the `AZURE_SUBSCRIPTION_ID` or `ARM_SUBSCRIPTION_ID` environment variable). Not used with `hubId` or `dpsId`.
 	SubscriptionId pulumi.StringPtrInput `pulumi:"subscriptionId"`
 }
 
@@ -101,7 +101,7 @@ func (i CaTargetArray) ToCaTargetArrayOutputWithContext(ctx context.Context) CaT
 	return pulumi.ToOutputWithContext(ctx, i).(CaTargetArrayOutput)
 }
 
-// A hub or DPS, by ARM id or by resource group and name.
+// A hub or DPS to trust the CA on, one entry of a TrustedCa's `targets`: by ARM id (`hubId` or `dpsId`) or by resource group and name (`resourceGroupName` with `hubName` or `dpsName`, in `subscriptionId` or the provider's default subscription). `name` labels its VerifiedCaCertificate child (`<component>-<name>`); `certificateName` names the certificate on the target, or adopts one that is already there.
 type CaTargetOutput struct{ *pulumi.OutputState }
 
 func (CaTargetOutput) ElementType() reflect.Type {
@@ -116,42 +116,42 @@ func (o CaTargetOutput) ToCaTargetOutputWithContext(ctx context.Context) CaTarge
 	return o
 }
 
-// Certificate name on the target; generated (stable per CA, target and stack) when omitted. Set it to adopt a certificate that is already there.
+// The certificate's name on the target: 1-64 letters, digits, '-', '.' or '_'. When omitted it is generated as `<resource name>-<8 hex>`, stable per CA, target and stack, so a retried create finds its own upload and a new CA gets a new name beside the old one. Set it to adopt a certificate the target already has; changing it replaces the certificate.
 func (o CaTargetOutput) CertificateName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v CaTarget) *string { return v.CertificateName }).(pulumi.StringPtrOutput)
 }
 
-// ARM id of the Device Provisioning Service.
+// ARM id of the Device Provisioning Service to trust the CA on (`.../providers/Microsoft.Devices/provisioningServices/<dps>`), e.g. an azure-native IotDpsResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 func (o CaTargetOutput) DpsId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v CaTarget) *string { return v.DpsId }).(pulumi.StringPtrOutput)
 }
 
-// Name of the DPS (with `resourceGroupName`).
+// Name of the Device Provisioning Service to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 func (o CaTargetOutput) DpsName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v CaTarget) *string { return v.DpsName }).(pulumi.StringPtrOutput)
 }
 
-// ARM id of the IoT hub (e.g. an azure-native hub's `id`).
+// ARM id of the IoT hub to trust the CA on (`/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Devices/IotHubs/<hub>`), e.g. an azure-native IotHubResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 func (o CaTargetOutput) HubId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v CaTarget) *string { return v.HubId }).(pulumi.StringPtrOutput)
 }
 
-// Name of the IoT hub (with `resourceGroupName`).
+// Name of the IoT hub to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 func (o CaTargetOutput) HubName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v CaTarget) *string { return v.HubName }).(pulumi.StringPtrOutput)
 }
 
-// Label of the child certificate (`<component>-<name>`); defaults to the hub's or DPS's name.
+// Label of the target: names its child certificate (`<component>-<name>`) and its key in `armIds`. Defaults to the hub's or DPS's name; required when the target's id is not known to the program (an Output), and distinct within `targets`.
 func (o CaTargetOutput) Name() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v CaTarget) *string { return v.Name }).(pulumi.StringPtrOutput)
 }
 
-// Resource group of the hub or DPS, with `hubName` or `dpsName`.
+// Resource group of the hub or DPS named by `hubName` or `dpsName`; required with either, not used with `hubId` or `dpsId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 func (o CaTargetOutput) ResourceGroupName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v CaTarget) *string { return v.ResourceGroupName }).(pulumi.StringPtrOutput)
 }
 
-// Subscription of the hub or DPS; by default the provider's `subscriptionId`.
+// Subscription of the hub or DPS named by `hubName` or `dpsName`; by default the provider's `subscriptionId` (`pop:subscriptionId`, else the `AZURE_SUBSCRIPTION_ID` or `ARM_SUBSCRIPTION_ID` environment variable). Not used with `hubId` or `dpsId`.
 func (o CaTargetOutput) SubscriptionId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v CaTarget) *string { return v.SubscriptionId }).(pulumi.StringPtrOutput)
 }

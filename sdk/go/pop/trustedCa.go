@@ -12,11 +12,75 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// One CA trusted and Verified on many IoT hubs and DPS instances.
+// One CA trusted and Verified on many IoT hubs and DPS instances: a component with one
+// `VerifiedCaCertificate` child per entry of `targets`, named `<component>-<label>`, each with
+// its own upload, verification code and proof.
+//
+// A target's label is its `name`, or by default the hub's or DPS's name; a target given by an id
+// the program does not know yet (an azure-native hub's `id`, say) needs a `name`, and labels must
+// be distinct. The CA and how it is proven (`certificatePem`, `mode`, `privateKeyPem` or the Key
+// Vault key, `expiryWarningDays`) are shared by every child; each target names its hub or DPS and
+// may set its own `subscriptionId` and `certificateName`. The key reaches every child as a secret.
+//
+// Each child is a `VerifiedCaCertificate` in every respect: the three modes, one owner per CA per
+// target (two targets on the same hub are refused), drift repaired by the next `up` after a
+// refresh, and the cost of a run (one list of certificates per target). Adding a target creates
+// its child; removing one deletes only that target's certificate. The output `armIds` maps each
+// label to the ARM id of its certificate.
+//
+// ## Example Usage
+//
+// ### A CA on a hub by its id and on a DPS by its name
+//
+// The children are `fleetRoot-west` and `fleetRoot-dps-fleet`.
+//
+// ```go
+// package main
+//
+// import (
+//
+//	"os"
+//
+//	"github.com/pop-provider/pop-provider/sdk/go/pop"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			cfg := config.New(ctx, "")
+//			certificatePem, err := os.ReadFile("ca.pem")
+//			if err != nil {
+//				return err
+//			}
+//			fleetRoot, err := pop.NewTrustedCa(ctx, "fleetRoot", &pop.TrustedCaArgs{
+//				CertificatePem: pulumi.String(string(certificatePem)),
+//				PrivateKeyPem:  cfg.RequireSecret("caKey"),
+//				Targets: pop.CaTargetArray{
+//					pop.CaTargetArgs{
+//						HubId: pulumi.String(cfg.Require("westHubId")),
+//						Name:  pulumi.String("west"),
+//					},
+//					pop.CaTargetArgs{
+//						ResourceGroupName: pulumi.String("rg-fleet"),
+//						DpsName:           pulumi.String("dps-fleet"),
+//					},
+//				},
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("armIds", fleetRoot.ArmIds)
+//			return nil
+//		})
+//	}
+//
+// ```
 type TrustedCa struct {
 	pulumi.ResourceState
 
-	// Each target's label and the ARM id of its certificate.
+	// Map from each target's label to the ARM id of its certificate, e.g. `{west: <hub id>/certificates/<name>}`.
 	ArmIds pulumi.StringMapOutput `pulumi:"armIds"`
 }
 
@@ -43,45 +107,45 @@ func NewTrustedCa(ctx *pulumi.Context,
 }
 
 type trustedCaArgs struct {
-	// The CA certificate, PEM.
+	// The CA certificate, PEM (or base64 DER): one certificate, a CA (basicConstraints CA:TRUE), within its validity, with an RSA or ECDSA P-256/P-384/P-521 key; a leaf, a chain or an expired certificate fails the check. Changing it replaces the certificate, the new one Verified before the old one is deleted.
 	CertificatePem string `pulumi:"certificatePem"`
-	// Warn in preview and up when the CA expires within this many days (default 30).
+	// Warn in `preview` and `up` when the CA expires within this many days; default 30. An expired CA fails the check instead.
 	ExpiryWarningDays *int `pulumi:"expiryWarningDays"`
-	// Name of the CA key in the vault.
+	// Name of the CA key in `keyVaultUrl`'s vault: 1-127 letters, digits or '-'. Its public half is checked against `certificatePem` before any call to the IoT hub or DPS.
 	KeyVaultKeyName *string `pulumi:"keyVaultKeyName"`
-	// Version of the CA key; the current one when omitted.
+	// Version of the CA key in the vault (letters and digits); the key's current version when omitted.
 	KeyVaultKeyVersion *string `pulumi:"keyVaultKeyVersion"`
-	// Vault holding the CA key (proof mode).
+	// URL of the Azure Key Vault holding the CA key (`https://<vault>.vault.azure.net`), in `proof` mode instead of `privateKeyPem`, with `keyVaultKeyName`. The vault signs the proof and the key never leaves it; the provider's identity needs Get and Sign on keys (e.g. the role Key Vault Crypto User).
 	KeyVaultUrl *string `pulumi:"keyVaultUrl"`
-	// `proof` (default): proof of possession signed with the CA key; `offline`: the operator signs the proof for the verification code; `auto`: self-attested on upload (no proof).
-	Mode *string `pulumi:"mode"`
-	// Password of an encrypted `privateKeyPem`; pass it as a secret too.
+	// How the certificate reaches Verified: `proof` (the default) signs a proof of possession with the CA key (`privateKeyPem`, or `keyVaultUrl` and `keyVaultKeyName`); `offline` outputs `verificationCode` for the operator to sign where the key lives and verifies once `proofCertificatePem` is set; `auto` uploads it already Verified, with no proof. `offline` and `auto` take no key.
+	Mode *Mode `pulumi:"mode"`
+	// Password of an encrypted `privateKeyPem`. Pass it as a secret; it is always stored as a secret and is never an output.
 	PrivateKeyPassword *string `pulumi:"privateKeyPassword"`
-	// The CA's private key, PEM (proof mode), or use a Key Vault key. Pass it as a secret (a warning says when it is not); the state always keeps it secret.
+	// The CA's private key, PEM, in `proof` mode (or use a Key Vault key instead); checked against `certificatePem` before any call to Azure. Pass it as a secret (a warning says when it is not); it is always stored as a secret and is never an output.
 	PrivateKeyPem *string `pulumi:"privateKeyPem"`
-	// Every hub and DPS to trust the CA on; each gets its own VerifiedCaCertificate child.
+	// Every hub and DPS to trust the CA on (at least one); each gets its own VerifiedCaCertificate child, `<component>-<label>`, with its own upload and proof. Adding a target creates a child, removing one deletes only that target's certificate.
 	Targets []CaTarget `pulumi:"targets"`
 }
 
 // The set of arguments for constructing a TrustedCa resource.
 type TrustedCaArgs struct {
-	// The CA certificate, PEM.
+	// The CA certificate, PEM (or base64 DER): one certificate, a CA (basicConstraints CA:TRUE), within its validity, with an RSA or ECDSA P-256/P-384/P-521 key; a leaf, a chain or an expired certificate fails the check. Changing it replaces the certificate, the new one Verified before the old one is deleted.
 	CertificatePem pulumi.StringInput
-	// Warn in preview and up when the CA expires within this many days (default 30).
+	// Warn in `preview` and `up` when the CA expires within this many days; default 30. An expired CA fails the check instead.
 	ExpiryWarningDays pulumi.IntPtrInput
-	// Name of the CA key in the vault.
+	// Name of the CA key in `keyVaultUrl`'s vault: 1-127 letters, digits or '-'. Its public half is checked against `certificatePem` before any call to the IoT hub or DPS.
 	KeyVaultKeyName pulumi.StringPtrInput
-	// Version of the CA key; the current one when omitted.
+	// Version of the CA key in the vault (letters and digits); the key's current version when omitted.
 	KeyVaultKeyVersion pulumi.StringPtrInput
-	// Vault holding the CA key (proof mode).
+	// URL of the Azure Key Vault holding the CA key (`https://<vault>.vault.azure.net`), in `proof` mode instead of `privateKeyPem`, with `keyVaultKeyName`. The vault signs the proof and the key never leaves it; the provider's identity needs Get and Sign on keys (e.g. the role Key Vault Crypto User).
 	KeyVaultUrl pulumi.StringPtrInput
-	// `proof` (default): proof of possession signed with the CA key; `offline`: the operator signs the proof for the verification code; `auto`: self-attested on upload (no proof).
-	Mode pulumi.StringPtrInput
-	// Password of an encrypted `privateKeyPem`; pass it as a secret too.
+	// How the certificate reaches Verified: `proof` (the default) signs a proof of possession with the CA key (`privateKeyPem`, or `keyVaultUrl` and `keyVaultKeyName`); `offline` outputs `verificationCode` for the operator to sign where the key lives and verifies once `proofCertificatePem` is set; `auto` uploads it already Verified, with no proof. `offline` and `auto` take no key.
+	Mode ModePtrInput
+	// Password of an encrypted `privateKeyPem`. Pass it as a secret; it is always stored as a secret and is never an output.
 	PrivateKeyPassword pulumi.StringPtrInput
-	// The CA's private key, PEM (proof mode), or use a Key Vault key. Pass it as a secret (a warning says when it is not); the state always keeps it secret.
+	// The CA's private key, PEM, in `proof` mode (or use a Key Vault key instead); checked against `certificatePem` before any call to Azure. Pass it as a secret (a warning says when it is not); it is always stored as a secret and is never an output.
 	PrivateKeyPem pulumi.StringPtrInput
-	// Every hub and DPS to trust the CA on; each gets its own VerifiedCaCertificate child.
+	// Every hub and DPS to trust the CA on (at least one); each gets its own VerifiedCaCertificate child, `<component>-<label>`, with its own upload and proof. Adding a target creates a child, removing one deletes only that target's certificate.
 	Targets CaTargetArrayInput
 }
 
@@ -172,7 +236,7 @@ func (o TrustedCaOutput) ToTrustedCaOutputWithContext(ctx context.Context) Trust
 	return o
 }
 
-// Each target's label and the ARM id of its certificate.
+// Map from each target's label to the ARM id of its certificate, e.g. `{west: <hub id>/certificates/<name>}`.
 func (o TrustedCaOutput) ArmIds() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *TrustedCa) pulumi.StringMapOutput { return v.ArmIds }).(pulumi.StringMapOutput)
 }

@@ -12,51 +12,178 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// An X.509 CA certificate trusted by an IoT hub or DPS and Verified by proof of possession.
+// An X.509 CA certificate trusted by an Azure IoT hub or Device Provisioning Service (DPS) and
+// taken to Verified by proof of possession, so devices whose certificates chain to the CA can
+// connect or enroll.
+//
+// On create the provider uploads the CA certificate, asks Azure for a verification code, signs a
+// short-lived proof certificate whose subject is that code with the CA's key, and submits it;
+// Azure marks the certificate Verified once the proof checks out. If Azure rejects the proof, the
+// upload is removed again, so a failed `up` leaves no unverified certificate behind; a run that
+// dies half way is resumed by the next `up`, which finds its certificate by name and thumbprint.
+// Every input is checked before any call to Azure: a leaf or expired certificate, a key that is
+// not the CA's, or a mode typo fails `preview` with zero ARM calls.
+//
+// ## Modes
+//
+//   - `proof` (the default): the provider signs the proof itself, with the CA key given as
+//     `privateKeyPem` (pass it as a secret; an encrypted key takes `privateKeyPassword`) or held in
+//     Azure Key Vault (`keyVaultUrl` and `keyVaultKeyName`), which signs the proof so that the key
+//     never leaves the vault.
+//   - `offline`: for a root kept offline or in an HSM. The first `up` uploads the certificate and
+//     outputs `verificationCode`; the certificate waits, unverified. Where the key lives, the
+//     operator signs a certificate whose subject (CN) is that code and sets it as
+//     `proofCertificatePem`; the next `up` checks locally that the CA signed it, then verifies. If the
+//     code changed meanwhile, the run fails with the new code to sign.
+//   - `auto`: the certificate is uploaded already marked Verified: Azure takes the uploader's word
+//     for it, and no proof is made.
+//
+// `offline` and `auto` refuse a key, so stacks that do not need the CA key never hold it.
+//
+// ## One owner per CA per target
+//
+// A hub or DPS trusts a CA once, and one resource owns that certificate: destroying or removing
+// the resource deletes the certificate. A second declaration of the same CA (or of the same
+// `certificateName`) on the same target is refused at check, before anything reaches Azure,
+// whatever the language of the program. Before uploading, the provider lists the target's
+// certificates and reserves the CA in the same step, so parallel creates never upload one CA
+// twice; a CA the target already trusts under another name is refused, saying who holds it as far
+// as the run can tell. To take over a certificate that is already there (uploaded by hand or with
+// `az`, or handed over by another stack after `pulumi state delete`), set `certificateName` to its
+// name: this resource then owns it.
+//
+// ## Drift and refresh
+//
+// A refresh reads what Azure holds: a certificate deleted out of band leaves the state, one
+// unverified out of band (by a re-upload, say) is recorded with `isVerified` false. The next `up`
+// repairs it: a deleted certificate is uploaded and proven again, an unverified one is proven
+// again, and one swapped under its name is replaced. Set `options: refresh: always` in
+// `Pulumi.yaml` (or pass `--refresh`) so that every `preview` and `up` reads first; without it
+// `up` trusts the state, and `pulumi refresh` alone records drift without repairing it. A DPS
+// never returns a certificate's content, so there drift is judged by thumbprint.
+//
+// Changing `certificatePem`, the target or `certificateName` replaces the certificate. A new CA
+// under a new generated name is created and Verified before the old certificate is deleted, so
+// trust never lapses; when only the CA or only the name changes on the same target, the old
+// certificate goes first (a target trusts a CA once).
+//
+// ## What a run costs in ARM calls
+//
+// A refresh reads each target's list of certificates once per run, whatever the number of
+// certificates on it: 1,000 CAs on 40 hubs cost 40 list calls, not 1,000 reads. Expiry costs no
+// call: `daysUntilExpiry` is counted from the certificate the program holds.
+//
+// | Run | ARM calls |
+// | --- | --- |
+// | no-change `preview` or `up` | 1 list per target |
+// | a new certificate | + 1 in `auto` mode (upload Verified), 3 in `proof` mode (upload, verification code, verify), 2 in `offline` mode (upload, verification code), then 2 (read, verify) on the `up` after `proofCertificatePem` is set |
+// | drift repaired | a deleted certificate: as a new one; an unverified one: + 3 in `proof` mode (read, verification code, verify) |
+// | `destroy` | 1 list per target (its etags serve the deletes), 1 delete per certificate |
+// | `pulumi import` | 1 read per certificate imported |
+//
+// Throttled (429) and failed (5xx) calls are retried, waiting as long as `Retry-After` says: at
+// most 10 retries and 120 seconds per call.
+//
+// ## Import
+//
+// A certificate already on a hub or DPS joins the stack without being uploaded or proven again,
+// by its ARM id (`.../Microsoft.Devices/IotHubs/<hub>/certificates/<certificate>`, or
+// `.../Microsoft.Devices/provisioningServices/<dps>/certificates/<certificate>`):
+//
+// ```sh
+// pulumi import pop:index:VerifiedCaCertificate <name> <certificate ARM id>
+// ```
+//
+// The code it prints declares the target, `certificateName`, `certificatePem` and
+// `mode: offline`, the one mode that needs no key and never self-attests. Add the key and set
+// `mode` to `proof` so that a later `up` can prove possession again by itself if the certificate
+// drifts. The imported resource is protected: remove `protect` before a `destroy` may delete it.
+//
+// ## Example Usage
+//
+// ### A CA on one IoT hub, proven with a key from the stack's secrets
+//
+// The CA key is a secret of the stack (`pulumi config set --secret caKey < ca.key`).
+//
+// ```go
+// package main
+//
+// import (
+//
+//	"os"
+//
+//	"github.com/pop-provider/pop-provider/sdk/go/pop"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			cfg := config.New(ctx, "")
+//			certificatePem, err := os.ReadFile("ca.pem")
+//			if err != nil {
+//				return err
+//			}
+//			rootCa, err := pop.NewVerifiedCaCertificate(ctx, "rootCa", &pop.VerifiedCaCertificateArgs{
+//				HubId:          pulumi.String(cfg.Require("hubId")),
+//				CertificatePem: pulumi.String(string(certificatePem)),
+//				PrivateKeyPem:  cfg.RequireSecret("caKey"),
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("armId", rootCa.ArmId)
+//			ctx.Export("isVerified", rootCa.IsVerified)
+//			return nil
+//		})
+//	}
+//
+// ```
 type VerifiedCaCertificate struct {
 	pulumi.CustomResourceState
 
-	// ARM id of the certificate.
+	// ARM id of the certificate on the hub or DPS, `<hub or DPS id>/certificates/<certificateName>`: the resource's id, which `pulumi import` takes.
 	ArmId pulumi.StringOutput `pulumi:"armId"`
-	// Certificate name on the target; generated (stable per CA, target and stack) when omitted. Set it to adopt a certificate that is already there.
+	// The certificate's name on the target: 1-64 letters, digits, '-', '.' or '_'. When omitted it is generated as `<resource name>-<8 hex>`, stable per CA, target and stack, so a retried create finds its own upload and a new CA gets a new name beside the old one. Set it to adopt a certificate the target already has; changing it replaces the certificate.
 	CertificateName pulumi.StringOutput `pulumi:"certificateName"`
-	// The CA certificate, PEM.
+	// The CA certificate, PEM (or base64 DER): one certificate, a CA (basicConstraints CA:TRUE), within its validity, with an RSA or ECDSA P-256/P-384/P-521 key; a leaf, a chain or an expired certificate fails the check. Changing it replaces the certificate, the new one Verified before the old one is deleted.
 	CertificatePem pulumi.StringOutput `pulumi:"certificatePem"`
-	// Days until the CA expires, as of the last create, update or refresh.
+	// Days until the CA expires, as of the last create, update or refresh; `up` warns within `expiryWarningDays`.
 	DaysUntilExpiry pulumi.IntPtrOutput `pulumi:"daysUntilExpiry"`
-	// ARM id of the Device Provisioning Service.
+	// ARM id of the Device Provisioning Service to trust the CA on (`.../providers/Microsoft.Devices/provisioningServices/<dps>`), e.g. an azure-native IotDpsResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	DpsId pulumi.StringPtrOutput `pulumi:"dpsId"`
-	// Name of the DPS (with `resourceGroupName`).
+	// Name of the Device Provisioning Service to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	DpsName pulumi.StringPtrOutput `pulumi:"dpsName"`
-	// Warn in preview and up when the CA expires within this many days (default 30).
+	// Warn in `preview` and `up` when the CA expires within this many days; default 30. An expired CA fails the check instead.
 	ExpiryWarningDays pulumi.IntPtrOutput `pulumi:"expiryWarningDays"`
-	// ARM id of the IoT hub (e.g. an azure-native hub's `id`).
+	// ARM id of the IoT hub to trust the CA on (`/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Devices/IotHubs/<hub>`), e.g. an azure-native IotHubResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	HubId pulumi.StringPtrOutput `pulumi:"hubId"`
-	// Name of the IoT hub (with `resourceGroupName`).
+	// Name of the IoT hub to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	HubName pulumi.StringPtrOutput `pulumi:"hubName"`
-	// Whether Azure marks it Verified.
+	// Whether Azure marks the certificate Verified. False after a refresh that found it unverified out of band (the next `up` proves it again), or while an `offline` proof is awaited.
 	IsVerified pulumi.BoolOutput `pulumi:"isVerified"`
-	// Name of the CA key in the vault.
+	// Name of the CA key in `keyVaultUrl`'s vault: 1-127 letters, digits or '-'. Its public half is checked against `certificatePem` before any call to the IoT hub or DPS.
 	KeyVaultKeyName pulumi.StringPtrOutput `pulumi:"keyVaultKeyName"`
-	// Version of the CA key; the current one when omitted.
+	// Version of the CA key in the vault (letters and digits); the key's current version when omitted.
 	KeyVaultKeyVersion pulumi.StringPtrOutput `pulumi:"keyVaultKeyVersion"`
-	// Vault holding the CA key (proof mode).
+	// URL of the Azure Key Vault holding the CA key (`https://<vault>.vault.azure.net`), in `proof` mode instead of `privateKeyPem`, with `keyVaultKeyName`. The vault signs the proof and the key never leaves it; the provider's identity needs Get and Sign on keys (e.g. the role Key Vault Crypto User).
 	KeyVaultUrl pulumi.StringPtrOutput `pulumi:"keyVaultUrl"`
-	// `proof` (default): proof of possession signed with the CA key; `offline`: the operator signs the proof for the verification code; `auto`: self-attested on upload (no proof).
-	Mode pulumi.StringOutput `pulumi:"mode"`
-	// Expiry, ISO 8601.
+	// How the certificate reaches Verified: `proof` (the default) signs a proof of possession with the CA key (`privateKeyPem`, or `keyVaultUrl` and `keyVaultKeyName`); `offline` outputs `verificationCode` for the operator to sign where the key lives and verifies once `proofCertificatePem` is set; `auto` uploads it already Verified, with no proof. `offline` and `auto` take no key.
+	Mode ModeOutput `pulumi:"mode"`
+	// When the CA expires, ISO 8601, as Azure reports it.
 	NotAfter pulumi.StringPtrOutput `pulumi:"notAfter"`
-	// Offline mode: the proof certificate the operator signed.
+	// `offline` mode: the proof of possession the operator signed with the CA key, PEM, a certificate whose subject (CN) is `verificationCode`. Checked locally against the CA, then submitted by the next `up`; only used in `offline` mode.
 	ProofCertificatePem pulumi.StringPtrOutput `pulumi:"proofCertificatePem"`
-	// Resource group of the hub or DPS, with `hubName` or `dpsName`.
+	// Resource group of the hub or DPS named by `hubName` or `dpsName`; required with either, not used with `hubId` or `dpsId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	ResourceGroupName pulumi.StringPtrOutput `pulumi:"resourceGroupName"`
-	// Subject (common name) as Azure reports it.
+	// The certificate's subject (common name), as Azure reports it.
 	Subject pulumi.StringOutput `pulumi:"subject"`
-	// Subscription of the hub or DPS; by default the provider's `subscriptionId`.
+	// Subscription of the hub or DPS named by `hubName` or `dpsName`; by default the provider's `subscriptionId` (`pop:subscriptionId`, else the `AZURE_SUBSCRIPTION_ID` or `ARM_SUBSCRIPTION_ID` environment variable). Not used with `hubId` or `dpsId`.
 	SubscriptionId pulumi.StringPtrOutput `pulumi:"subscriptionId"`
-	// SHA-1 thumbprint, as Azure reports it.
+	// SHA-1 thumbprint of the certificate, as Azure reports it; how drift on a DPS, which never returns a certificate's content, is judged.
 	Thumbprint pulumi.StringOutput `pulumi:"thumbprint"`
-	// Offline mode: the verification code to sign while one is outstanding.
+	// `offline` mode: the verification code to sign, as the subject (CN) of `proofCertificatePem`, while the certificate awaits its proof; empty once Verified.
 	VerificationCode pulumi.StringPtrOutput `pulumi:"verificationCode"`
 }
 
@@ -109,73 +236,73 @@ func VerifiedCaCertificateExists(ctx *pulumi.Context,
 }
 
 type verifiedCaCertificateArgs struct {
-	// Certificate name on the target; generated (stable per CA, target and stack) when omitted. Set it to adopt a certificate that is already there.
+	// The certificate's name on the target: 1-64 letters, digits, '-', '.' or '_'. When omitted it is generated as `<resource name>-<8 hex>`, stable per CA, target and stack, so a retried create finds its own upload and a new CA gets a new name beside the old one. Set it to adopt a certificate the target already has; changing it replaces the certificate.
 	CertificateName *string `pulumi:"certificateName"`
-	// The CA certificate, PEM.
+	// The CA certificate, PEM (or base64 DER): one certificate, a CA (basicConstraints CA:TRUE), within its validity, with an RSA or ECDSA P-256/P-384/P-521 key; a leaf, a chain or an expired certificate fails the check. Changing it replaces the certificate, the new one Verified before the old one is deleted.
 	CertificatePem string `pulumi:"certificatePem"`
-	// ARM id of the Device Provisioning Service.
+	// ARM id of the Device Provisioning Service to trust the CA on (`.../providers/Microsoft.Devices/provisioningServices/<dps>`), e.g. an azure-native IotDpsResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	DpsId *string `pulumi:"dpsId"`
-	// Name of the DPS (with `resourceGroupName`).
+	// Name of the Device Provisioning Service to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	DpsName *string `pulumi:"dpsName"`
-	// Warn in preview and up when the CA expires within this many days (default 30).
+	// Warn in `preview` and `up` when the CA expires within this many days; default 30. An expired CA fails the check instead.
 	ExpiryWarningDays *int `pulumi:"expiryWarningDays"`
-	// ARM id of the IoT hub (e.g. an azure-native hub's `id`).
+	// ARM id of the IoT hub to trust the CA on (`/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Devices/IotHubs/<hub>`), e.g. an azure-native IotHubResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	HubId *string `pulumi:"hubId"`
-	// Name of the IoT hub (with `resourceGroupName`).
+	// Name of the IoT hub to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	HubName *string `pulumi:"hubName"`
-	// Name of the CA key in the vault.
+	// Name of the CA key in `keyVaultUrl`'s vault: 1-127 letters, digits or '-'. Its public half is checked against `certificatePem` before any call to the IoT hub or DPS.
 	KeyVaultKeyName *string `pulumi:"keyVaultKeyName"`
-	// Version of the CA key; the current one when omitted.
+	// Version of the CA key in the vault (letters and digits); the key's current version when omitted.
 	KeyVaultKeyVersion *string `pulumi:"keyVaultKeyVersion"`
-	// Vault holding the CA key (proof mode).
+	// URL of the Azure Key Vault holding the CA key (`https://<vault>.vault.azure.net`), in `proof` mode instead of `privateKeyPem`, with `keyVaultKeyName`. The vault signs the proof and the key never leaves it; the provider's identity needs Get and Sign on keys (e.g. the role Key Vault Crypto User).
 	KeyVaultUrl *string `pulumi:"keyVaultUrl"`
-	// `proof` (default): proof of possession signed with the CA key; `offline`: the operator signs the proof for the verification code; `auto`: self-attested on upload (no proof).
-	Mode *string `pulumi:"mode"`
-	// Password of an encrypted `privateKeyPem`; pass it as a secret too.
+	// How the certificate reaches Verified: `proof` (the default) signs a proof of possession with the CA key (`privateKeyPem`, or `keyVaultUrl` and `keyVaultKeyName`); `offline` outputs `verificationCode` for the operator to sign where the key lives and verifies once `proofCertificatePem` is set; `auto` uploads it already Verified, with no proof. `offline` and `auto` take no key.
+	Mode *Mode `pulumi:"mode"`
+	// Password of an encrypted `privateKeyPem`. Pass it as a secret; it is always stored as a secret and is never an output.
 	PrivateKeyPassword *string `pulumi:"privateKeyPassword"`
-	// The CA's private key, PEM (proof mode), or use a Key Vault key. Pass it as a secret (a warning says when it is not); the state always keeps it secret.
+	// The CA's private key, PEM, in `proof` mode (or use a Key Vault key instead); checked against `certificatePem` before any call to Azure. Pass it as a secret (a warning says when it is not); it is always stored as a secret and is never an output.
 	PrivateKeyPem *string `pulumi:"privateKeyPem"`
-	// Offline mode: the proof certificate the operator signed.
+	// `offline` mode: the proof of possession the operator signed with the CA key, PEM, a certificate whose subject (CN) is `verificationCode`. Checked locally against the CA, then submitted by the next `up`; only used in `offline` mode.
 	ProofCertificatePem *string `pulumi:"proofCertificatePem"`
-	// Resource group of the hub or DPS, with `hubName` or `dpsName`.
+	// Resource group of the hub or DPS named by `hubName` or `dpsName`; required with either, not used with `hubId` or `dpsId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	ResourceGroupName *string `pulumi:"resourceGroupName"`
-	// Subscription of the hub or DPS; by default the provider's `subscriptionId`.
+	// Subscription of the hub or DPS named by `hubName` or `dpsName`; by default the provider's `subscriptionId` (`pop:subscriptionId`, else the `AZURE_SUBSCRIPTION_ID` or `ARM_SUBSCRIPTION_ID` environment variable). Not used with `hubId` or `dpsId`.
 	SubscriptionId *string `pulumi:"subscriptionId"`
 }
 
 // The set of arguments for constructing a VerifiedCaCertificate resource.
 type VerifiedCaCertificateArgs struct {
-	// Certificate name on the target; generated (stable per CA, target and stack) when omitted. Set it to adopt a certificate that is already there.
+	// The certificate's name on the target: 1-64 letters, digits, '-', '.' or '_'. When omitted it is generated as `<resource name>-<8 hex>`, stable per CA, target and stack, so a retried create finds its own upload and a new CA gets a new name beside the old one. Set it to adopt a certificate the target already has; changing it replaces the certificate.
 	CertificateName pulumi.StringPtrInput
-	// The CA certificate, PEM.
+	// The CA certificate, PEM (or base64 DER): one certificate, a CA (basicConstraints CA:TRUE), within its validity, with an RSA or ECDSA P-256/P-384/P-521 key; a leaf, a chain or an expired certificate fails the check. Changing it replaces the certificate, the new one Verified before the old one is deleted.
 	CertificatePem pulumi.StringInput
-	// ARM id of the Device Provisioning Service.
+	// ARM id of the Device Provisioning Service to trust the CA on (`.../providers/Microsoft.Devices/provisioningServices/<dps>`), e.g. an azure-native IotDpsResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	DpsId pulumi.StringPtrInput
-	// Name of the DPS (with `resourceGroupName`).
+	// Name of the Device Provisioning Service to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	DpsName pulumi.StringPtrInput
-	// Warn in preview and up when the CA expires within this many days (default 30).
+	// Warn in `preview` and `up` when the CA expires within this many days; default 30. An expired CA fails the check instead.
 	ExpiryWarningDays pulumi.IntPtrInput
-	// ARM id of the IoT hub (e.g. an azure-native hub's `id`).
+	// ARM id of the IoT hub to trust the CA on (`/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Devices/IotHubs/<hub>`), e.g. an azure-native IotHubResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	HubId pulumi.StringPtrInput
-	// Name of the IoT hub (with `resourceGroupName`).
+	// Name of the IoT hub to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	HubName pulumi.StringPtrInput
-	// Name of the CA key in the vault.
+	// Name of the CA key in `keyVaultUrl`'s vault: 1-127 letters, digits or '-'. Its public half is checked against `certificatePem` before any call to the IoT hub or DPS.
 	KeyVaultKeyName pulumi.StringPtrInput
-	// Version of the CA key; the current one when omitted.
+	// Version of the CA key in the vault (letters and digits); the key's current version when omitted.
 	KeyVaultKeyVersion pulumi.StringPtrInput
-	// Vault holding the CA key (proof mode).
+	// URL of the Azure Key Vault holding the CA key (`https://<vault>.vault.azure.net`), in `proof` mode instead of `privateKeyPem`, with `keyVaultKeyName`. The vault signs the proof and the key never leaves it; the provider's identity needs Get and Sign on keys (e.g. the role Key Vault Crypto User).
 	KeyVaultUrl pulumi.StringPtrInput
-	// `proof` (default): proof of possession signed with the CA key; `offline`: the operator signs the proof for the verification code; `auto`: self-attested on upload (no proof).
-	Mode pulumi.StringPtrInput
-	// Password of an encrypted `privateKeyPem`; pass it as a secret too.
+	// How the certificate reaches Verified: `proof` (the default) signs a proof of possession with the CA key (`privateKeyPem`, or `keyVaultUrl` and `keyVaultKeyName`); `offline` outputs `verificationCode` for the operator to sign where the key lives and verifies once `proofCertificatePem` is set; `auto` uploads it already Verified, with no proof. `offline` and `auto` take no key.
+	Mode ModePtrInput
+	// Password of an encrypted `privateKeyPem`. Pass it as a secret; it is always stored as a secret and is never an output.
 	PrivateKeyPassword pulumi.StringPtrInput
-	// The CA's private key, PEM (proof mode), or use a Key Vault key. Pass it as a secret (a warning says when it is not); the state always keeps it secret.
+	// The CA's private key, PEM, in `proof` mode (or use a Key Vault key instead); checked against `certificatePem` before any call to Azure. Pass it as a secret (a warning says when it is not); it is always stored as a secret and is never an output.
 	PrivateKeyPem pulumi.StringPtrInput
-	// Offline mode: the proof certificate the operator signed.
+	// `offline` mode: the proof of possession the operator signed with the CA key, PEM, a certificate whose subject (CN) is `verificationCode`. Checked locally against the CA, then submitted by the next `up`; only used in `offline` mode.
 	ProofCertificatePem pulumi.StringPtrInput
-	// Resource group of the hub or DPS, with `hubName` or `dpsName`.
+	// Resource group of the hub or DPS named by `hubName` or `dpsName`; required with either, not used with `hubId` or `dpsId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 	ResourceGroupName pulumi.StringPtrInput
-	// Subscription of the hub or DPS; by default the provider's `subscriptionId`.
+	// Subscription of the hub or DPS named by `hubName` or `dpsName`; by default the provider's `subscriptionId` (`pop:subscriptionId`, else the `AZURE_SUBSCRIPTION_ID` or `ARM_SUBSCRIPTION_ID` environment variable). Not used with `hubId` or `dpsId`.
 	SubscriptionId pulumi.StringPtrInput
 }
 
@@ -266,107 +393,107 @@ func (o VerifiedCaCertificateOutput) ToVerifiedCaCertificateOutputWithContext(ct
 	return o
 }
 
-// ARM id of the certificate.
+// ARM id of the certificate on the hub or DPS, `<hub or DPS id>/certificates/<certificateName>`: the resource's id, which `pulumi import` takes.
 func (o VerifiedCaCertificateOutput) ArmId() pulumi.StringOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringOutput { return v.ArmId }).(pulumi.StringOutput)
 }
 
-// Certificate name on the target; generated (stable per CA, target and stack) when omitted. Set it to adopt a certificate that is already there.
+// The certificate's name on the target: 1-64 letters, digits, '-', '.' or '_'. When omitted it is generated as `<resource name>-<8 hex>`, stable per CA, target and stack, so a retried create finds its own upload and a new CA gets a new name beside the old one. Set it to adopt a certificate the target already has; changing it replaces the certificate.
 func (o VerifiedCaCertificateOutput) CertificateName() pulumi.StringOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringOutput { return v.CertificateName }).(pulumi.StringOutput)
 }
 
-// The CA certificate, PEM.
+// The CA certificate, PEM (or base64 DER): one certificate, a CA (basicConstraints CA:TRUE), within its validity, with an RSA or ECDSA P-256/P-384/P-521 key; a leaf, a chain or an expired certificate fails the check. Changing it replaces the certificate, the new one Verified before the old one is deleted.
 func (o VerifiedCaCertificateOutput) CertificatePem() pulumi.StringOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringOutput { return v.CertificatePem }).(pulumi.StringOutput)
 }
 
-// Days until the CA expires, as of the last create, update or refresh.
+// Days until the CA expires, as of the last create, update or refresh; `up` warns within `expiryWarningDays`.
 func (o VerifiedCaCertificateOutput) DaysUntilExpiry() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.IntPtrOutput { return v.DaysUntilExpiry }).(pulumi.IntPtrOutput)
 }
 
-// ARM id of the Device Provisioning Service.
+// ARM id of the Device Provisioning Service to trust the CA on (`.../providers/Microsoft.Devices/provisioningServices/<dps>`), e.g. an azure-native IotDpsResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 func (o VerifiedCaCertificateOutput) DpsId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringPtrOutput { return v.DpsId }).(pulumi.StringPtrOutput)
 }
 
-// Name of the DPS (with `resourceGroupName`).
+// Name of the Device Provisioning Service to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 func (o VerifiedCaCertificateOutput) DpsName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringPtrOutput { return v.DpsName }).(pulumi.StringPtrOutput)
 }
 
-// Warn in preview and up when the CA expires within this many days (default 30).
+// Warn in `preview` and `up` when the CA expires within this many days; default 30. An expired CA fails the check instead.
 func (o VerifiedCaCertificateOutput) ExpiryWarningDays() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.IntPtrOutput { return v.ExpiryWarningDays }).(pulumi.IntPtrOutput)
 }
 
-// ARM id of the IoT hub (e.g. an azure-native hub's `id`).
+// ARM id of the IoT hub to trust the CA on (`/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Devices/IotHubs/<hub>`), e.g. an azure-native IotHubResource's `id`. Not combined with `resourceGroupName` or `subscriptionId`: the id carries both. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 func (o VerifiedCaCertificateOutput) HubId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringPtrOutput { return v.HubId }).(pulumi.StringPtrOutput)
 }
 
-// Name of the IoT hub (with `resourceGroupName`).
+// Name of the IoT hub to trust the CA on, in `resourceGroupName` (required with it) and `subscriptionId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 func (o VerifiedCaCertificateOutput) HubName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringPtrOutput { return v.HubName }).(pulumi.StringPtrOutput)
 }
 
-// Whether Azure marks it Verified.
+// Whether Azure marks the certificate Verified. False after a refresh that found it unverified out of band (the next `up` proves it again), or while an `offline` proof is awaited.
 func (o VerifiedCaCertificateOutput) IsVerified() pulumi.BoolOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.BoolOutput { return v.IsVerified }).(pulumi.BoolOutput)
 }
 
-// Name of the CA key in the vault.
+// Name of the CA key in `keyVaultUrl`'s vault: 1-127 letters, digits or '-'. Its public half is checked against `certificatePem` before any call to the IoT hub or DPS.
 func (o VerifiedCaCertificateOutput) KeyVaultKeyName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringPtrOutput { return v.KeyVaultKeyName }).(pulumi.StringPtrOutput)
 }
 
-// Version of the CA key; the current one when omitted.
+// Version of the CA key in the vault (letters and digits); the key's current version when omitted.
 func (o VerifiedCaCertificateOutput) KeyVaultKeyVersion() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringPtrOutput { return v.KeyVaultKeyVersion }).(pulumi.StringPtrOutput)
 }
 
-// Vault holding the CA key (proof mode).
+// URL of the Azure Key Vault holding the CA key (`https://<vault>.vault.azure.net`), in `proof` mode instead of `privateKeyPem`, with `keyVaultKeyName`. The vault signs the proof and the key never leaves it; the provider's identity needs Get and Sign on keys (e.g. the role Key Vault Crypto User).
 func (o VerifiedCaCertificateOutput) KeyVaultUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringPtrOutput { return v.KeyVaultUrl }).(pulumi.StringPtrOutput)
 }
 
-// `proof` (default): proof of possession signed with the CA key; `offline`: the operator signs the proof for the verification code; `auto`: self-attested on upload (no proof).
-func (o VerifiedCaCertificateOutput) Mode() pulumi.StringOutput {
-	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringOutput { return v.Mode }).(pulumi.StringOutput)
+// How the certificate reaches Verified: `proof` (the default) signs a proof of possession with the CA key (`privateKeyPem`, or `keyVaultUrl` and `keyVaultKeyName`); `offline` outputs `verificationCode` for the operator to sign where the key lives and verifies once `proofCertificatePem` is set; `auto` uploads it already Verified, with no proof. `offline` and `auto` take no key.
+func (o VerifiedCaCertificateOutput) Mode() ModeOutput {
+	return o.ApplyT(func(v *VerifiedCaCertificate) ModeOutput { return v.Mode }).(ModeOutput)
 }
 
-// Expiry, ISO 8601.
+// When the CA expires, ISO 8601, as Azure reports it.
 func (o VerifiedCaCertificateOutput) NotAfter() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringPtrOutput { return v.NotAfter }).(pulumi.StringPtrOutput)
 }
 
-// Offline mode: the proof certificate the operator signed.
+// `offline` mode: the proof of possession the operator signed with the CA key, PEM, a certificate whose subject (CN) is `verificationCode`. Checked locally against the CA, then submitted by the next `up`; only used in `offline` mode.
 func (o VerifiedCaCertificateOutput) ProofCertificatePem() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringPtrOutput { return v.ProofCertificatePem }).(pulumi.StringPtrOutput)
 }
 
-// Resource group of the hub or DPS, with `hubName` or `dpsName`.
+// Resource group of the hub or DPS named by `hubName` or `dpsName`; required with either, not used with `hubId` or `dpsId`. Give exactly one of `hubId`, `dpsId`, `hubName` (with `resourceGroupName`) or `dpsName` (with `resourceGroupName`); changing the target replaces the certificate.
 func (o VerifiedCaCertificateOutput) ResourceGroupName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringPtrOutput { return v.ResourceGroupName }).(pulumi.StringPtrOutput)
 }
 
-// Subject (common name) as Azure reports it.
+// The certificate's subject (common name), as Azure reports it.
 func (o VerifiedCaCertificateOutput) Subject() pulumi.StringOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringOutput { return v.Subject }).(pulumi.StringOutput)
 }
 
-// Subscription of the hub or DPS; by default the provider's `subscriptionId`.
+// Subscription of the hub or DPS named by `hubName` or `dpsName`; by default the provider's `subscriptionId` (`pop:subscriptionId`, else the `AZURE_SUBSCRIPTION_ID` or `ARM_SUBSCRIPTION_ID` environment variable). Not used with `hubId` or `dpsId`.
 func (o VerifiedCaCertificateOutput) SubscriptionId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringPtrOutput { return v.SubscriptionId }).(pulumi.StringPtrOutput)
 }
 
-// SHA-1 thumbprint, as Azure reports it.
+// SHA-1 thumbprint of the certificate, as Azure reports it; how drift on a DPS, which never returns a certificate's content, is judged.
 func (o VerifiedCaCertificateOutput) Thumbprint() pulumi.StringOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringOutput { return v.Thumbprint }).(pulumi.StringOutput)
 }
 
-// Offline mode: the verification code to sign while one is outstanding.
+// `offline` mode: the verification code to sign, as the subject (CN) of `proofCertificatePem`, while the certificate awaits its proof; empty once Verified.
 func (o VerifiedCaCertificateOutput) VerificationCode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VerifiedCaCertificate) pulumi.StringPtrOutput { return v.VerificationCode }).(pulumi.StringPtrOutput)
 }

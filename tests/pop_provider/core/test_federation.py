@@ -11,10 +11,10 @@ from azure.identity import ClientAssertionCredential, ClientSecretCredential
 from pop_provider.core.connection import SettingsError, build_credential, load_settings
 from pop_provider.core.federation import (
     FederatedSource,
-    FederationError,
     _with_audience,
     assertion_function,
 )
+from pop_provider.failures import AuthenticationFailed
 
 IDS = {"ARM_TENANT_ID": "tenant-1", "ARM_CLIENT_ID": "client-1"}
 
@@ -77,7 +77,7 @@ def test_a_token_file_is_read_on_every_call_and_a_missing_one_is_named(tmp_path:
     path = tmp_path / "token"
     source = FederatedSource("token file", "ARM_OIDC_TOKEN_FILE_PATH", str(path))
     read = assertion_function(source)
-    with pytest.raises(FederationError, match=r"ARM_OIDC_TOKEN_FILE_PATH: cannot read"):
+    with pytest.raises(AuthenticationFailed, match=r"ARM_OIDC_TOKEN_FILE_PATH: cannot read"):
         read()
     path.write_text("first")
     assert read() == "first"

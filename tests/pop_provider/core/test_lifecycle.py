@@ -25,7 +25,8 @@ from azure_iot_emulator.testing import (
 from pop_provider.core import connection
 from pop_provider.core.azure_clients import ClientFactory
 from pop_provider.core.connection import ConnectionSettings, load_settings
-from pop_provider.core.inputs import DesiredCertificate, Mode
+from pop_provider.core.declaration import Mode
+from pop_provider.core.inputs import DesiredCertificate
 from pop_provider.core.lifecycle import CertificateLifecycle
 from pop_provider.core.ownership import Declaration, Declarations
 from pop_provider.core.remote import CertificateApi, RemoteCertificate

@@ -8,7 +8,8 @@ import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from pop_provider.core import inputs
-from pop_provider.core.verbs import _check, _diff
+from pop_provider.core.check import check as _check
+from pop_provider.core.diff import diff as _diff
 from tests.pki import make_ca, make_expired_ca
 
 SUB = "00000000-0000-0000-0000-0000000000a1"

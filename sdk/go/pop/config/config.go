@@ -11,67 +11,67 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-// Resource Manager endpoint (a private one).
+// Azure Resource Manager endpoint, for a private endpoint or an emulator; by default the one of `environment`. Falls back to the `POP_ARM_ENDPOINT` environment variable.
 func GetArmEndpoint(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:armEndpoint")
 }
 
-// Microsoft Entra authority host.
+// Microsoft Entra authority host to sign in with; by default the one of `environment`. Falls back to the `AZURE_AUTHORITY_HOST` environment variable.
 func GetAuthorityHost(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:authorityHost")
 }
 
-// PEM bundle of CAs to trust for TLS (an emulator).
+// Path of a PEM bundle of CAs to trust for TLS to Azure (an emulator, a TLS-inspecting proxy); TLS is always verified. Falls back to the `POP_CA_BUNDLE` environment variable.
 func GetCaBundle(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:caBundle")
 }
 
-// Client id of the service principal or identity.
+// Client (application) id of the service principal, federated or managed identity. Falls back to the `AZURE_CLIENT_ID`, then `ARM_CLIENT_ID` environment variable.
 func GetClientId(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:clientId")
 }
 
-// Service principal secret.
+// Client secret of the service principal; without one, the provider signs in with a federated token or `DefaultAzureCredential` (managed identity, Azure CLI login). Falls back to the `AZURE_CLIENT_SECRET`, then `ARM_CLIENT_SECRET` environment variable.
 func GetClientSecret(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:clientSecret")
 }
 
-// Azure cloud: public, usgovernment, china.
+// Azure cloud: `public` (the default), `usgovernment` or `china`; sets the Resource Manager endpoint and authority host. Falls back to the `ARM_ENVIRONMENT` environment variable.
 func GetEnvironment(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:environment")
 }
 
-// Bearer token for `oidcRequestUrl`.
+// With `useOidc`: the bearer token for `oidcRequestUrl`. Falls back to the `ARM_OIDC_REQUEST_TOKEN`, then `ACTIONS_ID_TOKEN_REQUEST_TOKEN` (GitHub Actions) environment variable.
 func GetOidcRequestToken(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:oidcRequestToken")
 }
 
-// Where to request an OIDC token (CI).
+// With `useOidc`: the URL to request an OIDC token from (a CI's token endpoint). Falls back to the `ARM_OIDC_REQUEST_URL`, then `ACTIONS_ID_TOKEN_REQUEST_URL` (GitHub Actions) environment variable.
 func GetOidcRequestUrl(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:oidcRequestUrl")
 }
 
-// The OIDC token itself.
+// With `useOidc`: the OIDC token itself. Falls back to the `ARM_OIDC_TOKEN` environment variable.
 func GetOidcToken(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:oidcToken")
 }
 
-// A file holding the OIDC token.
+// With `useOidc`: a file holding the OIDC token. Falls back to the `ARM_OIDC_TOKEN_FILE_PATH` environment variable; `AZURE_FEDERATED_TOKEN_FILE` (Kubernetes workload identity) is used even without `useOidc`.
 func GetOidcTokenFilePath(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:oidcTokenFilePath")
 }
 
-// Default subscription of targets.
+// Default subscription of targets named by resource group and name. Falls back to the `AZURE_SUBSCRIPTION_ID`, then `ARM_SUBSCRIPTION_ID` environment variable.
 func GetSubscriptionId(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:subscriptionId")
 }
 
-// Tenant of the service principal or identity.
+// Microsoft Entra tenant of the service principal or federated identity. Falls back to the `AZURE_TENANT_ID`, then `ARM_TENANT_ID` environment variable.
 func GetTenantId(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:tenantId")
 }
 
-// Sign in with an OIDC (federated) token.
+// Sign in by exchanging a pipeline's OIDC token (from `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`), no secret; needs `tenantId` and `clientId`. Falls back to the `ARM_USE_OIDC` environment variable.
 func GetUseOidc(ctx *pulumi.Context) bool {
 	return config.GetBool(ctx, "pop:useOidc")
 }

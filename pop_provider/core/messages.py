@@ -1,0 +1,407 @@
+"""The text of every failure a person meets when a verb fails: one line saying what is wrong,
+where, and the fix.
+
+Which failure an error becomes is decided elsewhere, as data: Azure's answers in
+pop_provider.core.azure_answers, everything else in pop_provider.core.explain. Only the words
+live here, so that wording stays consistent (the same role hint, the same "run `pulumi up` again
+later") and a change of wording is one file.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from pop_provider.core.error_chain import is_refused, links
+
+# Only types: the modules that raise these failures import this one.
+if TYPE_CHECKING:
+    from azure.core.exceptions import ClientAuthenticationError
+
+    from pop_provider.core.azure_answers import Answer
+    from pop_provider.core.connection import ConnectionSettings
+    from pop_provider.core.errors import InvalidInput
+    from pop_provider.core.federation import FederatedSource
+    from pop_provider.core.invocation import PulumiCommand
+    from pop_provider.core.target import Target
+
+# -- Azure's answers (pop_provider.core.azure_answers) -------------------------------------------
+
+ROLE_HINT = (
+    "assign the principal a role with this action at that scope or above: the least-privilege "
+    "role 'IoT CA certificate verifier' (docs/guides/credentials.md#the-least-privilege-role), "
+    "or Contributor"
+)
+# ARM's AuthorizationFailed message names the principal, the action and the scope.
+_DENIED = re.compile(
+    r"client '(?P<client>[^']*)'(?: with object id '(?P<object>[^']*)')?.*?"
+    r"action '(?P<action>[^']*)' over scope '(?P<scope>[^']*)'",
+    re.DOTALL,
+)
+_LATER = (
+    "run `pulumi up` again later (it resumes where this run stopped), or lower the "
+    "parallelism (`pulumi up --parallel 4`)"
+)
+_DOING = {
+    "get": "reading a certificate of",
+    "create_or_update": "uploading a certificate to",
+    "generate_verification_code": "generating a verification code on",
+    "verify": "verifying a certificate on",
+    "verify_certificate": "verifying a certificate on",
+    "delete": "deleting a certificate from",
+    "list_by_iot_hub": "listing the certificates of",
+    "list": "listing the certificates of",
+}
+
+
+def doing(operation: str) -> str:
+    """What an SDK operation does, as the middle of "while <doing> <target>"."""
+    return _DOING.get(operation, f"calling {operation} on")
+
+
+def azure_said(answer: Answer) -> str:
+    """Azure's words alone: an outcome the lifecycle acts on, seen by a person only when the
+    lifecycle cannot act on it (pop_provider.core.explain then adds the verb)."""
+    return answer.said
+
+
+def missing_parent(answer: Answer) -> str:
+    """The hub, DPS or resource group holding the certificate does not exist."""
+    target, said = answer.target, answer.said
+    if answer.code == "resourcegroupnotfound":
+        return (
+            f"resource group '{target.resource_group}' does not exist in subscription "
+            f"{target.subscription_id}: check resource_group_name (or the group in the "
+            f"{target.kind_label}'s ARM id) and the subscription; Azure said: {said}"
+        )
+    return (
+        f"{target.description} does not exist: check the {target.kind_label}'s name, resource "
+        f"group and subscription (its ARM id, or the name inputs), or create it first; "
+        f"Azure said: {said}"
+    )
+
+
+def subscription_not_found(answer: Answer) -> str:
+    """The subscription does not exist, or the principal has no role in it."""
+    target = answer.target
+    return (
+        f"subscription {target.subscription_id} was not found, or the principal has no role "
+        f"in it: check the subscription of {target.label} (its ARM id, or the "
+        f"subscriptionId setting) and the principal's role assignments; Azure said: {answer.said}"
+    )
+
+
+def access_denied(answer: Answer) -> str:
+    """ARM's 403, with the principal, the action and the scope when ARM names them."""
+    match = _DENIED.search(answer.said)
+    if match is None:
+        return (
+            f"access denied while {doing(answer.operation)} {answer.target.description}: "
+            f"{answer.said}; {ROLE_HINT}"
+        )
+    principal = match["client"]
+    if match["object"] and match["object"] != principal:
+        principal += f" (object id {match['object']})"
+    return (
+        f"access denied: principal {principal} may not perform '{match['action']}' on scope "
+        f"'{match['scope']}'; {ROLE_HINT}"
+    )
+
+
+def token_refused(answer: Answer) -> str:
+    """ARM's own 401: the token came from elsewhere than the subscription's tenant."""
+    return (
+        f"Azure Resource Manager refused the token while {doing(answer.operation)} "
+        f"{answer.target.description}: {answer.said}; check the tenantId setting and "
+        "pop:authorityHost (the token must come from the tenant of the subscription)"
+    )
+
+
+def certificate_limit(answer: Answer) -> str:
+    """The target holds as many CA certificates as its tier allows."""
+    target = answer.target
+    return (
+        f"{target.description} already holds as many CA certificates as it may: {answer.said}; "
+        f"delete certificates it no longer needs from the {target.kind_label}, or trust this "
+        "CA on another one"
+    )
+
+
+def throttled(answer: Answer) -> str:
+    """429 or 5xx past azure-core's retries."""
+    from pop_provider.core.connection import RETRIES  # connection imports this module
+
+    return (
+        f"Azure answered HTTP {answer.status} while {doing(answer.operation)} "
+        f"{answer.target.description}, still after {RETRIES} retries: {answer.said}; {_LATER}"
+    )
+
+
+def rejected(answer: Answer) -> str:
+    """Any other answer that ends the operation: Azure's own words."""
+    return (
+        f"Azure refused {doing(answer.operation)} {answer.target.description} "
+        f"(HTTP {answer.status}): {answer.said}"
+    )
+
+
+def retry_after_too_long(status: int, wait: float, left: float, budget: float) -> str:
+    """Azure asked to wait past the operation's time budget (pop_provider.core.retries)."""
+    return (
+        f"Azure answered HTTP {status} and asked to wait {wait:.0f} s (Retry-After), "
+        f"longer than the {max(left, 0):.0f} s left of this operation's {budget} s budget"
+    )
+
+
+def budget_spent(why: str, target: Target, operation: str) -> str:
+    """`why` (retry_after_too_long's words), with the operation, the target and the way out."""
+    return f"{why}, while {doing(operation)} {target.description}; {_LATER}"
+
+
+# -- connection settings and federated tokens (pop_provider.core.connection, .federation) --------
+
+
+def unknown_cloud(namespace: str, environment: str, clouds: list[str]) -> str:
+    """An `environment` setting that names no cloud."""
+    return (
+        f"{namespace}:environment '{environment}' is not a cloud this provider knows; "
+        f"use one of {', '.join(sorted(clouds))}, or set pop:armEndpoint and "
+        "pop:authorityHost"
+    )
+
+
+def no_federated_token(namespace: str) -> str:
+    """ARM_USE_OIDC is on, and no setting gives a token."""
+    return (
+        f"ARM_USE_OIDC ({namespace}:useOidc) is on but there is no federated token: set "
+        "ARM_OIDC_TOKEN, ARM_OIDC_TOKEN_FILE_PATH, or ARM_OIDC_REQUEST_TOKEN with "
+        "ARM_OIDC_REQUEST_URL (GitHub Actions provides ACTIONS_ID_TOKEN_REQUEST_TOKEN and "
+        "_URL when the job has `permissions: id-token: write`)"
+    )
+
+
+def federation_needs_identity(source: FederatedSource, settings: ConnectionSettings) -> str:
+    """A federated token without the tenant and client id it is exchanged for."""
+    return (
+        f"a federated token ({source.kind} from {source.setting}) needs the identity's "
+        "tenant and client id: set ARM_TENANT_ID and ARM_CLIENT_ID (or AZURE_*, or "
+        f"{settings.setting('tenantId')} and {settings.setting('clientId')})"
+    )
+
+
+def token_file_unreadable(source: FederatedSource, path: object, reason: str | None) -> str:
+    """The pipeline's token file cannot be read."""
+    return (
+        f"{source.setting}: cannot read the federated token file {path} "
+        f"({reason}); check the path and that the pipeline wrote it"
+    )
+
+
+def token_file_empty(source: FederatedSource, path: object) -> str:
+    """The pipeline's token file holds nothing."""
+    return f"{source.setting}: the federated token file {path} is empty"
+
+
+def token_request_failed(source: FederatedSource, origin: str, error: BaseException) -> str:
+    """No answer from the pipeline's token service."""
+    return (
+        f"{source.setting}: the OIDC token request to {origin} failed ({error}); "
+        "check the URL, and that the job may request tokens (GitHub: `permissions: "
+        "id-token: write`)"
+    )
+
+
+def token_request_refused(source: FederatedSource, origin: str, status: int) -> str:
+    """The pipeline's token service answered, but not with 200."""
+    return (
+        f"{source.setting}: the OIDC token service at {origin} answered HTTP {status}; "
+        "check the request token (ARM_OIDC_REQUEST_TOKEN) and that the job may request "
+        "tokens (GitHub: `permissions: id-token: write`)"
+    )
+
+
+def token_answer_empty(source: FederatedSource, origin: str) -> str:
+    """The pipeline's token service answered 200 without a token."""
+    return (
+        f"{source.setting}: the OIDC token service at {origin} answered without a "
+        "token (no JSON `value`)"
+    )
+
+
+# -- everything else a verb meets (pop_provider.core.explain) ------------------------------------
+
+_HOST_PORT = re.compile(r"host='(?P<host>[^']+)', port=(?P<port>\d+)")
+_ERRNO = re.compile(r"\[Errno -?\d+\] (?P<reason>[^'\")]+)")
+_AADSTS = re.compile(r"AADSTS\d+: .*")
+_CREDENTIAL_LINE = re.compile(r"^\t(?P<name>\w+): (?P<reason>.*)$")
+# A refresh (read) or destroy (delete) that does not run the program configures the provider
+# from the config saved in the state at the last update, not from the stack's current config.
+FROM_SAVED_CONFIG = {"read": "refresh", "delete": "delete"}
+
+
+def signed_in_as(denied: BaseException, settings: ConnectionSettings) -> str:
+    """An access-denied message, with the identity this run signed in as."""
+    return (
+        f"{denied} (this run signed in as client {settings.client_id} of tenant "
+        f"{settings.tenant_id or 'unknown'})"
+    )
+
+
+def certificate_disappeared(verb: str, error: BaseException) -> str:
+    """A certificate the lifecycle had just seen is gone."""
+    return (
+        f"the certificate disappeared from Azure during {verb} ({error}); something else "
+        "deletes it: find what, then run `pulumi up` again"
+    )
+
+
+def remote_refused(verb: str, error: BaseException) -> str:
+    """An outcome (an etag conflict, a rejected proof) the lifecycle could not resolve."""
+    return f"Azure refused the {verb}: {error}; run `pulumi refresh`, then `pulumi up` again"
+
+
+def invalid_input(error: InvalidInput) -> str:
+    """An input judged at apply time, named by its property."""
+    return f"{error.field}: {error.reason}"
+
+
+def http_refused(verb: str, error: BaseException) -> str:
+    """An HTTP answer not made through pop_provider.core.azure_calls (Key Vault's, say)."""
+    return f"Azure refused the {verb}: {first_line(error)}"
+
+
+def saved_config_message(failure: str, verb: str, command: PulumiCommand | None) -> str:
+    """`failure`, led by the configuration it used and ended by the whole command that uses
+    the program's instead (the user's own command, with the program run)."""
+    if command is not None and command.runs_program:
+        return failure
+    if command is None:
+        ran, way_out = f"this {FROM_SAVED_CONFIG[verb]}", "pulumi up --refresh --run-program"
+    elif command.subcommand in ("refresh", "destroy"):
+        ran, way_out = f"`{command}`", f"pulumi {command.subcommand} --run-program"
+    else:
+        doing_it = " (its refresh)" if verb == "read" else ""
+        ran, way_out = f"`{command}`{doing_it}", "pulumi up --refresh --run-program"
+    return (
+        f"{ran} used the configuration recorded by the last deployment, not the program's "
+        f"current config: {failure}. If the config changed since (a rotated secret, an "
+        f"endpoint), run `{way_out}` to use the program's (or set PULUMI_RUN_PROGRAM=true)"
+    )
+
+
+def _endpoint(error: BaseException, settings: ConnectionSettings) -> tuple[str, str]:
+    """Which endpoint failed, as `https://host:port`, and the setting that names it."""
+    match = next((found for link in links(error) if (found := _HOST_PORT.search(str(link)))), None)
+    if match is None:
+        return settings.arm_endpoint, "pop:armEndpoint (or POP_ARM_ENDPOINT)"
+    where = f"{match['host']}:{match['port']}"
+    for url, setting in (
+        (settings.arm_endpoint, "pop:armEndpoint (or POP_ARM_ENDPOINT)"),
+        (settings.authority_host or "", "pop:authorityHost (or AZURE_AUTHORITY_HOST)"),
+    ):
+        parsed = urlparse(url)
+        if parsed.hostname == match["host"] and str(parsed.port or 443) == match["port"]:
+            return url, setting
+    return f"https://{where}", "the endpoint's URL (a Key Vault URL, or the token authority)"
+
+
+def tls_failed(error: BaseException, settings: ConnectionSettings) -> str:
+    """The endpoint's certificate is not trusted: which endpoint, and the bundle to set."""
+    url, _ = _endpoint(error, settings)
+    if settings.ca_bundle:
+        trust = (
+            f"pop:caBundle ({settings.ca_bundle}) does not sign it: set pop:caBundle (or "
+            "POP_CA_BUNDLE) to the CA bundle that does"
+        )
+    else:
+        trust = (
+            "the system's CA store does not trust it: set pop:caBundle (or POP_CA_BUNDLE) to the "
+            "PEM bundle of the CA that signed it (the emulator prints its own)"
+        )
+    return f"TLS verification of {url} failed ({_reason(error)}); {trust}. Verification stays on"
+
+
+def unreachable(error: BaseException, settings: ConnectionSettings) -> str:
+    """No connection: which endpoint, why, and the setting that names it."""
+    url, setting = _endpoint(error, settings)
+    reason = _reason(error)
+    # A refused connection is not retried (pop_provider.core.retries); anything else was.
+    if not (is_refused(error) or reason == "connection refused"):
+        reason += ", also when retried"
+    return (
+        f"cannot reach {url} ({reason}): check {setting} and that the service is up and "
+        "reachable from this machine"
+    )
+
+
+def _reason(error: BaseException) -> str:
+    for link in links(error):
+        text = str(link)
+        if "certificate verify failed" in text:
+            return "certificate verify failed" + text.split("certificate verify failed", 1)[1]
+        match = _ERRNO.search(text)
+        if match:
+            return match["reason"].strip().lower()
+    return first_line(error)
+
+
+def credential_failed(error: ClientAuthenticationError, settings: ConnectionSettings) -> str:
+    """No token: each source DefaultAzureCredential tried, or Entra's reason for the one
+    configured, with the setting to correct."""
+    text = str(error.message or error)
+    tried = [
+        f"  - {match['name']}: {_without_links(match['reason'])}"
+        for line in text.splitlines()
+        if (match := _CREDENTIAL_LINE.match(line))
+    ]
+    if tried:
+        return (
+            "no Azure credential is available; each source DefaultAzureCredential tried:\n"
+            + "\n".join(tried)
+            + f"\nSet {settings.setting('tenantId')}, {settings.setting('clientId')} and (as a "
+            f"secret) {settings.setting('clientSecret')}, or the AZURE_* / ARM_* variables, or "
+            "run `az login`"
+        )
+    who = f"client {settings.client_id} in tenant {settings.tenant_id}"
+    entra = _AADSTS.search(first_line(error))
+    said = entra.group(0).rstrip("'") if entra else first_line(error)
+    reason = _without_links(said.removeprefix("Authentication failed: "))
+    if settings.uses_federation:
+        fix = (
+            "Check the app's federated identity credential: its issuer, subject and audience "
+            "(api://AzureADTokenExchange) must match the pipeline's token exactly"
+        )
+    else:
+        fix = (
+            f"Set the secret's current value ({_secret_fix(settings)}), and check "
+            f"{settings.setting('tenantId')} and clientId"
+        )
+    return f"Azure sign-in failed for {who} with {settings.sign_in}: {reason}. {fix}"
+
+
+def _secret_fix(settings: ConnectionSettings) -> str:
+    """How to set the client secret where this run read it."""
+    key = settings.setting("clientSecret")
+    source = settings.client_secret_source
+    if source and ":" not in source:  # an environment variable
+        return f"the {source} variable, or `pulumi config set --secret {key} <secret>`"
+    return f"`pulumi config set --secret {key} <secret>`, or AZURE_CLIENT_SECRET"
+
+
+def _without_links(text: str) -> str:
+    """Azure's reason without troubleshooting links and request ids, which do not say what to
+    change (the ids are kept only in a real tenant's sign-in log)."""
+    sentences = re.split(r"(?<=\.)\s+", text.strip())
+    kept = [
+        s
+        for s in sentences
+        if "http" not in s and not s.startswith(("Trace ID", "Correlation ID", "Timestamp"))
+    ]
+    return " ".join(kept).split(" Trace ID:")[0].strip().rstrip(".")
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an SDK error's message: what it says before its request dump."""
+    text = str(getattr(error, "message", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
