@@ -55,11 +55,6 @@ CLOUDS = {
 }
 
 
-# A connection setting that cannot work is an input to fix, named in the message; the name is
-# kept for the modules that catch it (pop_provider.core.runtime).
-SettingsError = InputError
-
-
 ConfigLookup = Callable[[str], Any]
 
 
@@ -138,7 +133,7 @@ def load_settings(
     environment = (pick(f"{ns}:environment", "$ARM_ENVIRONMENT") or "public").lower()
     cloud = CLOUDS.get(environment)
     if cloud is None:
-        raise SettingsError(messages.unknown_cloud(ns, environment, list(CLOUDS)))
+        raise InputError(messages.unknown_cloud(ns, environment, list(CLOUDS)))
     arm_endpoint = (pick("pop:armEndpoint", "$POP_ARM_ENDPOINT") or cloud.arm_endpoint).rstrip("/")
     default_authority = None if environment == "public" else cloud.authority_host
     secret, secret_source = first(
@@ -215,7 +210,7 @@ def _federated_source(
     if path and where:
         return FederatedSource("workload identity file", where, path)
     if use_oidc:
-        raise SettingsError(messages.no_federated_token(ns))
+        raise InputError(messages.no_federated_token(ns))
     return None
 
 
@@ -266,7 +261,7 @@ def _federated_credential(
     from azure.identity import ClientAssertionCredential
 
     if not (settings.tenant_id and settings.client_id):
-        raise SettingsError(messages.federation_needs_identity(source, settings))
+        raise InputError(messages.federation_needs_identity(source, settings))
     verify: str | bool = settings.ca_bundle or True
     return ClientAssertionCredential(
         settings.tenant_id,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from pop_provider.core import certificates, proof
+from pop_provider.core import certificates, messages, proof
 from pop_provider.core.declaration import Mode
 from pop_provider.core.inputs import DesiredCertificate
-from pop_provider.core.ownership import Declarations, Holder, HolderKind, holder_of
+from pop_provider.core.ownership import Declarations, holder_of
 from pop_provider.core.remote import (
     CertificateApi,
     CertificateNotFound,
@@ -30,12 +30,7 @@ class StaleProof(ProofOfPossessionFailed):
     """An offline-signed proof was for an old code; carries the new code to sign."""
 
     def __init__(self, certificate_name: str, code: str, reason: str) -> None:
-        super().__init__(
-            f"the proof certificate for '{certificate_name}' was not accepted ({reason}): the "
-            f"verification code changed since it was signed (a new code was generated or the "
-            f"certificate re-uploaded). Sign this new verification code with the CA's key and "
-            f"set it as proof_certificate_pem: {code}"
-        )
+        super().__init__(messages.stale_proof(certificate_name, code, reason))
         self.code = code
 
 
@@ -83,11 +78,7 @@ class CertificateLifecycle:
         except CertificateNotFound:
             return self.create(desired)
         if current.thumbprint != desired.thumbprint:
-            raise NameConflict(
-                f"certificate '{desired.certificate_name}' on {desired.target.label} now holds "
-                f"a different certificate (thumbprint {current.thumbprint}, expected "
-                f"{desired.thumbprint}); run `pulumi refresh` so the next `pulumi up` replaces it"
-            )
+            raise NameConflict(messages.name_holds_another(desired, current.thumbprint))
         if current.is_verified:
             return Outcome(current)
         if desired.mode is Mode.AUTO:
@@ -145,21 +136,13 @@ class CertificateLifecycle:
             scope=desired.scope,
             declared_by=self._declarations.owner_of(target_id, holder, besides=desired.owner),
         )
-        raise AlreadyTrusted(
-            f"{desired.target.label} already trusts this CA (thumbprint {thumbprint}) as "
-            f"certificate '{holder}', {held.description}; a target trusts a CA once and one "
-            f"resource owns it. {_how_to_resolve(held, desired.owner)}"
-        )
+        raise AlreadyTrusted(messages.already_trusted(desired, thumbprint, held))
 
     def _adopt_own(self, desired: DesiredCertificate) -> RemoteCertificate:
         """The name is taken: carry on only if it holds our certificate (a crashed create)."""
         existing = self._api.get(desired.certificate_name)
         if existing.thumbprint != desired.thumbprint:
-            raise NameConflict(
-                f"a different certificate (thumbprint {existing.thumbprint}) already uses the name "
-                f"'{desired.certificate_name}' on {desired.target.label}; choose another "
-                "certificate_name or leave it unset to get a generated one"
-            )
+            raise NameConflict(messages.name_taken(desired, existing.thumbprint))
         return existing
 
     def _mark_verified(self, desired: DesiredCertificate, current: RemoteCertificate) -> Outcome:
@@ -222,10 +205,7 @@ class CertificateLifecycle:
         except ProofRejected as error:
             removed = self._remove_after_failure(desired)
             raise ProofOfPossessionFailed(
-                f"Azure rejected the proof of possession for '{desired.certificate_name}' on "
-                f"{desired.target.label}: {error}; {removed}. Check that the signing key is the "
-                "key of this certificate and that nothing else generated a new verification code "
-                "meanwhile, then run `pulumi up` again"
+                messages.proof_rejected(desired, error, removed)
             ) from None
         except Exception:
             # Anything else (throttling beyond the retry budget, a crash of the service): remove
@@ -240,29 +220,5 @@ class CertificateLifecycle:
         try:
             self._delete(desired.certificate_name)
         except Exception:
-            return (
-                f"the uploaded certificate '{desired.certificate_name}' could not be removed and "
-                "stays unverified on the hub until the next `pulumi up` resumes or removes it"
-            )
-        return f"the uploaded certificate '{desired.certificate_name}' was removed"
-
-
-def _how_to_resolve(held: Holder, owner: str) -> str:
-    """The fix for a CA held under another name; never advice that deletes a trusted CA."""
-    me = f"'{owner}'" if owner else "this resource"
-    if held.kind is HolderKind.DECLARED:
-        return f"Keep one of the two declarations ('{held.resource}' or {me})"
-    if held.kind is HolderKind.LEFT_BEHIND:
-        old = held.resource
-        return (
-            f"If you renamed '{old}' to {me}, declare the old name as an alias "
-            f"(aliases=[pulumi.Alias(name='{old}')]) and the certificate stays as it is; or "
-            f"move it: set certificate_name to '{held.name}' (certificateName in the stack "
-            f"config) on {me}, and this run keeps the certificate when it removes '{old}'"
-        )
-    return (
-        "If another stack manages it, leave it there and remove this declaration (two owners: "
-        "a destroy of either would delete it for both); if it was uploaded by hand, adopt it: "
-        f"set certificate_name to '{held.name}' (certificateName in the stack config) and run "
-        "`pulumi up`"
-    )
+            return messages.upload_left(desired.certificate_name)
+        return messages.upload_removed(desired.certificate_name)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from pop_provider.core.error_chain import is_refused, links
+from pop_provider.core.ownership import Holder, HolderKind
 
 # Only types: the modules that raise these failures import this one.
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from pop_provider.core.connection import ConnectionSettings
     from pop_provider.core.errors import InvalidInput
     from pop_provider.core.federation import FederatedSource
+    from pop_provider.core.inputs import DesiredCertificate
     from pop_provider.core.invocation import PulumiCommand
     from pop_provider.core.target import Target
 
@@ -405,3 +407,80 @@ def first_line(error: BaseException) -> str:
     """The first line of an SDK error's message: what it says before its request dump."""
     text = str(getattr(error, "message", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+# -- the certificate's lifecycle (pop_provider.core.lifecycle) -----------------------------------
+
+
+def stale_proof(certificate_name: str, code: str, reason: str) -> str:
+    return (
+        f"the proof certificate for '{certificate_name}' was not accepted ({reason}): the "
+        f"verification code changed since it was signed (a new code was generated or the "
+        f"certificate re-uploaded). Sign this new verification code with the CA's key and "
+        f"set it as proof_certificate_pem: {code}"
+    )
+
+
+def name_holds_another(desired: DesiredCertificate, thumbprint: str) -> str:
+    return (
+        f"certificate '{desired.certificate_name}' on {desired.target.label} now holds "
+        f"a different certificate (thumbprint {thumbprint}, expected "
+        f"{desired.thumbprint}); run `pulumi refresh` so the next `pulumi up` replaces it"
+    )
+
+
+def name_taken(desired: DesiredCertificate, thumbprint: str) -> str:
+    return (
+        f"a different certificate (thumbprint {thumbprint}) already uses the name "
+        f"'{desired.certificate_name}' on {desired.target.label}; choose another "
+        "certificate_name or leave it unset to get a generated one"
+    )
+
+
+def already_trusted(desired: DesiredCertificate, thumbprint: str, held: Holder) -> str:
+    return (
+        f"{desired.target.label} already trusts this CA (thumbprint {thumbprint}) as "
+        f"certificate '{held.name}', {held.description}; a target trusts a CA once and one "
+        f"resource owns it. {_how_to_resolve(held, desired.owner)}"
+    )
+
+
+def proof_rejected(desired: DesiredCertificate, error: BaseException, removed: str) -> str:
+    return (
+        f"Azure rejected the proof of possession for '{desired.certificate_name}' on "
+        f"{desired.target.label}: {error}; {removed}. Check that the signing key is the "
+        "key of this certificate and that nothing else generated a new verification code "
+        "meanwhile, then run `pulumi up` again"
+    )
+
+
+def upload_left(certificate_name: str) -> str:
+    return (
+        f"the uploaded certificate '{certificate_name}' could not be removed and "
+        "stays unverified on the hub until the next `pulumi up` resumes or removes it"
+    )
+
+
+def upload_removed(certificate_name: str) -> str:
+    return f"the uploaded certificate '{certificate_name}' was removed"
+
+
+def _how_to_resolve(held: Holder, owner: str) -> str:
+    """The fix for a CA held under another name; never advice that deletes a trusted CA."""
+    me = f"'{owner}'" if owner else "this resource"
+    if held.kind is HolderKind.DECLARED:
+        return f"Keep one of the two declarations ('{held.resource}' or {me})"
+    if held.kind is HolderKind.LEFT_BEHIND:
+        old = held.resource
+        return (
+            f"If you renamed '{old}' to {me}, declare the old name as an alias "
+            f"(aliases=[pulumi.Alias(name='{old}')]) and the certificate stays as it is; or "
+            f"move it: set certificate_name to '{held.name}' (certificateName in the stack "
+            f"config) on {me}, and this run keeps the certificate when it removes '{old}'"
+        )
+    return (
+        "If another stack manages it, leave it there and remove this declaration (two owners: "
+        "a destroy of either would delete it for both); if it was uploaded by hand, adopt it: "
+        f"set certificate_name to '{held.name}' (certificateName in the stack config) and run "
+        "`pulumi up`"
+    )

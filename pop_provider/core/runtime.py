@@ -11,22 +11,18 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from pop_provider.core.connection import ConnectionSettings, SettingsError, load_settings
+from pop_provider.core.connection import ConnectionSettings, load_settings
 from pop_provider.core.inputs import KeyVaultKey
 from pop_provider.core.signers import ProofSigner
-from pop_provider.failures import InputError
 
 
 def settings_from(
     config: Callable[[str], Any] | None = None, namespace: str = "azure-native"
 ) -> ConnectionSettings:
-    """The connection settings, a bad one reported as one failure naming the setting."""
-    try:
-        if config is None:
-            return load_settings(namespace=namespace)
-        return load_settings(config, namespace=namespace)
-    except SettingsError as error:
-        raise InputError(str(error)) from None
+    """The connection settings; a bad one raises InputError, one failure naming the setting."""
+    if config is None:
+        return load_settings(namespace=namespace)
+    return load_settings(config, namespace=namespace)
 
 
 class Runtime:

@@ -8,11 +8,11 @@ import pytest
 from azure.identity import ClientSecretCredential, DefaultAzureCredential
 
 from pop_provider.core.connection import (
-    SettingsError,
     build_credential,
     client_kwargs,
     load_settings,
 )
+from pop_provider.failures import InputError
 
 
 def config_of(values: dict[str, Any]) -> Any:
@@ -50,7 +50,7 @@ def test_a_sovereign_cloud_from_azure_natives_environment() -> None:
 
 
 def test_an_unknown_cloud_is_a_clear_error() -> None:
-    with pytest.raises(SettingsError, match="'mars' is not a cloud"):
+    with pytest.raises(InputError, match="'mars' is not a cloud"):
         load_settings(config_of({"azure-native:environment": "mars"}), environ={})
 
 

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from azure.identity import ClientAssertionCredential, ClientSecretCredential
 
-from pop_provider.core.connection import SettingsError, build_credential, load_settings
+from pop_provider.core.connection import build_credential, load_settings
 from pop_provider.core.federation import (
     FederatedSource,
     _with_audience,
     assertion_function,
 )
-from pop_provider.failures import AuthenticationFailed
+from pop_provider.failures import AuthenticationFailed, InputError
 
 IDS = {"ARM_TENANT_ID": "tenant-1", "ARM_CLIENT_ID": "client-1"}
 
@@ -50,7 +50,7 @@ def test_the_sources_in_azure_natives_order_with_githubs_variables_last() -> Non
 
 
 def test_oidc_without_any_token_is_a_clear_error() -> None:
-    with pytest.raises(SettingsError, match="ARM_USE_OIDC .* is on but there is no federated"):
+    with pytest.raises(InputError, match="ARM_USE_OIDC .* is on but there is no federated"):
         settings_of({**IDS, "ARM_USE_OIDC": "true"})
 
 
@@ -69,7 +69,7 @@ def test_a_workload_identity_file_needs_no_flag_but_a_secret_still_wins_without_
 
 def test_a_federated_token_needs_the_identitys_ids() -> None:
     settings = settings_of({"ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN": "t"})
-    with pytest.raises(SettingsError, match="needs the identity's tenant and client id"):
+    with pytest.raises(InputError, match="needs the identity's tenant and client id"):
         build_credential(settings)
 
 
