@@ -36,7 +36,10 @@ _REF = "#/types/"
 # What `pulumi import` takes as a custom resource's id: not in the schema, so stated here; a new
 # custom resource without an entry fails the render rather than get a guessed id. A component
 # is never imported: its entry says what to do instead.
-_IMPORT_ID = {"pop:index:VerifiedCaCertificate": "<certificate ARM id>"}
+_IMPORT_ID = {
+    "pop:index:VerifiedCaCertificate": "<certificate ARM id>",
+    "pop:index:EnrollmentGroup": "<DPS ARM id>/enrollmentGroups/<enrollmentGroupId>",
+}
 _COMPONENT_IMPORT = {
     "pop:index:TrustedCa": "A component is not imported: import each "
     "[VerifiedCaCertificate](verified-ca-certificate.md) child instead, or set "
@@ -147,6 +150,8 @@ def _enum_table(members: list[Mapping[str, Any]]) -> list[str]:
 
 def _type_name(spec: Mapping[str, Any]) -> str:
     """A property's type as a reader says it; a schema type links to its section."""
+    if spec.get("$ref") == "pulumi.json#/Any":  # Pulumi's built-in any, no section of ours
+        return "any"
     if "$ref" in spec:
         name = spec["$ref"].removeprefix(_REF).rsplit(":", 1)[-1]
         return f"[{name}](#{name.lower()})"

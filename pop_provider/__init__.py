@@ -2,6 +2,7 @@
 
 from pop_provider import VerifiedCaCertificate, VerifiedCaCertificateArgs
 from pop_provider import TrustedCa, TrustedCaArgs, CaTarget   # one CA on many hubs and DPS
+from pop_provider import EnrollmentGroup, EnrollmentGroupArgs  # a DPS enrollment group on a CA
 from pop_provider import read_pem                 # a certificate or key file, errors in one line
 from pop_provider import trust_from_stack_config  # the certificates the stack config lists
 """
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pop_provider.version import __version__
 
 if TYPE_CHECKING:
+    from pop_provider.dynamic.enrollment_group import EnrollmentGroup, EnrollmentGroupArgs
     from pop_provider.dynamic.resource import VerifiedCaCertificate, VerifiedCaCertificateArgs
     from pop_provider.dynamic.trust import CaTarget, TrustedCa, TrustedCaArgs
     from pop_provider.program.pem_files import PemFileError, read_pem
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
 # pop_provider.native.server) does not load the dynamic face and the program side with it.
 _EXPORTS = {
     "CaTarget": "pop_provider.dynamic.trust",
+    "EnrollmentGroup": "pop_provider.dynamic.enrollment_group",
+    "EnrollmentGroupArgs": "pop_provider.dynamic.enrollment_group",
     "PemFileError": "pop_provider.program.pem_files",
     "StackConfigError": "pop_provider.program.stack_config",
     "TrustedCa": "pop_provider.dynamic.trust",
@@ -50,6 +54,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "CaTarget",
+    "EnrollmentGroup",
+    "EnrollmentGroupArgs",
     "PemFileError",
     "StackConfigError",
     "TrustedCa",

@@ -123,6 +123,28 @@ class AlreadyTrusted(DeploymentError):
     """
 
 
+class EnrollmentGroupExists(DeploymentError):
+    """The DPS already has an enrollment group with this id, which this resource did not create.
+
+    One resource owns a group id on a DPS, so an existing group is never taken over by a
+    create. Common causes: the group was made with the portal, the az CLI or another stack, or
+    another resource of this program declares the same id on the same DPS. Adopt the group with
+    `pulumi import pop:index:EnrollmentGroup <name> <DPS ARM id>/enrollmentGroups/<id>` (see
+    docs/guides/enrollment-groups.md), or choose another enrollment_group_id.
+    """
+
+
+class ChangedOutOfBand(DeploymentError):
+    """The enrollment group changed on the DPS after this run read it (HTTP 412 to If-Match).
+
+    Every update and delete of a group carries the etag the state recorded, so a change made
+    meanwhile by the portal, a script or another stack is never overwritten unseen. The message
+    says what the DPS holds now. Run `pulumi up --refresh` (or `pulumi refresh`, then the
+    command again): the refreshed state carries the new etag, and the group is set back to what
+    the program declares.
+    """
+
+
 class CertificateLimitReached(DeploymentError):
     """The hub or DPS already holds as many CA certificates as its tier allows.
 
@@ -194,6 +216,8 @@ KINDS: tuple[type[Exception], ...] = (
     TargetNotFound,
     NameConflict,
     AlreadyTrusted,
+    EnrollmentGroupExists,
+    ChangedOutOfBand,
     CertificateLimitReached,
     ProofOfPossessionFailed,
     Throttled,

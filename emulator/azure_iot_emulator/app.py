@@ -23,6 +23,7 @@ from azure_iot_emulator.arm.exceptions import (
     NotFoundPath,
 )
 from azure_iot_emulator.arm.pipeline import RATELIMIT_HEADERS
+from azure_iot_emulator.dataplane import Binding, DataPlanes
 from azure_iot_emulator.faults import Decision, FaultInjector
 from azure_iot_emulator.ratelimit import ArmThrottle, RateLimits
 from azure_iot_emulator.requestlog import RequestLog
@@ -89,8 +90,15 @@ class EmulatorApp:
         requests: RequestLog,
         rate_limits: RateLimits | None = None,
         throttle: ArmThrottle | None = None,
+        dataplanes: DataPlanes | None = None,
+        dataplane_routers: dict[str, Router] | None = None,
     ) -> None:
         self.router = router
+        # A request that arrived on a data-plane port (dataplane.py) is routed by the router
+        # of that port's kind of service, with the instance's name as the ``serviceName``
+        # parameter; everything else (faults, log) is as for the main port.
+        self.dataplanes = dataplanes
+        self.dataplane_routers = dict(dataplane_routers or {})
         self.admin_router = admin_router
         self.faults = faults
         self.requests = requests
@@ -104,16 +112,18 @@ class EmulatorApp:
             return
         request = Request(scope, receive)
         path: str = scope["path"]
-        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+        binding = self._binding(scope)
+        if binding is None and (path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")):
             response = await self._admin(request)
             await response(scope, receive, send)
             return
         method: str = scope["method"]
-        match = self.router.match(method, path)
+        router = self.router if binding is None else self.dataplane_routers[binding.kind]
+        match = router.match(method, path)
         operation = match.route.operation_id if match else None
         certificate_name = match.params.get("certificateName") if match else None
         api_version = request.query_params.get("api-version")
-        is_arm = path.lower().startswith("/subscriptions")
+        is_arm = binding is None and path.lower().startswith("/subscriptions")
         decision: Decision = self.faults.decide(
             operation, certificate_name, is_arm, method=method, path=path
         )
@@ -138,9 +148,12 @@ class EmulatorApp:
         if fault is not None:
             response = fault.to_response()
         elif match is None:
-            response = self._unmatched(method, path, api_version, is_arm).to_response()
+            response = self._unmatched(router, method, path, api_version, is_arm).to_response()
         else:
-            ctx = RequestContext(request, match.params, match.route.operation_id, body)
+            params = dict(match.params)
+            if binding is not None:
+                params["serviceName"] = binding.name
+            ctx = RequestContext(request, params, match.route.operation_id, body)
             try:
                 response = await match.route.handler(ctx)
             except WireError as error:
@@ -174,10 +187,18 @@ class EmulatorApp:
             return
         await response(scope, receive, send)
 
+    def _binding(self, scope: Scope) -> Binding | None:
+        """The data-plane instance the request's local port serves; None on the main port."""
+        server = scope.get("server")
+        if self.dataplanes is None or not server:
+            return None
+        binding = self.dataplanes.binding(server[1])
+        return binding if binding is not None and binding.kind in self.dataplane_routers else None
+
     def _unmatched(
-        self, method: str, path: str, api_version: str | None, is_arm: bool
+        self, router: Router, method: str, path: str, api_version: str | None, is_arm: bool
     ) -> WireError:
-        if self.router.path_known(path):
+        if router.path_known(path):
             return MethodNotAllowed(method)
         if is_arm and not api_version:
             return MissingApiVersionParameter()

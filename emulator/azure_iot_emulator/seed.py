@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from azure_iot_emulator.arm.models import BUILTIN_ROLES, RoleDefinition, is_assignment_scope
-from azure_iot_emulator.devices.models import format_etag
+from azure_iot_emulator.certcodec import CertificateDecodeError, decode_certificate
+from azure_iot_emulator.devices.models import (
+    DeviceRegistryLink,
+    ParentRef,
+    format_etag,
+    seed_device_registry_certificate,
+)
 from azure_iot_emulator.dps.models import dps_document
 from azure_iot_emulator.github_oidc.models import (
     DEFAULT_REQUEST_TOKEN,
@@ -29,10 +35,10 @@ from azure_iot_emulator.identity.federation import (
     TrustedIssuer,
     trusted_issuer,
 )
-from azure_iot_emulator.iothub.models import check_hub_name, hub_document
+from azure_iot_emulator.iothub.models import check_certificate_name, check_hub_name, hub_document
 from azure_iot_emulator.ratelimit import ThrottleConfigError, ThrottleLimits
 from azure_iot_emulator.store import Store
-from azure_iot_emulator.wire import ArmError
+from azure_iot_emulator.wire import ArmError, utcnow
 
 DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-00000000a2e0"
 DEFAULT_TENANT = "7e1a0000-0000-4000-8000-0000000a2e01"
@@ -47,6 +53,17 @@ class SeedError(ValueError):
 
 
 @dataclass(frozen=True)
+class SeedHubCertificate:
+    """A CA certificate that Azure Device Registry synced onto a hub (README "Seed file
+    schema"): what a hub linked to an ADR namespace lists besides the CAs users upload."""
+
+    hub: str
+    name: str
+    certificate_pem: str
+    link: DeviceRegistryLink
+
+
+@dataclass(frozen=True)
 class SeedResourceGroup:
     """A resource group and the hubs / DPS instances in it."""
 
@@ -55,6 +72,7 @@ class SeedResourceGroup:
     tags: dict[str, str]
     iot_hubs: list[tuple[str, str]]  # (name, sku)
     dps: list[tuple[str, str]]
+    hub_certificates: list[SeedHubCertificate] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -151,6 +169,44 @@ def _named(items: list[Any], where: str) -> list[tuple[str, str]]:
     return result
 
 
+def _hub_certificates(items: list[Any], where: str) -> list[SeedHubCertificate]:
+    """``iot_hubs[i].certificates``: ``[{"name", "certificate", "device_registry":
+    {"policy_resource_id", "certificate_authority_resource_id"?}}]``. Only ADR-synced
+    certificates are seeded (anything else is uploaded through the API, as users do); the CA id
+    defaults to the policy id [guess: no public example of an ADR certificate-authority id]."""
+    result: list[SeedHubCertificate] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue  # a bare hub name; `_named` reports other shapes
+        hub = _str(item, "name", f"{where}[{i}]")
+        for j, raw in enumerate(_list(item, "certificates", f"{where}[{i}]")):
+            cwhere = f"{where}[{i}].certificates[{j}]"
+            if not isinstance(raw, dict):
+                raise SeedError(f"{cwhere} must be an object")
+            name = _str(raw, "name", cwhere)
+            try:
+                check_certificate_name(name)
+            except ArmError as exc:
+                raise SeedError(f"{cwhere}: {exc.message}") from None
+            pem = _str(raw, "certificate", cwhere)
+            try:
+                decode_certificate(pem)
+            except CertificateDecodeError as exc:
+                raise SeedError(f"{cwhere}: 'certificate' is not a certificate: {exc}") from None
+            registry = raw.get("device_registry")
+            if not isinstance(registry, dict):
+                raise SeedError(
+                    f"{cwhere}: 'device_registry' must be an object with 'policy_resource_id' "
+                    "(only certificates that Azure Device Registry synced are seeded)"
+                )
+            policy = _str(registry, "policy_resource_id", f"{cwhere}.device_registry")
+            authority = _str(
+                registry, "certificate_authority_resource_id", f"{cwhere}.device_registry", policy
+            )
+            result.append(SeedHubCertificate(hub, name, pem, DeviceRegistryLink(policy, authority)))
+    return result
+
+
 def _declared_tenant(item: dict[str, Any], where: str, tenant_ids: set[str]) -> str:
     """``item["tenant_id"]``, which must be one of the seed's ``tenants``."""
     tenant = _str(item, "tenant_id", where)
@@ -188,6 +244,7 @@ def parse_seed(document: Any) -> Seed:
                     dict(group.get("tags") or {}),
                     hubs,
                     _named(_list(group, "dps", gwhere), f"{gwhere}.dps"),
+                    _hub_certificates(_list(group, "iot_hubs", gwhere), f"{gwhere}.iot_hubs"),
                 )
             )
         subscriptions.append(
@@ -291,8 +348,9 @@ def _role_definitions(document: dict[str, Any]) -> list[RoleDefinition]:
     """``role_definitions: [{"name", "actions", "notActions"?, "assignableScopes"?, ...}]``.
 
     Keys match case-insensitively, so a file written for ``az role definition create`` seeds as
-    it is. ``dataActions`` / ``notDataActions`` are accepted and not enforced (the emulator
-    serves no data plane under RBAC). Without ``assignableScopes`` a role is assignable anywhere.
+    it is. ``dataActions`` / ``notDataActions`` are enforced by the DPS service API (a role with
+    data actions may list no ``actions``). Without ``assignableScopes`` a role is assignable
+    anywhere.
     """
     result: list[RoleDefinition] = []
     for i, raw in enumerate(_list(document, "role_definitions", "seed")):
@@ -317,18 +375,20 @@ def _role_definitions(document: dict[str, Any]) -> list[RoleDefinition]:
         for scope in scopes:
             if scope != "/" and not is_assignment_scope(scope):
                 raise SeedError(f"{where}: assignable scope '{scope}' is not a {_SCOPE_KINDS}")
-        _patterns(doc, "dataactions", where)
-        _patterns(doc, "notdataactions", where)
+        data_actions = _patterns(doc, "dataactions", where)
+        not_data_actions = _patterns(doc, "notdataactions", where)
         description = doc.get("description", "")
         if not isinstance(description, str):
             raise SeedError(f"{where}: 'description' must be a string")
         result.append(
             RoleDefinition(
                 name,
-                tuple(_patterns(doc, "actions", where, required=True)),
+                tuple(_patterns(doc, "actions", where, required=not data_actions)),
                 tuple(_patterns(doc, "notactions", where)),
                 tuple(scopes),
                 description,
+                tuple(data_actions),
+                tuple(not_data_actions),
             )
         )
     return result
@@ -617,3 +677,13 @@ def apply_seed(store: Store, seed: Seed) -> None:
                                 format_etag(store.next_rowversion(conn)),
                             ),
                         )
+                for seeded in group.hub_certificates:
+                    seed_device_registry_certificate(
+                        store,
+                        conn,
+                        ParentRef(sub.subscription_id, group.name, "iothub", seeded.hub),
+                        seeded.name,
+                        seeded.certificate_pem,
+                        seeded.link,
+                        utcnow(),
+                    )

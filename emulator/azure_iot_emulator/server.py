@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,18 +32,37 @@ from azure_iot_emulator.arm.pipeline import ArmGate
 from azure_iot_emulator.arm.responses import ArmResponses
 from azure_iot_emulator.cloud import urls as cloud_urls
 from azure_iot_emulator.cloud.responses import CloudResponses
+from azure_iot_emulator.dataplane import DataPlanes
+from azure_iot_emulator.device_api import urls as device_api_urls
+from azure_iot_emulator.device_api.listener import DeviceListener
+from azure_iot_emulator.device_api.models import RegistrationBackend
+from azure_iot_emulator.device_api.responses import INSTANCE as DEVICE_INSTANCE
+from azure_iot_emulator.device_api.responses import KIND as DEVICE_KIND
+from azure_iot_emulator.device_api.responses import RegistrationResponses
 from azure_iot_emulator.devices.models import CertificateBackend
 from azure_iot_emulator.dps import models as dps_models
 from azure_iot_emulator.dps import urls as dps_urls
 from azure_iot_emulator.dps.responses import (
     DPS_LIST_WIRE,
     DpsCertificateResponses,
+    DpsKeyResponses,
     DpsResourceResponses,
 )
+from azure_iot_emulator.dps_service import urls as dps_service_urls
+from azure_iot_emulator.dps_service.auth import ServiceAuthenticator
+from azure_iot_emulator.dps_service.models import EnrollmentGroupBackend
+from azure_iot_emulator.dps_service.responses import KIND as DPS_KIND
+from azure_iot_emulator.dps_service.responses import EnrollmentGroupResponses
 from azure_iot_emulator.faults import FaultInjector, RandomFaults, Scripted, ScriptedFailure
 from azure_iot_emulator.github_oidc import urls as github_oidc_urls
 from azure_iot_emulator.github_oidc.models import GithubActionsIssuer
 from azure_iot_emulator.github_oidc.responses import GithubOidcResponses
+from azure_iot_emulator.hub_registry import urls as hub_registry_urls
+from azure_iot_emulator.hub_registry.auth import RegistryAuthenticator
+from azure_iot_emulator.hub_registry.keys import hub_keys
+from azure_iot_emulator.hub_registry.models import DeviceRegistry
+from azure_iot_emulator.hub_registry.responses import KIND as HUB_KIND
+from azure_iot_emulator.hub_registry.responses import DeviceRegistryResponses, HubKeyResponses
 from azure_iot_emulator.identity import urls as identity_urls
 from azure_iot_emulator.identity.keys import (
     load_or_create_oidc_issuer_key,
@@ -116,10 +136,17 @@ def fault_injector(seed: Seed) -> FaultInjector:
     return FaultInjector(*seed_faults(seed))
 
 
-def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
-    """Open the state, apply the seed, wire backends, handlers and routes."""
+def build_emulator(state_dir: Path, seed: Seed, dataplanes: DataPlanes | None = None) -> Emulator:
+    """Open the state, apply the seed, wire backends, handlers and routes.
+
+    ``dataplanes`` are the data-plane ports (run() binds them on ``--host``); without it, ports
+    on 127.0.0.1 are bound on demand only.
+    """
     store = Store(state_dir / "state.sqlite3")
     apply_seed(store, seed)
+    dataplanes = dataplanes or DataPlanes(state_dir, "127.0.0.1")
+    sas_keys = dps_models.SasKeys(store)
+    hub_sas_keys = hub_keys(store)
     github = GithubActionsIssuer(
         load_or_create_oidc_issuer_key(state_dir),
         seed.github_actions.request_token,
@@ -154,27 +181,80 @@ def build_emulator(state_dir: Path, seed: Seed) -> Emulator:
         + identity_urls.routes(IdentityResponses(identity))
         + arm_urls.routes(ArmResponses(arm, gate))
         + iothub_urls.routes(
-            IotHubResourceResponses(gate, arm),
-            IotHubResourceResponses(gate, arm, HUB_LIST_WIRE),
+            IotHubResourceResponses(gate, arm, dataplanes=dataplanes),
+            IotHubResourceResponses(gate, arm, HUB_LIST_WIRE, dataplanes=dataplanes),
             IotHubCertificateResponses(gate, hub_certificates),
         )
+        + hub_registry_urls.arm_routes(HubKeyResponses(gate, hub_sas_keys))
         + dps_urls.routes(
-            DpsResourceResponses(gate, arm),
-            DpsResourceResponses(gate, arm, DPS_LIST_WIRE),
+            DpsResourceResponses(gate, arm, dataplanes=dataplanes),
+            DpsResourceResponses(gate, arm, DPS_LIST_WIRE, dataplanes=dataplanes),
             DpsCertificateResponses(gate, dps_certificates),
+            DpsKeyResponses(gate, sas_keys),
         )
     )
+    # The DPS service API, served on each DPS's own port (dataplane.py).
+    groups = EnrollmentGroupBackend(store)
+    dps_service_routes = dps_service_urls.routes(
+        EnrollmentGroupResponses(
+            groups,
+            ServiceAuthenticator(identity, arm, sas_keys),
+            arm,
+            dps_certificates,
+            dataplanes,
+        )
+    )
+    # A hub's registry API on each hub's own port; the DPS device API on the one device port.
+    registry = DeviceRegistry(store)
+    hub_registry_routes = hub_registry_urls.routes(
+        DeviceRegistryResponses(registry, RegistryAuthenticator(hub_sas_keys), arm, dataplanes)
+    )
+    device_routes = device_api_urls.routes(
+        RegistrationResponses(
+            RegistrationBackend(
+                store,
+                arm,
+                dps_certificates,
+                groups,
+                registry,
+                lambda hub: dataplanes.host_of(HUB_KIND, hub),
+            )
+        )
+    )
+    dataplane_routes = dps_service_routes + hub_registry_routes + device_routes
     faults = fault_injector(seed)
     requests = RequestLog()
     admin = AdminResponses(faults, requests, {}, throttle)
-    admin.know_operations(route.operation_id for route in routes)
+    admin.know_operations(route.operation_id for route in routes + dataplane_routes)
     admin_routes = admin_urls.routes(admin) + github_oidc_urls.routes(
         GithubOidcResponses(github, github_oidc_urls.JWKS_PATH)
     )
-    app = EmulatorApp(Router(routes), Router(admin_routes), faults, requests, throttle=throttle)
+    app = EmulatorApp(
+        Router(routes),
+        Router(admin_routes),
+        faults,
+        requests,
+        throttle=throttle,
+        dataplanes=dataplanes,
+        dataplane_routers={
+            DPS_KIND: Router(dps_service_routes),
+            HUB_KIND: Router(hub_registry_routes),
+            DEVICE_KIND: Router(device_routes),
+        },
+    )
     emulator = Emulator(app, store, faults, requests, admin, seed, throttle, store.tables())
     admin.reset_state = emulator.reset
     return emulator
+
+
+def open_dataplanes(store: Store, dataplanes: DataPlanes) -> None:
+    """Bind the port of every DPS and hub in the state (recorded ports first), before serving."""
+    arm = ArmBackend(store)
+    for subscription in arm.subscriptions():
+        for resource in arm.resources(subscription.subscription_id, "dps"):
+            dataplanes.open(DPS_KIND, resource.name)
+        for resource in arm.resources(subscription.subscription_id, "iothub"):
+            dataplanes.open(HUB_KIND, resource.name)
 
 
 def announcement(base_url: str, ca_bundle: Path, seed: Seed, emulator: Emulator) -> dict[str, Any]:
@@ -232,6 +312,28 @@ class _Server(uvicorn.Server):
     the whole graceful timeout (1 s). Idle connections are cut at once; a request in flight
     still gets the graceful timeout to finish."""
 
+    async def add_socket(self, sock: socket.socket) -> None:
+        """Serve one more listening socket (a data-plane port bound after start), as
+        ``startup`` serves those it was given; its asyncio server is closed with the others."""
+        while not self.started:
+            await asyncio.sleep(0.01)
+        config = self.config
+
+        def create_protocol(_loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Protocol:
+            protocol: asyncio.Protocol = config.http_protocol_class(  # type: ignore[call-arg]
+                config=config,
+                server_state=self.server_state,
+                app_state=self.lifespan.state,
+                _loop=_loop,
+            )
+            return protocol
+
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(
+            create_protocol, sock=sock, ssl=config.ssl, backlog=config.backlog
+        )
+        self.servers.append(server)
+
     async def shutdown(self, sockets: list[Any] | None = None) -> None:
         for connection in list(self.server_state.connections):
             cycle = getattr(connection, "cycle", None)
@@ -269,8 +371,13 @@ def run(state_dir: Path, seed_path: Path | None, host: str, port: int) -> int:
     seed = load_seed(seed_path) if seed_path else default_seed()
     # Bound before the slow set-up (TLS, state), so a taken port is reported at once.
     sock = listen(host, port, state_dir)
+    dataplanes = DataPlanes(state_dir, host)
+    # The device port is served by its own TLS listener (device_api/listener.py), not uvicorn.
+    device_socket = dataplanes.reserve(DEVICE_KIND, DEVICE_INSTANCE)
     tls = ensure_tls(state_dir, host)
-    emulator = build_emulator(state_dir, seed)
+    emulator = build_emulator(state_dir, seed, dataplanes)
+    open_dataplanes(emulator.store, dataplanes)
+    device_listener = DeviceListener(device_socket, emulator.app, tls.server_cert, tls.server_key)
     actual_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"https://{shown_host}:{actual_port}"
@@ -290,7 +397,14 @@ def run(state_dir: Path, seed_path: Path | None, host: str, port: int) -> int:
     server = _Server(config)
 
     async def serve() -> None:
-        task = asyncio.create_task(server.serve(sockets=[sock]))
+        loop = asyncio.get_running_loop()
+
+        def serve_later(new: socket.socket) -> None:
+            loop.call_soon_threadsafe(lambda: loop.create_task(server.add_socket(new)))
+
+        # Atomically: the ports bound so far are served from the start, any later one is added.
+        bound = dataplanes.attach(serve_later)
+        task = asyncio.create_task(server.serve(sockets=[sock, *bound]))
         while not server.started:
             if task.done():
                 await task
@@ -305,8 +419,11 @@ def run(state_dir: Path, seed_path: Path | None, host: str, port: int) -> int:
         await task
         stop.set()
 
+    device_listener.start()
     try:
         asyncio.run(serve())
     finally:
+        device_listener.stop()
         emulator.store.close()
+        dataplanes.close()
     return 0

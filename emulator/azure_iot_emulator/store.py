@@ -94,6 +94,48 @@ CREATE TABLE IF NOT EXISTS certificates (
     verification_code TEXT,
     PRIMARY KEY (subscription_id, resource_group, kind, parent, name)
 );
+-- A certificate that Azure Device Registry synced onto a hub (seeded only): the ARM ids its
+-- answers carry, by api-version (devices.models.DeviceRegistryLink).
+CREATE TABLE IF NOT EXISTS device_registry_certificates (
+    subscription_id TEXT NOT NULL COLLATE NOCASE,
+    resource_group TEXT NOT NULL COLLATE NOCASE,
+    kind TEXT NOT NULL,
+    parent TEXT NOT NULL COLLATE NOCASE,
+    name TEXT NOT NULL COLLATE NOCASE,
+    policy_resource_id TEXT NOT NULL,
+    certificate_authority_resource_id TEXT NOT NULL,
+    PRIMARY KEY (subscription_id, resource_group, kind, parent, name)
+);
+-- DPS service API enrollment groups; dps_id is the DPS's ARM id, document the client's fields
+-- (dps_service/models.py), created/updated the service's 7-digit timestamps.
+CREATE TABLE IF NOT EXISTS enrollment_groups (
+    dps_id TEXT NOT NULL COLLATE NOCASE,
+    group_id TEXT NOT NULL COLLATE NOCASE,
+    document TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (dps_id, group_id)
+);
+-- Device identities of a hub's registry (hub_registry/models.py); hub_id is the hub's ARM id,
+-- document the Device body as the registry answers it, less etag and generationId.
+CREATE TABLE IF NOT EXISTS hub_devices (
+    hub_id TEXT NOT NULL COLLATE NOCASE,
+    device_id TEXT NOT NULL,
+    document TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    generation_id TEXT NOT NULL,
+    PRIMARY KEY (hub_id, device_id)
+);
+-- Device registrations on a DPS (device_api/models.py): the latest operation of a registration
+-- id and its answer (registrationState).
+CREATE TABLE IF NOT EXISTS device_registrations (
+    dps_id TEXT NOT NULL COLLATE NOCASE,
+    registration_id TEXT NOT NULL,
+    operation_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (dps_id, registration_id)
+);
 CREATE TABLE IF NOT EXISTS keyvault_keys (
     vault TEXT NOT NULL COLLATE NOCASE,
     name TEXT NOT NULL COLLATE NOCASE,

@@ -23,7 +23,7 @@ from pulumi_policy import (  # type: ignore[import-not-found,unused-ignore]
 from pulumi_policy import policy as sdk_policy  # type: ignore[import-not-found,unused-ignore]
 from pulumi_policy.proxy import UnknownValueError  # type: ignore[import-not-found,unused-ignore]
 
-from .resources import UNKNOWN, CaDeclaration, declaration
+from .resources import UNKNOWN, CaDeclaration, GroupDeclaration, declaration, group_declaration
 from .rules import MANDATORY, RULES, Context, Rule
 from .stacks import Stack
 
@@ -106,6 +106,35 @@ def _stack_policy(rule: Rule) -> Any:
     )
 
 
+def _group_policy(rule: Rule) -> Any:
+    check_groups = rule.check_groups
+    assert check_groups is not None
+
+    def validate(args: Any, report_violation: Any) -> None:
+        cas = [ca for resource in args.resources if (ca := _declaration(resource)) is not None]
+        groups = [
+            group
+            for resource in args.resources
+            if (group := _group_declaration(resource)) is not None
+        ]
+        for group, message in check_groups(cas, groups, _context(args)):
+            report_violation(message, group.urn or None)
+
+    return StackValidationPolicy(
+        name=rule.name,
+        description=rule.description,
+        validate=validate,
+        enforcement_level=_level(rule),
+        config_schema=_schema(rule),
+    )
+
+
+def _group_declaration(resource: Any) -> GroupDeclaration | None:
+    return group_declaration(
+        resource.resource_type, resource.name, plain_inputs(resource.props), resource.urn
+    )
+
+
 def _level(rule: Rule) -> Any:
     return EnforcementLevel.MANDATORY if rule.level == MANDATORY else EnforcementLevel.ADVISORY
 
@@ -159,7 +188,11 @@ def serve() -> None:
     PolicyPack(
         name=PACK_NAME,
         policies=[
-            _resource_policy(rule) if rule.check is not None else _stack_policy(rule)
+            _resource_policy(rule)
+            if rule.check is not None
+            else _stack_policy(rule)
+            if rule.check_stack is not None
+            else _group_policy(rule)
             for rule in RULES
         ],
         enforcement_level=EnforcementLevel.ADVISORY,

@@ -101,3 +101,52 @@ def declaration(
     except ValueError:
         return None
     return CaDeclaration(name=name, face=face, inputs=inputs, urn=urn)
+
+
+class GroupFace(Enum):
+    """The two ways a program declares a DPS enrollment group."""
+
+    DYNAMIC = "pulumi-python:dynamic/pop:EnrollmentGroup"
+    NATIVE = "pop:index:EnrollmentGroup"
+
+
+@dataclass(frozen=True)
+class GroupDeclaration:
+    """One enrollment group a program declares: the DPS it is on and the CA certificates (by
+    their names on that DPS) whose devices it lets in."""
+
+    name: str
+    face: GroupFace
+    inputs: Mapping[str, Any]
+    urn: str = ""
+
+    def text(self, name: str) -> str | None:
+        """The input's text (asked for by its snake_case name), None if unset or unknown."""
+        key = camel(name) if self.face is GroupFace.NATIVE else name
+        value = self.inputs.get(key)
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def dps(self) -> str:
+        """The DPS's name, however the program names it."""
+        arm_id = self.text("dps_id")
+        if arm_id:
+            return arm_id.rstrip("/").rsplit("/", 1)[-1]
+        return self.text("dps_name") or "?"
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The certificate names the group references, as far as they are known."""
+        names = (self.text("ca_reference_primary"), self.text("ca_reference_secondary"))
+        return tuple(name for name in names if name)
+
+
+def group_declaration(
+    resource_type: str, name: str, inputs: Mapping[str, Any], urn: str = ""
+) -> GroupDeclaration | None:
+    """The enrollment group a resource declares, or None if it is not one of ours."""
+    try:
+        face = GroupFace(resource_type)
+    except ValueError:
+        return None
+    return GroupDeclaration(name=name, face=face, inputs=inputs, urn=urn)

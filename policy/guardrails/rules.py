@@ -24,7 +24,7 @@ from .certificates import (
     weak_key,
     weak_signature,
 )
-from .resources import CaDeclaration
+from .resources import CaDeclaration, GroupDeclaration
 from .stacks import DEFAULT_PRODUCTION_STACKS, PRODUCTION_SCHEMA, Stack
 
 ADVISORY = "advisory"
@@ -65,12 +65,18 @@ class Context:
 ResourceCheck = Callable[[CaDeclaration, Context], Iterable[str]]
 # A stack rule names the declaration each violation is about.
 StackCheck = Callable[[Sequence[CaDeclaration], Context], Iterable[tuple[CaDeclaration, str]]]
+# A rule over enrollment groups sees the stack's CAs and groups; it names the group.
+GroupCheck = Callable[
+    [Sequence[CaDeclaration], Sequence[GroupDeclaration], Context],
+    Iterable[tuple[GroupDeclaration, str]],
+]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule of the pack; exactly one of `check` (each certificate) and `check_stack` (all of
-    the stack's certificates at once) is set."""
+    """A rule of the pack; exactly one of `check` (each certificate), `check_stack` (all of
+    the stack's certificates at once) and `check_groups` (the stack's enrollment groups beside
+    its certificates) is set."""
 
     name: str
     description: str
@@ -78,6 +84,7 @@ class Rule:
     config_schema: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     check: ResourceCheck | None = None
     check_stack: StackCheck | None = None
+    check_groups: GroupCheck | None = None
     # Mandatory in production stacks only: advisory in the others (a level set lower in the
     # pack's config holds everywhere).
     advisory_outside_production: bool = False
@@ -201,6 +208,42 @@ def ca_minimum_validity(
         )
 
 
+def group_references_proved_ca(
+    cas: Sequence[CaDeclaration], groups: Sequence[GroupDeclaration], context: Context
+) -> Iterator[tuple[GroupDeclaration, str]]:
+    """A production enrollment group that lets in the devices of a CA not proved by possession:
+    one this stack trusts with mode 'auto', or one it does not declare (the pack cannot see how
+    that one was proved)."""
+    if not context.production:
+        return
+    for group in groups:
+        for reference in group.references:
+            holders = [
+                ca
+                for ca in cas
+                if (ca.text("certificate_name") or "").lower() == reference.lower()
+                and ca.target.lower() == group.dps.lower()
+            ]
+            where = f"'{group.name}' on DPS '{group.dps}' references '{reference}'"
+            if not holders:
+                yield (
+                    group,
+                    f"group-references-proved-ca: {where}, a CA certificate this stack does not "
+                    f"declare, in {context.why_production}: the pack cannot tell whether it was "
+                    "proved by possession; fix: declare it here as a VerifiedCaCertificate "
+                    "(mode 'proof' or 'offline') and pass its certificateName",
+                )
+            for ca in holders:
+                if ca.text("mode") == "auto":
+                    yield (
+                        group,
+                        f"group-references-proved-ca: {where}, which '{ca.name}' trusts on "
+                        f"upload (mode 'auto') in {context.why_production}, so the group admits "
+                        f"devices of a CA nobody proved to hold; fix: prove '{ca.name}' by "
+                        "possession (mode 'proof' or 'offline') first",
+                    )
+
+
 def ca_protected_in_production(ca: CaDeclaration, context: Context) -> Iterator[str]:
     """A production CA a destroy or a deleted line would remove."""
     if context.production and not context.protected:
@@ -301,6 +344,14 @@ RULES: tuple[Rule, ...] = (
             }
         },
         check_stack=ca_minimum_validity,
+    ),
+    Rule(
+        "group-references-proved-ca",
+        "Production enrollment groups reference only CAs this stack proves by possession "
+        "(mode 'proof' or 'offline'), never a self-attested one.",
+        MANDATORY,
+        PRODUCTION_SCHEMA,
+        check_groups=group_references_proved_ca,
     ),
     Rule(
         "ca-protected-in-production",

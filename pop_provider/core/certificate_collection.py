@@ -11,11 +11,39 @@ from __future__ import annotations
 import builtins
 import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from pop_provider.core.azure_calls import call_azure, certificate_from_model
 from pop_provider.core.remote import CertificateNotFound, RemoteCertificate, RunListing
 from pop_provider.core.target import Target
+
+# The properties by which a hub's answer says that Azure Device Registry (ADR) synced the
+# certificate: `policyResourceId` in api 2025-08-01-preview, `certificateAuthorityResourceId`
+# from 2026-10-01-preview [spec: bicep-types-az generated/iothub/microsoft.devices/
+# {2025-08-01-preview,2026-10-01-preview}/types.md]; Microsoft's own ADR tests read it as
+# `PolicyResourceId` [code: Azure/azure-iot-cli-extension, ADR tests `find_hub_cert_by_policy`],
+# so keys compare case-insensitively. DPS certificates have no such property up to 2026-11-01
+# [spec]; reading it there is harmless.
+DEVICE_REGISTRY_PROPERTIES = ("certificateauthorityresourceid", "policyresourceid")
+
+
+def device_registry_id(properties: Any) -> str | None:
+    """The ADR id a certificate's `properties` carry, whichever client read them.
+
+    Neither SDK models the property: azure-mgmt-iothub 4.0.0 (msrest) keeps unknown keys in
+    `additional_properties`; azure-mgmt-iothubprovisioningservices 2.1.0 (azure-core models)
+    keeps the whole JSON object, readable as a Mapping [sdk, both checked in this venv]."""
+    unknown = getattr(properties, "additional_properties", None)
+    raw = unknown if isinstance(unknown, Mapping) else properties
+    if not isinstance(raw, Mapping):
+        return None
+    found = {str(key).lower(): value for key, value in raw.items()}
+    for key in DEVICE_REGISTRY_PROPERTIES:
+        if isinstance(found.get(key), str) and found[key]:
+            return str(found[key])
+    return None
 
 
 class CertificateCollection(ABC):
@@ -63,7 +91,9 @@ class CertificateCollection(ABC):
         return call_azure(self._target, operation, call, verifying=operation == self.VERIFY)
 
     def _certificate(self, model: Any) -> RemoteCertificate:
-        return certificate_from_model(model, self._target)
+        read = certificate_from_model(model, self._target)
+        managed_by = device_registry_id(model.properties)
+        return replace(read, managed_by=managed_by) if managed_by else read
 
     def get(self, name: str) -> RemoteCertificate:
         """Current state and etag; raises CertificateNotFound."""

@@ -42,6 +42,8 @@ class Cloud:
 
     arm_endpoint: str
     authority_host: str
+    # The DPS service API's token resource (enrollment groups), per cloud.
+    dps_audience: str = "https://azure-devices-provisioning.net"
 
 
 # azure-native's `environment` setting (and ARM_ENVIRONMENT), as azure-identity's
@@ -49,9 +51,15 @@ class Cloud:
 CLOUDS = {
     "public": Cloud("https://management.azure.com", "https://login.microsoftonline.com"),
     "usgovernment": Cloud(
-        "https://management.usgovcloudapi.net", "https://login.microsoftonline.us"
+        "https://management.usgovcloudapi.net",
+        "https://login.microsoftonline.us",
+        "https://azure-devices-provisioning.us",
     ),
-    "china": Cloud("https://management.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
+    "china": Cloud(
+        "https://management.chinacloudapi.cn",
+        "https://login.chinacloudapi.cn",
+        "https://azure-devices-provisioning.cn",
+    ),
 }
 
 
@@ -82,6 +90,10 @@ class ConnectionSettings:
     # A pipeline's OIDC token, exchanged for Azure tokens (pop_provider.core.federation).
     use_oidc: bool = False
     federated: FederatedSource | None = field(default=None, repr=False)
+    # The DPS service API (enrollment groups): the token resource of this cloud, and the
+    # shared-access policy whose key (ARM listKeys) is used instead, only when a user opts in.
+    dps_audience: str = "https://azure-devices-provisioning.net"
+    dps_shared_access_policy: str | None = None
 
     @property
     def uses_federation(self) -> bool:
@@ -103,6 +115,11 @@ class ConnectionSettings:
     def arm_scope(self) -> str:
         """The OAuth scope of ARM tokens in this cloud."""
         return f"{self.token_audience}/.default"
+
+    @property
+    def dps_scope(self) -> str:
+        """The OAuth scope of DPS service API tokens in this cloud."""
+        return f"{self.dps_audience}/.default"
 
 
 def load_settings(
@@ -155,6 +172,8 @@ def load_settings(
         client_secret_source=secret_source,
         use_oidc=use_oidc,
         federated=_federated_source(first, use_oidc, ns),
+        dps_audience=cloud.dps_audience,
+        dps_shared_access_policy=pick("pop:dpsSharedAccessPolicy", "$POP_DPS_SHARED_ACCESS_POLICY"),
     )
 
 

@@ -18,26 +18,34 @@ from dataclasses import dataclass
 from enum import Enum
 
 
-class Mode(Enum):
+class DescribedEnum(Enum):
+    """An enum whose members carry the description the schema and the docs show: each member
+    is `NAME = value, description`."""
+
+    _value_: str
+    description: str
+
+    def __new__(cls, value: str, description: str = "") -> DescribedEnum:
+        member = object.__new__(cls)
+        member._value_ = value
+        member.description = description
+        return member
+
+
+class Mode(DescribedEnum):
     """How the certificate reaches Verified."""
 
-    AUTO = "auto"  # verified on upload: Azure takes the uploader's word for it
-    PROOF = "proof"  # proof of possession: a certificate signed by the CA's key
-    OFFLINE = "offline"  # proof of possession, signed offline by the operator in a second run
-
-    @property
-    def description(self) -> str:
-        return _MODE_DESCRIPTIONS[self]
-
-
-_MODE_DESCRIPTIONS = {
-    Mode.AUTO: "Self-attested: Azure marks the certificate Verified on upload, no proof.",
-    Mode.PROOF: "The default: proof of possession, signed with the CA's key (a PEM key or a "
-    "Key Vault key) in the same `up`.",
-    Mode.OFFLINE: "Proof of possession signed where the key lives: `up` outputs the "
-    "verification code, the operator signs it, sets `proofCertificatePem`, and the next `up` "
-    "verifies.",
-}
+    AUTO = "auto", "Self-attested: Azure marks the certificate Verified on upload, no proof."
+    PROOF = (
+        "proof",
+        "The default: proof of possession, signed with the CA's key (a PEM key or a Key Vault "
+        "key) in the same `up`.",
+    )
+    OFFLINE = (
+        "offline",
+        "Proof of possession signed where the key lives: `up` outputs the verification code, "
+        "the operator signs it, sets `proofCertificatePem`, and the next `up` verifies.",
+    )
 
 
 class Group(Enum):
@@ -50,6 +58,7 @@ class Group(Enum):
     PROOF = "proof"  # offline mode's proof, per certificate
     WARNING = "warning"  # read by the faces in the program, never sent to Azure
     OUTPUT = "output"  # what Azure reports (or the faces count)
+    ENROLLMENT = "enrollment"  # an enrollment group's settings, sent to the DPS service API
     DERIVED = "derived"  # set by check, kept in the state, in no schema
 
 
@@ -81,7 +90,10 @@ class Property:
     # Always kept secret, whatever the program passed (never an output).
     secret: bool = False
     stack_config: StackConfig = StackConfig.VALUE
-    enum: type[Enum] | None = None
+    enum: type[DescribedEnum] | None = None
+    # An "array"'s item type or an "object"'s value type ("string", "any"): the schema's
+    # `items` / `additionalProperties`.
+    item_type: str | None = None
 
     @property
     def camel(self) -> str:
@@ -491,5 +503,251 @@ TARGET_LABEL = Property(
         "Label of the target: names its child certificate (`<component>-<name>`) and its key in "
         "`armIds`. Defaults to the hub's or DPS's name; required when the target's id is not "
         "known to the program (an Output), and distinct within `targets`."
+    ),
+)
+
+
+# -- EnrollmentGroup: a DPS enrollment group bound to verified CAs ------------------------------
+
+
+class AllocationPolicy(DescribedEnum):
+    """How DPS picks the IoT hub a device of the group is assigned to."""
+
+    HASHED = "hashed", "The default: devices spread evenly over the group's hubs."
+    GEO_LATENCY = "geoLatency", "Each device to the hub with the lowest latency to it."
+    STATIC = "static", "Every device to the one hub `iotHubs` names."
+    CUSTOM = (
+        "custom",
+        "An Azure Function decides: `customAllocationWebhookUrl` and "
+        "`customAllocationApiVersion`.",
+    )
+
+
+class ProvisioningStatus(DescribedEnum):
+    """Whether DPS provisions the group's devices."""
+
+    ENABLED = "enabled", "The default: devices chained to the group's CA are provisioned."
+    DISABLED = (
+        "disabled",
+        "Devices of the group are refused (and, with the group on an intermediate, the whole "
+        "subtree under it).",
+    )
+
+
+_ONE_DPS = (
+    " Give `dpsId`, or `dpsName` with `resourceGroupName`; changing the DPS replaces the group."
+)
+GROUP_DPS_ID = Property(
+    "dps_id",
+    _S,
+    Group.TARGET,
+    (
+        "ARM id of the Device Provisioning Service holding the group "
+        "(`.../providers/Microsoft.Devices/provisioningServices/<dps>`), e.g. an azure-native "
+        "IotDpsResource's `id`." + _TARGET_ID + _ONE_DPS
+    ),
+)
+GROUP_SUBSCRIPTION_ID = Property(
+    "subscription_id",
+    _S,
+    Group.TARGET,
+    (
+        "Subscription of the DPS named by `dpsName`; by default the provider's `subscriptionId` "
+        "(`pop:subscriptionId`, else `AZURE_SUBSCRIPTION_ID` or `ARM_SUBSCRIPTION_ID`). Not "
+        "used with `dpsId`."
+    ),
+)
+GROUP_RESOURCE_GROUP_NAME = Property(
+    "resource_group_name",
+    _S,
+    Group.TARGET,
+    "Resource group of the DPS named by `dpsName`; required with it." + _ONE_DPS,
+)
+GROUP_DPS_NAME = Property(
+    "dps_name",
+    _S,
+    Group.TARGET,
+    "Name of the DPS holding the group, in `resourceGroupName` and `subscriptionId`." + _ONE_DPS,
+)
+ENROLLMENT_GROUP_ID = Property(
+    "enrollment_group_id",
+    _S,
+    Group.NAME,
+    (
+        "The group's id on the DPS: 1-128 letters, digits, '-', '.', '_' or ':'. One resource "
+        "owns a group id on a DPS: a group that already exists is never taken over (import it "
+        "instead). Changing it replaces the group."
+    ),
+    required=True,
+    always_output=True,
+)
+CA_REFERENCE_PRIMARY = Property(
+    "ca_reference_primary",
+    _S,
+    Group.ENROLLMENT,
+    (
+        "Name of the CA certificate on the same DPS that devices of the group chain to, e.g. a "
+        "VerifiedCaCertificate's `certificateName` (which also orders the group after the CA "
+        "is Verified). A name no resource of the program declares on that DPS must be Verified "
+        "there already."
+    ),
+    required=True,
+    always_output=True,
+)
+CA_REFERENCE_SECONDARY = Property(
+    "ca_reference_secondary",
+    _S,
+    Group.ENROLLMENT,
+    (
+        "Name of a second CA certificate on the DPS, for a rotation: add the successor here, "
+        "then swap it to `caReferencePrimary` and drop the old one."
+    ),
+)
+ALLOCATION_POLICY = Property(
+    "allocation_policy",
+    "AllocationPolicy",
+    Group.ENROLLMENT,
+    (
+        "How DPS assigns a device to a hub: `hashed` (the default), `geoLatency`, `static` "
+        "(exactly one hub in `iotHubs`) or `custom` (with `customAllocationWebhookUrl` and "
+        "`customAllocationApiVersion`)."
+    ),
+    enum=AllocationPolicy,
+)
+IOT_HUBS = Property(
+    "iot_hubs",
+    "array",
+    Group.ENROLLMENT,
+    (
+        "Host names of the hubs the group may assign to (`<hub>.azure-devices.net`), each "
+        "linked to the DPS; all of the DPS's linked hubs when omitted."
+    ),
+    item_type=_S,
+)
+CUSTOM_ALLOCATION_WEBHOOK_URL = Property(
+    "custom_allocation_webhook_url",
+    _S,
+    Group.ENROLLMENT,
+    "`custom` allocation: the URL of the Azure Function that picks the hub.",
+)
+CUSTOM_ALLOCATION_API_VERSION = Property(
+    "custom_allocation_api_version",
+    _S,
+    Group.ENROLLMENT,
+    "`custom` allocation: the api-version DPS calls the webhook with, e.g. `2021-10-01`.",
+)
+INITIAL_TWIN_TAGS = Property(
+    "initial_twin_tags",
+    "object",
+    Group.ENROLLMENT,
+    "Tags of the device twin a device of the group starts with.",
+    item_type="any",
+)
+INITIAL_TWIN_DESIRED_PROPERTIES = Property(
+    "initial_twin_desired_properties",
+    "object",
+    Group.ENROLLMENT,
+    "Desired properties of the device twin a device of the group starts with.",
+    item_type="any",
+)
+PROVISIONING_STATUS = Property(
+    "provisioning_status",
+    "ProvisioningStatus",
+    Group.ENROLLMENT,
+    (
+        "`enabled` (the default) or `disabled`; a group disabled out of band is enabled again "
+        "by the next `up` after a refresh."
+    ),
+    enum=ProvisioningStatus,
+)
+REPROVISION_UPDATE_HUB_ASSIGNMENT = Property(
+    "reprovision_update_hub_assignment",
+    "boolean",
+    Group.ENROLLMENT,
+    "Whether a device that provisions again may be moved to another hub; default true.",
+)
+REPROVISION_MIGRATE_DEVICE_DATA = Property(
+    "reprovision_migrate_device_data",
+    "boolean",
+    Group.ENROLLMENT,
+    (
+        "Whether a device moved to another hub takes its twin and state along; default true "
+        "(only with `reprovisionUpdateHubAssignment`)."
+    ),
+)
+IOT_EDGE = Property(
+    "iot_edge",
+    "boolean",
+    Group.ENROLLMENT,
+    "Whether the group's devices are IoT Edge devices; default false.",
+)
+GROUP_ARM_ID = Property(
+    "arm_id",
+    _S,
+    Group.OUTPUT,
+    (
+        "The group's id, `<DPS ARM id>/enrollmentGroups/<enrollmentGroupId>`: the resource's "
+        "id, which `pulumi import` takes."
+    ),
+    input=False,
+    always_output=True,
+)
+ETAG = Property(
+    "etag",
+    _S,
+    Group.OUTPUT,
+    "The group's etag on the DPS: every update and delete sends it (`If-Match`).",
+    input=False,
+    always_output=True,
+)
+CREATED_DATE_TIME_UTC = Property(
+    "created_date_time_utc",
+    _S,
+    Group.OUTPUT,
+    "When the group was created, ISO 8601 UTC, as DPS reports it.",
+    input=False,
+)
+LAST_UPDATED_DATE_TIME_UTC = Property(
+    "last_updated_date_time_utc",
+    _S,
+    Group.OUTPUT,
+    "When the group was last written, ISO 8601 UTC, as DPS reports it.",
+    input=False,
+)
+GROUP_TARGET_ID = Property(
+    "target_id",
+    _S,
+    Group.DERIVED,
+    "The canonical ARM id of the DPS.",
+    input=False,
+    stack_config=StackConfig.NONE,
+)
+
+ENROLLMENT_GROUP = Resource(
+    "pop:index:EnrollmentGroup",
+    (
+        GROUP_DPS_ID,
+        GROUP_SUBSCRIPTION_ID,
+        GROUP_RESOURCE_GROUP_NAME,
+        GROUP_DPS_NAME,
+        ENROLLMENT_GROUP_ID,
+        CA_REFERENCE_PRIMARY,
+        CA_REFERENCE_SECONDARY,
+        ALLOCATION_POLICY,
+        IOT_HUBS,
+        CUSTOM_ALLOCATION_WEBHOOK_URL,
+        CUSTOM_ALLOCATION_API_VERSION,
+        INITIAL_TWIN_TAGS,
+        INITIAL_TWIN_DESIRED_PROPERTIES,
+        PROVISIONING_STATUS,
+        REPROVISION_UPDATE_HUB_ASSIGNMENT,
+        REPROVISION_MIGRATE_DEVICE_DATA,
+        IOT_EDGE,
+        GROUP_ARM_ID,
+        ETAG,
+        CREATED_DATE_TIME_UTC,
+        LAST_UPDATED_DATE_TIME_UTC,
+        GROUP_TARGET_ID,
+        NAME_PREFIX,
     ),
 )

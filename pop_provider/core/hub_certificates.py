@@ -11,6 +11,17 @@ from pop_provider.core.target import Target
 
 _RETRIES = {"retry_on_methods": RETRY_ON_METHODS}
 
+# Reads (list, get) ask for the api-version that names a certificate's Azure Device Registry
+# link (`certificateAuthorityResourceId`, added in 2026-10-01-preview [spec: IoTHub models.tsp;
+# bicep-types-az .../2026-10-01-preview/types.md]; azure-mgmt-iothub 5.0.0b5's default [sdk]).
+# No stable version defines the property [spec], and whether the service returns it on
+# 2023-06-30 is not documented [guess: not]; without it a synced certificate would look like one
+# uploaded by hand, which pop would offer to adopt. The answer's shape is 2023-06-30's plus
+# that property and `systemData`, which the 4.0.0 models keep aside (additional_properties).
+# Writes stay on the client's 2023-06-30.
+READ_API_VERSION = "2026-10-01-preview"
+_READS = {**_RETRIES, "api_version": READ_API_VERSION}
+
 
 class HubCertificates(CertificateCollection):
     """The `Microsoft.Devices/IotHubs/{hub}/certificates` collection of one hub.
@@ -25,7 +36,7 @@ class HubCertificates(CertificateCollection):
         self._models = client.certificates.models
 
     def _get(self, name: str) -> Any:
-        return self._operations.get(*self._where, name, **_RETRIES)
+        return self._operations.get(*self._where, name, **_READS)
 
     def _create_or_update(
         self, name: str, certificate_pem: str, verified: bool, etag: str | None
@@ -54,4 +65,4 @@ class HubCertificates(CertificateCollection):
         return self._operations.delete(*self._where, name, if_match=etag, **_RETRIES)
 
     def _list(self) -> Any:
-        return self._operations.list_by_iot_hub(*self._where, **_RETRIES)
+        return self._operations.list_by_iot_hub(*self._where, **_READS)

@@ -77,6 +77,8 @@ class CertificateLifecycle:
             current = self._api.get(desired.certificate_name)
         except CertificateNotFound:
             return self.create(desired)
+        if current.managed_by:
+            raise NameConflict(messages.device_registry_took_name(desired, current.managed_by))
         if current.thumbprint != desired.thumbprint:
             raise NameConflict(messages.name_holds_another(desired, current.thumbprint))
         if current.is_verified:
@@ -91,31 +93,34 @@ class CertificateLifecycle:
         """Delete with the current etag; gone already is success; a racing change is retried.
 
         A certificate that another resource of this run declares (it adopted the name) is left
-        to that resource: False, nothing deleted."""
+        to that resource, and one that Azure Device Registry now manages under the name is left
+        to ADR: False, nothing deleted."""
         if owner and self._declarations.owner_of(target_id, name, besides=owner):
             return False
-        self._delete(name)
-        return True
+        return self._delete(name)
 
-    def _delete(self, name: str) -> None:
+    def _delete(self, name: str) -> bool:
         """The first attempt takes the etag from the run's listing of the target (one list per
         target, not a GET per certificate: what a fleet's destroy spends its read budget on; a
         name the listing lacks is gone, as a refresh reads it); a stale etag (412) is read again
-        with a GET."""
+        with a GET. False when the name holds a certificate Azure Device Registry manages."""
         listed = {cert.name.lower(): cert for cert in self._api.list()}.get(name.lower())
         if listed is None:
-            return
+            return True
         for attempt in range(_DELETE_ATTEMPTS):
             try:
                 current = listed if attempt == 0 else self._api.get(name)
             except CertificateNotFound:
-                return
+                return True
+            if current.managed_by:
+                return False
             try:
                 self._api.delete(name, current.etag)
-                return
+                return True
             except EtagConflict:
                 if attempt == _DELETE_ATTEMPTS - 1:
                     raise
+        return True  # unreachable: the last attempt returns or raises
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -129,18 +134,23 @@ class CertificateLifecycle:
         if holder is None:
             return
         target_id = desired.target.arm_id
+        # The run's listing (already fetched by the claim) says whether ADR manages the holder.
+        listed = next((c for c in self._api.list() if c.name.lower() == holder.lower()), None)
         held = holder_of(
             holder,
             target_id=target_id,
             thumbprint=thumbprint,
             scope=desired.scope,
             declared_by=self._declarations.owner_of(target_id, holder, besides=desired.owner),
+            managed_by=listed.managed_by if listed else None,
         )
         raise AlreadyTrusted(messages.already_trusted(desired, thumbprint, held))
 
     def _adopt_own(self, desired: DesiredCertificate) -> RemoteCertificate:
         """The name is taken: carry on only if it holds our certificate (a crashed create)."""
         existing = self._api.get(desired.certificate_name)
+        if existing.managed_by:
+            raise NameConflict(messages.device_registry_took_name(desired, existing.managed_by))
         if existing.thumbprint != desired.thumbprint:
             raise NameConflict(messages.name_taken(desired, existing.thumbprint))
         return existing

@@ -54,6 +54,12 @@ _DOING = {
     "delete": "deleting a certificate from",
     "list_by_iot_hub": "listing the certificates of",
     "list": "listing the certificates of",
+    "enrollment_group_get": "reading an enrollment group of",
+    "enrollment_group_create": "creating an enrollment group on",
+    "enrollment_group_update": "updating an enrollment group on",
+    "enrollment_group_delete": "deleting an enrollment group from",
+    "dps_get": "reading",
+    "list_keys_for_key_name": "reading a shared-access key of",
 }
 
 
@@ -263,6 +269,11 @@ def remote_refused(verb: str, error: BaseException) -> str:
     return f"Azure refused the {verb}: {error}; run `pulumi refresh`, then `pulumi up` again"
 
 
+def no_such_type(kind: str, token: str) -> str:
+    """An engine asked the plugin for a type it does not have (a typo in a YAML `type:`)."""
+    return f"the pop provider has no {kind} '{token}'"
+
+
 def invalid_input(error: InvalidInput) -> str:
     """An input judged at apply time, named by its property."""
     return f"{error.field}: {error.reason}"
@@ -445,6 +456,34 @@ def already_trusted(desired: DesiredCertificate, thumbprint: str, held: Holder) 
     )
 
 
+def device_registry_import(name: str, target_label: str, managed_by: str) -> str:
+    """An import of a certificate that Azure Device Registry manages: refused, never adopted."""
+    return (
+        f"certificate '{name}' on {target_label} is managed by Azure Device Registry (synced "
+        f"from {managed_by}), which keeps it in sync; pop never adopts, changes or deletes "
+        "such a certificate: leave it out of `pulumi import` (the bulk query in "
+        "docs/guides/import.md skips it)"
+    )
+
+
+def device_registry_left(name: str, target_label: str) -> str:
+    """A delete that found the recorded name holding a certificate ADR manages."""
+    return (
+        f"certificate '{name}' on {target_label} is now managed by Azure Device Registry, so "
+        "it was left in place and only this resource's record was removed; nothing to do"
+    )
+
+
+def device_registry_took_name(desired: DesiredCertificate, managed_by: str) -> str:
+    """The declared name holds a certificate that Azure Device Registry manages."""
+    return (
+        f"certificate '{desired.certificate_name}' on {desired.target.label} is managed by "
+        f"Azure Device Registry (synced from {managed_by}), and pop never adopts, changes or "
+        "deletes such a certificate: give this resource another certificate_name (or leave it "
+        "unset to get a generated one), or remove it if that certificate already trusts its CA"
+    )
+
+
 def proof_rejected(desired: DesiredCertificate, error: BaseException, removed: str) -> str:
     return (
         f"Azure rejected the proof of possession for '{desired.certificate_name}' on "
@@ -468,6 +507,12 @@ def upload_removed(certificate_name: str) -> str:
 def _how_to_resolve(held: Holder, owner: str) -> str:
     """The fix for a CA held under another name; never advice that deletes a trusted CA."""
     me = f"'{owner}'" if owner else "this resource"
+    if held.kind is HolderKind.DEVICE_REGISTRY:
+        return (
+            f"Azure Device Registry keeps '{held.name}' in sync and pop never adopts, changes "
+            f"or deletes it: the devices of this CA are already trusted there, so remove {me} "
+            "from this target (declare the CA only where Azure Device Registry does not)"
+        )
     if held.kind is HolderKind.DECLARED:
         return f"Keep one of the two declarations ('{held.resource}' or {me})"
     if held.kind is HolderKind.LEFT_BEHIND:
@@ -483,4 +528,128 @@ def _how_to_resolve(held: Holder, owner: str) -> str:
         "a destroy of either would delete it for both); if it was uploaded by hand, adopt it: "
         f"set certificate_name to '{held.name}' (certificateName in the stack config) and run "
         "`pulumi up`"
+    )
+
+
+# -- enrollment groups (pop_provider.core.enrollment) --------------------------------------------
+
+DPS_DATA_ROLE_HINT = (
+    "assign the principal the role 'Device Provisioning Service Data Contributor' (or one with "
+    "the data actions Microsoft.Devices/provisioningServices/enrollmentGroups/read, write and "
+    "delete) on the DPS or above, or set pop:dpsSharedAccessPolicy to use a shared-access "
+    "policy's key instead"
+)
+
+
+def group_exists(group_id: str, target: Target, arm_id: str) -> str:
+    """A create found the group id taken: never taken over."""
+    return (
+        f"enrollment group '{group_id}' already exists on {target.description} and this "
+        f"resource did not create it: adopt it with `pulumi import pop:index:EnrollmentGroup "
+        f"<name> {arm_id}`, or choose another enrollment_group_id"
+    )
+
+
+def group_claimed(group_id: str, target: Target, first: str, second: str) -> str:
+    """Two resources of one deployment declare the same group id on one DPS."""
+    return (
+        f"resources '{first}' and '{second}' both declare enrollment group '{group_id}' on "
+        f"{target.label}: one resource owns a group id on a DPS; remove one of the two or give "
+        "it another enrollment_group_id"
+    )
+
+
+def group_changed(group_id: str, target: Target, now: str) -> str:
+    """412 to If-Match: someone else wrote the group since this run read it."""
+    return (
+        f"enrollment group '{group_id}' on {target.label} changed out of band since the last "
+        f"refresh (the DPS answered 412 to its recorded etag; {now}): run `pulumi up --refresh` "
+        "to set it back to what the program declares"
+    )
+
+
+def group_now(group: dict[str, object] | None) -> str:
+    """What a re-read found, for group_changed."""
+    if group is None:
+        return "it is gone now"
+    return f"it holds etag {group.get('etag')}, last written {group.get('lastUpdatedDateTimeUtc')}"
+
+
+def reference_missing(field: str, name: str, target: Target, listed: list[str]) -> str:
+    """A referenced certificate that no resource declares and the DPS does not hold."""
+    held = ", ".join(sorted(listed)) or "none"
+    return (
+        f"{field} '{name}' names no CA certificate of {target.label} (it holds: {held}) and no "
+        "VerifiedCaCertificate of this program declares it there: pass the certificate's "
+        "certificate_name, e.g. rootCa.certificateName"
+    )
+
+
+def reference_unverified(field: str, name: str, target: Target) -> str:
+    """A referenced certificate that the DPS holds but not Verified, and nobody declares."""
+    return (
+        f"{field} '{name}' is a CA certificate of {target.label} that is not Verified, and no "
+        "VerifiedCaCertificate of this program declares it there: devices chained to it would "
+        "be refused; declare it with a VerifiedCaCertificate and pass its certificate_name"
+    )
+
+
+def hubs_not_linked(hubs: list[str], target: Target, linked: list[str]) -> str:
+    """iot_hubs names hubs that are not linked to the DPS."""
+    known = ", ".join(sorted(linked)) or "none"
+    return (
+        f"iot_hubs names {', '.join(hubs)}, not linked to {target.label} (linked: {known}): "
+        "link the hub to the DPS (its iotHubs property) or give the host name of a linked hub"
+    )
+
+
+def dps_no_service_host(target: Target) -> str:
+    """The DPS resource reports no service API host (not provisioned yet)."""
+    return (
+        f"{target.description} reports no serviceOperationsHostName: wait until the DPS is "
+        "provisioned (its state Active) and run `pulumi up` again"
+    )
+
+
+def dps_service_denied(answer: Answer) -> str:
+    """The DPS service API's 403: no data role."""
+    return (
+        f"the DPS service API denied access while {doing(answer.operation)} "
+        f"{answer.target.label}: {answer.said}; {DPS_DATA_ROLE_HINT}"
+    )
+
+
+def dps_service_token_refused(answer: Answer) -> str:
+    """The DPS service API's 401."""
+    return (
+        f"the DPS service API refused the credential while {doing(answer.operation)} "
+        f"{answer.target.label}: {answer.said}; check the tenantId setting (the token "
+        "must be for https://azure-devices-provisioning.net, from the subscription's tenant) "
+        "or pop:dpsSharedAccessPolicy"
+    )
+
+
+def dps_service_rejected(answer: Answer) -> str:
+    """Any other refusal of the DPS service API: its own words."""
+    return (
+        f"the DPS service API refused {doing(answer.operation)} {answer.target.label} "
+        f"(HTTP {answer.status}): {answer.said}; correct the EnrollmentGroup's inputs it names"
+    )
+
+
+def unknown_shared_access_policy(policy: str, target: Target, said: str) -> str:
+    """pop:dpsSharedAccessPolicy names no policy of the DPS."""
+    return (
+        f"pop:dpsSharedAccessPolicy '{policy}' is not a shared-access policy of "
+        f"{target.description}: {said}; set it to one of the DPS's policies (e.g. "
+        "provisioningserviceowner) or unset it to use the Entra credential"
+    )
+
+
+def group_not_ca_bound(group_id: str, target: Target) -> str:
+    """An import of a group whose attestation is not CA references."""
+    return (
+        f"enrollment group '{group_id}' on {target.label} does not reference CA certificates "
+        "(its attestation is signing certificates, symmetric keys or TPM): EnrollmentGroup "
+        "manages only groups bound to CA certificates by name; import another group"
     )

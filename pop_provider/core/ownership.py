@@ -114,6 +114,8 @@ class HolderKind(Enum):
     DECLARED = "declared"  # another resource of this run declares it
     LEFT_BEHIND = "left behind"  # a resource of this stack uploaded it; no longer declared
     ELSEWHERE = "elsewhere"  # not this stack: another stack, the portal, the az CLI
+    # Azure Device Registry synced it onto the hub and keeps it in sync: nobody else's to take.
+    DEVICE_REGISTRY = "Azure Device Registry"
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,12 @@ class Holder:
     kind: HolderKind
     resource: str | None = None
     scope: str = ""
+    managed_by: str | None = None  # the ADR policy or CA (DEVICE_REGISTRY only)
 
     @property
     def description(self) -> str:
+        if self.kind is HolderKind.DEVICE_REGISTRY:
+            return f"which Azure Device Registry manages (synced from {self.managed_by})"
         if self.kind is HolderKind.DECLARED:
             return f"which resource '{self.resource}' of this stack declares"
         if self.kind is HolderKind.LEFT_BEHIND:
@@ -138,10 +143,19 @@ class Holder:
 
 
 def holder_of(
-    name: str, *, target_id: str, thumbprint: str, scope: str, declared_by: str | None
+    name: str,
+    *,
+    target_id: str,
+    thumbprint: str,
+    scope: str,
+    declared_by: str | None,
+    managed_by: str | None = None,
 ) -> Holder:
-    """A resource this run declares; else a resource of this stack, which its generated name
-    gives away (`inputs.generate_certificate_name`); else not this stack."""
+    """Azure Device Registry, whatever the name says (it is never adopted nor deleted); else a
+    resource this run declares; else a resource of this stack, which its generated name gives
+    away (`inputs.generate_certificate_name`); else not this stack."""
+    if managed_by:
+        return Holder(name, HolderKind.DEVICE_REGISTRY, scope=scope, managed_by=managed_by)
     if declared_by:
         return Holder(name, HolderKind.DECLARED, declared_by, scope)
     prefix = name.rpartition("-")[0]

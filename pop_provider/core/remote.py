@@ -27,6 +27,10 @@ class RemoteCertificate:
     is_verified: bool
     # The certificate Azure holds (PEM), where the answer carries it: what an import declares.
     certificate_pem: str | None = None
+    # The ARM id of the Azure Device Registry policy or certificate authority that synced this
+    # certificate onto the hub (pop_provider.core.certificate_collection.device_registry_id):
+    # ADR keeps it in sync, so pop never claims, adopts, changes or deletes it.
+    managed_by: str | None = None
 
 
 class RemoteError(Exception):
@@ -104,11 +108,15 @@ class RunListing:
         self, thumbprint: str, name: str, fetch: Callable[[], list[RemoteCertificate]]
     ) -> str | None:
         """Check and reserve in one step, so two creates of one CA racing in this run cannot
-        both find the target free and both upload it (no ARM call beyond the one list)."""
+        both find the target free and both upload it (no ARM call beyond the one list). A
+        certificate Azure Device Registry manages holds its CA even under the name asked for:
+        it is never ours to take."""
         with self._lock:
             wanted = thumbprint.upper()
             for cert in self._listed_locked(fetch).values():
-                if cert.thumbprint.upper() == wanted and cert.name.lower() != name.lower():
+                if cert.thumbprint.upper() == wanted and (
+                    cert.name.lower() != name.lower() or cert.managed_by
+                ):
                     return cert.name
             claimed = self._claims.setdefault(wanted, name)
             return None if claimed.lower() == name.lower() else claimed

@@ -11,13 +11,12 @@ state and an import's inputs (pop_provider.core.state), the calls to Azure
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from pop_provider.core import inputs
+from pop_provider.core import inputs, messages
 from pop_provider.core.check import Checked, check, claim
 from pop_provider.core.connection import ConnectionSettings
 from pop_provider.core.diff import Diff, diff
@@ -26,6 +25,7 @@ from pop_provider.core.inputs import DesiredCertificate
 from pop_provider.core.lifecycle import CertificateLifecycle
 from pop_provider.core.ownership import Declarations
 from pop_provider.core.remote import CertificateNotFound, RemoteCertificate
+from pop_provider.core.reported import reported
 from pop_provider.core.runtime import Runtime, settings_from
 from pop_provider.core.state import (
     CODE,
@@ -47,31 +47,6 @@ class Read:
     id: str
     outputs: dict[str, Any]
     inputs: dict[str, Any]
-
-
-_Verb = TypeVar("_Verb", bound=Callable[..., Any])
-
-
-def _reported(verb: str) -> Callable[[_Verb], _Verb]:
-    """Whatever a verb raises reaches the user as one failure that says what to do
-    (pop_provider.core.explain), never as a chain of Python exceptions."""
-
-    def decorate(method: _Verb) -> _Verb:
-        @functools.wraps(method)
-        def wrapper(self: CertificateVerbs, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return method(self, *args, **kwargs)
-            except Exception as error:
-                # Imported on the first failure: it pulls in azure-core, which a program
-                # (that imports the faces for their types) never needs.
-                from pop_provider.core.explain import explain
-
-                settings = self.settings_for_errors()
-                raise explain(error, settings, verb, program_ran=self._program_ran) from None
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
 
 
 class CertificateVerbs:
@@ -111,7 +86,7 @@ class CertificateVerbs:
             return self._runtime.settings
         return ConnectionSettings(namespace=self._namespace)
 
-    @_reported("check")
+    @reported("check")
     def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
         self._program_ran = True
         result = check(olds or {}, news, self.runtime.settings.default_subscription_id)
@@ -119,17 +94,17 @@ class CertificateVerbs:
             result.failures.extend(claim(self._declared, result.inputs))
         return result
 
-    @_reported("diff")
+    @reported("diff")
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
         return diff(olds, news)
 
-    @_reported("create")
+    @reported("create")
     def create(self, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         desired = self._desired(props)
         outcome = self._lifecycle(desired).create(desired)
         return outcome.remote.arm_id, outputs(props, desired, outcome)
 
-    @_reported("read")
+    @reported("read")
     def read(self, id_: str, props: Mapping[str, Any]) -> Read:
         """The certificate as Azure reports it; with no recorded properties (an import), the
         inputs that declare it too."""
@@ -141,6 +116,14 @@ class CertificateVerbs:
             # reads the one certificate, with its PEM.
             remote = _listed(api.list(), name) if props else api.get(name)
         except CertificateNotFound:
+            remote = None
+        if remote is not None and remote.managed_by:
+            if not props:  # an import: Azure Device Registry's certificate is never adopted
+                raise InputError(
+                    messages.device_registry_import(name, target.label, remote.managed_by)
+                )
+            # A refresh: what the name holds now is ADR's, not this resource's certificate; the
+            # record goes (nothing is deleted) and the next `up` says why it cannot recreate it.
             remote = None
         if remote is None:
             return Read(id="", outputs={}, inputs={})  # gone: refresh removes it from the state
@@ -157,21 +140,27 @@ class CertificateVerbs:
             )
         return Read(id=remote.arm_id or id_, outputs=outs, inputs=declared)
 
-    @_reported("update")
+    @reported("update")
     def update(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         desired = self._desired(news)
         outcome = self._lifecycle(desired).ensure_verified(desired)
         return outputs(news, desired, outcome)
 
-    @_reported("delete")
-    def delete(self, id_: str, props: Mapping[str, Any]) -> None:
+    @reported("delete")
+    def delete(self, id_: str, props: Mapping[str, Any]) -> str | None:
+        """Delete the certificate; what a face should warn about when it was left in place
+        (None when there is nothing to say)."""
         target, name = recorded_location(id_, props)
         lifecycle = CertificateLifecycle(self.runtime.clients.certificates(target), self._declared)
+        owner = str(props.get(inputs.NAME_PREFIX) or "")
         # A certificate that another resource of this run declares (it took the name over) is
-        # left to that resource: only this resource's record goes.
-        lifecycle.delete(
-            name, target_id=target.arm_id, owner=str(props.get(inputs.NAME_PREFIX) or "")
-        )
+        # left to that resource, one Azure Device Registry manages to ADR: only this resource's
+        # record goes.
+        if lifecycle.delete(name, target_id=target.arm_id, owner=owner):
+            return None
+        if owner and self._declared.owner_of(target.arm_id, name, besides=owner):
+            return None
+        return messages.device_registry_left(name, target.label)
 
     def _desired(self, props: Mapping[str, Any]) -> DesiredCertificate:
         """Typed inputs; a Key Vault key is fetched and matched here, before any ARM call."""
@@ -183,7 +172,7 @@ class CertificateVerbs:
                 key_vault=runtime.key_vault_signer,
             )
         except InvalidInput as error:
-            raise InputError(f"{error.field}: {error.reason}") from None
+            raise InputError(messages.invalid_input(error)) from None
 
     def _lifecycle(self, desired: DesiredCertificate) -> CertificateLifecycle:
         return CertificateLifecycle(

@@ -87,3 +87,9 @@ class VerifiedCaCertificateProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         self.verbs.delete(id_, props)
+
+
+def declared() -> Declarations:
+    """What this deployment's certificates declare: the enrollment groups' provider reads it
+    (a reference to a declared certificate needs no lookup on the DPS)."""
+    return _DECLARED

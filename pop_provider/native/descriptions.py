@@ -211,6 +211,191 @@ outputs:
 {{% /examples %}}
 """
 
+ENROLLMENT_GROUP = """\
+A Device Provisioning Service (DPS) enrollment group bound to CA certificates Verified on that
+DPS: devices whose certificate chains to the referenced CA are provisioned to the group's hubs.
+Enrollment groups live on the DPS service API, not in ARM, so no ARM-based tool declares them.
+
+`caReferencePrimary` (and `caReferenceSecondary`) name certificates on the same DPS. Pass a
+VerifiedCaCertificate's `certificateName`: the group is then created after the CA is Verified,
+and a rotation is three `up`s: add the successor CA and set it as `caReferenceSecondary`; swap
+it to `caReferencePrimary`; remove the old CA.
+
+## Checks before any call to Azure
+
+Every input is judged in `preview` and in `up --skip-preview` alike, one line per failure: the
+DPS (`dpsId`, or `dpsName` with `resourceGroupName`), the group id, an unknown
+`allocationPolicy` or `provisioningStatus`, `static` with other than one hub, `custom` without
+`customAllocationWebhookUrl` and `customAllocationApiVersion`. Then two checks that read ARM: a
+reference that no VerifiedCaCertificate of the program declares on that DPS must name a
+certificate the DPS holds Verified (one list of its certificates), and every `iotHubs` entry
+must be the host name of a hub linked to the DPS (one read of the DPS). A value not known yet
+at `preview` (an output of a resource being created) is checked at `up`.
+
+## Access
+
+The provider finds the DPS service API through ARM (the DPS's `serviceOperationsHostName`) and
+signs in with the same credential as for ARM, a Microsoft Entra token for
+`https://azure-devices-provisioning.net`: the principal needs a DPS data role on the DPS or
+above (Device Provisioning Service Data Contributor, or the data actions
+`Microsoft.Devices/provisioningServices/enrollmentGroups/read`, `write` and `delete`). To use a
+shared-access policy's key instead, name the policy in the provider's `dpsSharedAccessPolicy`
+setting; keys are never used otherwise.
+
+## One owner per group, drift and updates
+
+A create refuses a group id the DPS already has: one resource owns a group id on a DPS, and a
+group made by hand is adopted with `pulumi import`, never taken over. Two resources declaring
+one id on one DPS are refused at check. A change of the DPS or of `enrollmentGroupId` replaces
+the group; any other change updates it in place with the recorded etag (`If-Match`): a group
+changed by someone else since the last refresh is not overwritten unseen, and the run says so
+(run `up --refresh`). A refresh reads the group: one deleted out of band leaves the state and
+the next `up` creates it again; one disabled or re-pointed out of band is set back by the next
+`up`. Deleting a group that is already gone succeeds.
+
+## Import
+
+By its id, the DPS's ARM id (`.../Microsoft.Devices/provisioningServices/<dps>`) followed by
+`/enrollmentGroups/<enrollmentGroupId>`:
+
+```sh
+pulumi import pop:index:EnrollmentGroup <name> <DPS ARM id>/enrollmentGroups/<enrollmentGroupId>
+```
+
+The code it prints declares the DPS, the group id, its CA references and every setting that
+differs from the defaults. Only groups bound to CA certificates by name are imported.
+
+{{% examples %}}
+
+## Example Usage
+
+{{% example %}}
+
+### A root CA on a DPS and the group of its devices
+
+```typescript
+import * as fs from "fs";
+import * as pop from "@pop-provider/pop";
+import * as pulumi from "@pulumi/pulumi";
+
+const config = new pulumi.Config();
+const dpsId = config.require("dpsId");
+
+const rootCa = new pop.VerifiedCaCertificate("rootCa", {
+    dpsId: dpsId,
+    certificatePem: fs.readFileSync("ca.pem", "utf8"),
+    privateKeyPem: config.requireSecret("caKey"),
+});
+
+const fleet = new pop.EnrollmentGroup("fleet", {
+    dpsId: dpsId,
+    enrollmentGroupId: "fleet-2026",
+    caReferencePrimary: rootCa.certificateName,
+    allocationPolicy: "static",
+    iotHubs: [config.require("hubHostName")],
+});
+
+export const groupEtag = fleet.etag;
+```
+
+```python
+from pathlib import Path
+
+import pulumi
+import pulumi_pop as pop
+
+config = pulumi.Config()
+dps_id = config.require("dpsId")
+root_ca = pop.VerifiedCaCertificate(
+    "rootCa",
+    dps_id=dps_id,
+    certificate_pem=Path("ca.pem").read_text(),
+    private_key_pem=config.require_secret("caKey"),
+)
+fleet = pop.EnrollmentGroup(
+    "fleet",
+    dps_id=dps_id,
+    enrollment_group_id="fleet-2026",
+    ca_reference_primary=root_ca.certificate_name,
+    allocation_policy="static",
+    iot_hubs=[config.require("hubHostName")],
+)
+pulumi.export("groupEtag", fleet.etag)
+```
+
+```go
+package main
+
+import (
+	"os"
+
+	"github.com/pop-provider/pop-provider/sdk/go/pop"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+)
+
+func main() {
+	pulumi.Run(func(ctx *pulumi.Context) error {
+		cfg := config.New(ctx, "")
+		dpsId := pulumi.String(cfg.Require("dpsId"))
+		certificatePem, err := os.ReadFile("ca.pem")
+		if err != nil {
+			return err
+		}
+		rootCa, err := pop.NewVerifiedCaCertificate(ctx, "rootCa", &pop.VerifiedCaCertificateArgs{
+			DpsId:          dpsId,
+			CertificatePem: pulumi.String(string(certificatePem)),
+			PrivateKeyPem:  cfg.RequireSecret("caKey"),
+		})
+		if err != nil {
+			return err
+		}
+		fleet, err := pop.NewEnrollmentGroup(ctx, "fleet", &pop.EnrollmentGroupArgs{
+			DpsId:              dpsId,
+			EnrollmentGroupId:  pulumi.String("fleet-2026"),
+			CaReferencePrimary: rootCa.CertificateName,
+			AllocationPolicy:   pop.AllocationPolicyStatic,
+			IotHubs:            pulumi.StringArray{pulumi.String(cfg.Require("hubHostName"))},
+		})
+		if err != nil {
+			return err
+		}
+		ctx.Export("groupEtag", fleet.Etag)
+		return nil
+	})
+}
+```
+
+```yaml
+config:
+  dpsId: {type: string}
+  hubHostName: {type: string}
+  caKey: {type: string, secret: true}
+resources:
+  rootCa:
+    type: pop:index:VerifiedCaCertificate
+    properties:
+      dpsId: ${dpsId}
+      certificatePem:
+        fn::readFile: ca.pem
+      privateKeyPem: ${caKey}
+  fleet:
+    type: pop:index:EnrollmentGroup
+    properties:
+      dpsId: ${dpsId}
+      enrollmentGroupId: fleet-2026
+      caReferencePrimary: ${rootCa.certificateName}
+      allocationPolicy: static
+      iotHubs: ["${hubHostName}"]
+outputs:
+  groupEtag: ${fleet.etag}
+```
+
+{{% /example %}}
+
+{{% /examples %}}
+"""
+
 TRUSTED_CA = """\
 One CA trusted and Verified on many IoT hubs and DPS instances: a component with one
 `VerifiedCaCertificate` child per entry of `targets`, named `<component>-<label>`, each with
@@ -428,5 +613,12 @@ CONFIG: dict[str, str] = {
         "With `useOidc`: the bearer token for `oidcRequestUrl`. Falls back to the "
         "`ARM_OIDC_REQUEST_TOKEN`, then `ACTIONS_ID_TOKEN_REQUEST_TOKEN` (GitHub Actions) "
         "environment variable."
+    ),
+    "dpsSharedAccessPolicy": (
+        "EnrollmentGroup only: sign in to the DPS service API with this shared-access policy's "
+        "key (e.g. `provisioningserviceowner`, fetched through ARM `listKeys`, which needs "
+        "`Microsoft.Devices/provisioningServices/keys/listkeys/Action`) instead of a Microsoft "
+        "Entra token with a DPS data role. Unset by default: keys are used only when named "
+        "here. Falls back to the `POP_DPS_SHARED_ACCESS_POLICY` environment variable."
     ),
 }

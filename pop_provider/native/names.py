@@ -7,12 +7,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pop_provider.core.declaration import VERIFIED_CA_CERTIFICATE, camel
+from pop_provider.core.declaration import ENROLLMENT_GROUP, VERIFIED_CA_CERTIFICATE, camel
 
 _UPPER = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 # Every name the core may quote in a message: inputs, what check derives, outputs.
-CORE_NAMES: tuple[str, ...] = tuple(p.name for p in VERIFIED_CA_CERTIFICATE.properties)
+CORE_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys(p.name for r in (VERIFIED_CA_CERTIFICATE, ENROLLMENT_GROUP) for p in r.properties)
+)
 
 
 def snake(name: str) -> str:

@@ -43,9 +43,10 @@ from pulumi.provider.experimental.provider import (
 )
 from pulumi.runtime.rpc import UNKNOWN
 
-from pop_provider.core import certificates, inputs
+from pop_provider.core import certificates, inputs, messages
 from pop_provider.core import declaration as declared
 from pop_provider.core.declaration import camel
+from pop_provider.core.enrollment.verbs import EnrollmentGroupVerbs
 from pop_provider.core.errors import InvalidInput
 from pop_provider.core.expiry import DEFAULT_EXPIRY_WARNING_DAYS, days_until, expiry_warning
 from pop_provider.core.key_secrecy import WarnedKeys, clear_key_warning
@@ -56,6 +57,7 @@ from pop_provider.failures import InputError
 from pop_provider.native.names import from_core, in_camel_case, to_core
 from pop_provider.native.schema import (
     CERTIFICATE_TOKEN,
+    ENROLLMENT_GROUP_TOKEN,
     SECRET_CONFIG,
     TRUSTED_CA_TOKEN,
     schema_json,
@@ -74,13 +76,18 @@ Warn = Callable[[str, str], None]  # (urn, message)
 
 
 class PopProvider(Provider):
-    """`pop:index:VerifiedCaCertificate` (custom) and `pop:index:TrustedCa` (component)."""
+    """`pop:index:VerifiedCaCertificate` and `pop:index:EnrollmentGroup` (custom), and
+    `pop:index:TrustedCa` (component)."""
 
     def __init__(self, version: str, warn: Warn | None = None) -> None:
         self._version = version
         self._warn = warn or (lambda _urn, _message: None)
         self._warned_in_clear = WarnedKeys()
-        self._verbs = CertificateVerbs(Declarations(), namespace="pop")
+        declarations = Declarations()  # the groups' check reads what the certificates declare
+        self._verbs = CertificateVerbs(declarations, namespace="pop")
+        self._groups = EnrollmentGroupVerbs(
+            declarations, namespace="pop", shared_runtime=lambda: self._verbs.runtime
+        )
         self._pool = ThreadPoolExecutor(MAX_CONCURRENT_VERBS, thread_name_prefix="pop-verb")
 
     async def _run(self, verb: Callable[..., _T], *args: Any) -> _T:
@@ -113,11 +120,14 @@ class PopProvider(Provider):
             return value
 
         await self._run(self._verbs.configure, lookup)
+        await self._run(self._groups.configure, lookup)  # its runtime is the certificates'
         return ConfigureResponse(accept_secrets=True, supports_preview=False)
 
     # -- VerifiedCaCertificate -----------------------------------------------------------------
 
     async def check(self, request: CheckRequest) -> CheckResponse:
+        if _is_group(request.type):
+            return await self._check_group(request)
         _expect_certificate(request.type)
         self._warn_unless_secret(request.urn, request.new_inputs)
         secrets = _secret_keys(request.new_inputs)
@@ -140,6 +150,8 @@ class PopProvider(Provider):
         )
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
+        if _is_group(request.type):
+            return await self._diff_group(request)
         _expect_certificate(request.type)
         olds = to_core(_plain(request.old_state))
         news = to_core(_plain(request.new_inputs))
@@ -158,27 +170,42 @@ class PopProvider(Provider):
         )
 
     async def create(self, request: CreateRequest) -> CreateResponse:
+        if _is_group(request.type):
+            props = to_core(_plain(request.properties))
+            id_, outs = await self._run(self._groups.create, props)
+            return CreateResponse(
+                resource_id=id_, properties=_group_state(outs, request.properties)
+            )
         _expect_certificate(request.type)
         props = to_core(_plain(request.properties))
         arm_id, outs = await self._run(self._verbs.create, props)
         return CreateResponse(resource_id=arm_id, properties=self._state(outs, request.properties))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
-        _expect_certificate(request.type)
+        group = _is_group(request.type)
+        if not group:
+            _expect_certificate(request.type)
         props = to_core(_plain(request.properties))
-        found = await self._run(self._verbs.read, request.resource_id, props)
+        verbs = self._groups if group else self._verbs
+        found = await self._run(verbs.read, request.resource_id, props)
         if not found.id:
             return ReadResponse(resource_id="", properties={}, inputs={})
         # A refresh keeps the recorded inputs (check derived some of them); an import declares
         # what a program would (pulumi import prints it to paste).
         declared = request.inputs if request.inputs else _values(from_core(found.inputs), set())
-        return ReadResponse(
-            resource_id=found.id,
-            properties=self._state(found.outputs, request.properties),
-            inputs=declared,
+        state = (
+            _group_state(found.outputs, request.properties)
+            if group
+            else self._state(found.outputs, request.properties)
         )
+        return ReadResponse(resource_id=found.id, properties=state, inputs=declared)
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
+        if _is_group(request.type):
+            olds = to_core(_plain(request.olds))
+            news = to_core(_plain(request.news))
+            outs = await self._run(self._groups.update, olds, news)
+            return UpdateResponse(properties=_group_state(outs, request.news))
         _expect_certificate(request.type)
         olds = to_core(_plain(request.olds))
         news = to_core(_plain(request.news))
@@ -186,15 +213,48 @@ class PopProvider(Provider):
         return UpdateResponse(properties=self._state(outs, request.news))
 
     async def delete(self, request: DeleteRequest) -> None:
+        if _is_group(request.type):
+            props = to_core(_plain(request.properties))
+            await self._run(self._groups.delete, request.resource_id, props)
+            return
         _expect_certificate(request.type)
         props = to_core(_plain(request.properties))
-        await self._run(self._verbs.delete, request.resource_id, props)
+        left = await self._run(self._verbs.delete, request.resource_id, props)
+        if left:  # a certificate Azure Device Registry manages was left in place
+            self._warn(request.urn, left)
+
+    # -- EnrollmentGroup ----------------------------------------------------------------------
+
+    async def _check_group(self, request: CheckRequest) -> CheckResponse:
+        secrets = _secret_keys(request.new_inputs)
+        news = to_core(_plain(request.new_inputs))
+        news[inputs.NAME_PREFIX] = request.name
+        olds = to_core(_plain(request.old_inputs))
+        checked = await self._run(self._groups.check, olds, news)
+        return CheckResponse(
+            inputs=_values(from_core(checked.inputs), secrets),
+            failures=[
+                CheckFailure(camel(f.property), in_camel_case(f.reason)) for f in checked.failures
+            ],
+        )
+
+    async def _diff_group(self, request: DiffRequest) -> DiffResponse:
+        olds = to_core(_plain(request.old_state))
+        news = to_core(_plain(request.new_inputs))
+        diff = await self._run(self._groups.diff, olds, news)
+        replaces = [camel(name) for name in diff.replaces]
+        detailed = {name: PropertyDiff(PropertyDiffKind.UPDATE_REPLACE, True) for name in replaces}
+        for name in diff.updates:
+            detailed[camel(name)] = PropertyDiff(PropertyDiffKind.UPDATE, True)
+        return DiffResponse(
+            changes=diff.changes, replaces=replaces, diffs=list(detailed), detailed_diff=detailed
+        )
 
     # -- TrustedCa -----------------------------------------------------------------------------
 
     async def construct(self, request: ConstructRequest) -> ConstructResponse:
         if request.resource_type != TRUSTED_CA_TOKEN:
-            raise InputError(f"the pop provider has no component '{request.resource_type}'")
+            raise InputError(messages.no_such_type("component", request.resource_type))
         from pop_provider.native.trusted_ca import construct_trusted_ca
 
         return await construct_trusted_ca(request)
@@ -235,10 +295,22 @@ class PopProvider(Provider):
             self._warn(urn, warning)
 
 
+def _is_group(type_: str) -> bool:
+    return type_.rsplit("$", 1)[-1] == ENROLLMENT_GROUP_TOKEN
+
+
+def _group_state(
+    outs: Mapping[str, Any], previous: Mapping[str, PropertyValue]
+) -> dict[str, PropertyValue]:
+    """A group's outputs as the engine records them; what the program marked secret (a twin
+    value, say) stays secret."""
+    return _values(from_core(outs), _secret_keys(previous))
+
+
 def _expect_certificate(type_: str) -> None:
     # A child's URN carries its parents' types first ("pop:index:TrustedCa$pop:index:...").
     if type_.rsplit("$", 1)[-1] != CERTIFICATE_TOKEN:
-        raise InputError(f"the pop provider has no resource type '{type_}'")
+        raise InputError(messages.no_such_type("resource type", type_))
 
 
 def _scope(urn: str) -> str:

@@ -5,28 +5,38 @@ property is declared once."""
 from __future__ import annotations
 
 import json
-from enum import Enum
 from typing import Any
 
 from pop_provider.core import declaration as declared
-from pop_provider.core.declaration import Property
+from pop_provider.core.declaration import DescribedEnum, Property
 from pop_provider.native import descriptions, distribution
 
 PACKAGE = "pop"
 CERTIFICATE_TOKEN = declared.VERIFIED_CA_CERTIFICATE.token
+ENROLLMENT_GROUP_TOKEN = declared.ENROLLMENT_GROUP.token
 TRUSTED_CA_TOKEN = "pop:index:TrustedCa"
 TARGET_TOKEN = "pop:index:CaTarget"
 
 _STRING = {"type": "string"}
 # Enums of the declaration, by the type name a property gives.
-_ENUMS: dict[str, type[Enum]] = {declared.MODE.schema_type: declared.Mode}
+_ENUMS: dict[str, type[DescribedEnum]] = {
+    prop.schema_type: prop.enum
+    for resource in (declared.VERIFIED_CA_CERTIFICATE, declared.ENROLLMENT_GROUP)
+    for prop in resource.properties
+    if prop.enum is not None
+}
+_ANY = {"$ref": "pulumi.json#/Any"}
 
 
 def _spec(prop: Property) -> dict[str, Any]:
     """A property as the schema types it, with its description."""
     if prop.enum is not None:
         return {"$ref": f"#/types/pop:index:{prop.schema_type}", "description": prop.description}
-    return {"type": prop.schema_type, "description": prop.description}
+    spec: dict[str, Any] = {"type": prop.schema_type, "description": prop.description}
+    if prop.item_type is not None:
+        item = _ANY if prop.item_type == "any" else {"type": prop.item_type}
+        spec["items" if prop.schema_type == "array" else "additionalProperties"] = item
+    return spec
 
 
 def _properties(props: tuple[Property, ...]) -> dict[str, dict[str, Any]]:
@@ -34,10 +44,14 @@ def _properties(props: tuple[Property, ...]) -> dict[str, dict[str, Any]]:
 
 
 def _certificate() -> dict[str, Any]:
-    resource = declared.VERIFIED_CA_CERTIFICATE
+    return _custom(declared.VERIFIED_CA_CERTIFICATE, descriptions.VERIFIED_CA_CERTIFICATE)
+
+
+def _custom(resource: declared.Resource, description: str) -> dict[str, Any]:
+    """A custom resource's schema: its declared inputs and outputs, and its long description."""
     declared_inputs = resource.inputs()
     return {
-        "description": descriptions.VERIFIED_CA_CERTIFICATE,
+        "description": description,
         "inputProperties": _properties(declared_inputs),
         "requiredInputs": [p.camel for p in declared_inputs if p.required],
         "properties": _properties(resource.outputs()),
@@ -76,15 +90,15 @@ def _target_type() -> dict[str, Any]:
     }
 
 
-def _enum_type(enum: type[Enum]) -> dict[str, Any]:
+def _enum_type(enum: type[DescribedEnum]) -> dict[str, Any]:
     return {
         "type": "string",
         "description": (enum.__doc__ or "").strip(),
         "enum": [
             {
-                "name": member.name.title(),
+                "name": "".join(part.title() for part in member.name.split("_")),
                 "value": member.value,
-                "description": getattr(member, "description", ""),
+                "description": member.description,
             }
             for member in enum
         ],
@@ -107,6 +121,7 @@ _CONFIG_TYPES: dict[str, dict[str, Any]] = {
     "oidcTokenFilePath": _STRING,
     "oidcRequestUrl": _STRING,
     "oidcRequestToken": {**_STRING, "secret": True},
+    "dpsSharedAccessPolicy": _STRING,
 }
 _CONFIG = {
     name: {**spec, "description": descriptions.CONFIG[name]} for name, spec in _CONFIG_TYPES.items()
@@ -134,7 +149,13 @@ def package_schema(version: str) -> dict[str, Any]:
             TARGET_TOKEN: _target_type(),
             **{f"pop:index:{name}": _enum_type(enum) for name, enum in _ENUMS.items()},
         },
-        "resources": {CERTIFICATE_TOKEN: _certificate(), TRUSTED_CA_TOKEN: _trusted_ca()},
+        "resources": {
+            CERTIFICATE_TOKEN: _certificate(),
+            TRUSTED_CA_TOKEN: _trusted_ca(),
+            ENROLLMENT_GROUP_TOKEN: _custom(
+                declared.ENROLLMENT_GROUP, descriptions.ENROLLMENT_GROUP
+            ),
+        },
         "language": {
             "nodejs": {"packageName": distribution.NPM_PACKAGE, "respectSchemaVersion": True},
             "go": {

@@ -11,7 +11,16 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 
 from policy.guardrails import rules
-from policy.guardrails.resources import UNKNOWN, CaDeclaration, Face, declaration
+from policy.guardrails.resources import (
+    UNKNOWN,
+    CaDeclaration,
+    Face,
+    GroupDeclaration,
+    GroupFace,
+    camel,
+    declaration,
+    group_declaration,
+)
 from policy.guardrails.stacks import PRODUCTION_FLAG, Stack
 from tests.pki import KeyType, make_ca
 from tests.policy.weak_pki import ca_expiring_in, rsa_1024_ca, sha1_ca
@@ -183,7 +192,59 @@ def test_allowlist_is_inert_until_set_then_names_the_fingerprint() -> None:
 
 def test_every_rule_is_named_once_with_a_default_level() -> None:
     names = [rule.name for rule in rules.RULES]
-    assert len(set(names)) == len(names) == 8
+    assert len(set(names)) == len(names) == 9
     levels = {rule.name: rule.level for rule in rules.RULES}
     assert levels["no-self-attested-ca"] == levels["strong-ca"] == rules.MANDATORY
+    assert levels["group-references-proved-ca"] == rules.MANDATORY
     assert levels["ca-expiry"] == rules.ADVISORY
+
+
+DPS = (
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Devices/provisioningServices/fleet-dps"
+)
+
+
+def group(face: GroupFace = GroupFace.DYNAMIC, **given: Any) -> GroupDeclaration:
+    """An enrollment group on fleet-dps as the face spells it; `given` in snake_case."""
+    inputs = {"dps_id": DPS, "enrollment_group_id": "fleet", **given}
+    if face is GroupFace.NATIVE:
+        inputs = {camel(key): value for key, value in inputs.items()}
+    found = group_declaration(face.value, "fleetGroup", inputs)
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize("face", list(GroupFace))
+def test_a_production_group_references_only_cas_proved_by_possession(face: GroupFace) -> None:
+    """In production a group may not admit the devices of a self-attested CA, nor of a CA the
+    stack does not declare; a CA proved by possession passes, and so does any CA elsewhere."""
+    proved = ca(hub_id=None, dps_id=DPS, mode="proof", certificate_name="root-2026")
+    attested = ca(name="attested", hub_id=None, dps_id=DPS, mode="auto", certificate_name="auto-1")
+    on_hub = ca(name="onHub", mode="proof", certificate_name="elsewhere")
+    cas = [proved, attested, on_hub]
+
+    def lines(*references: str, stack: Stack = PROD) -> list[str]:
+        primary, *secondary = references
+        declared = group(
+            face,
+            ca_reference_primary=primary,
+            ca_reference_secondary=secondary[0] if secondary else None,
+        )
+        found = rules.group_references_proved_ca(cas, [declared], context(stack))
+        return [line for _, line in found]
+
+    assert lines("root-2026") == []
+    assert lines("ROOT-2026") == []  # certificate names are case-insensitive on Azure
+    (line,) = lines("root-2026", "auto-1")
+    assert line.startswith(
+        "group-references-proved-ca: 'fleetGroup' on DPS 'fleet-dps' references 'auto-1', "
+        "which 'attested' trusts on upload (mode 'auto') in production stack 'prod'"
+    )
+    assert line.endswith("fix: prove 'attested' by possession (mode 'proof' or 'offline') first")
+    # The same name on a hub is not the DPS's certificate.
+    (undeclared,) = lines("elsewhere")
+    assert "a CA certificate this stack does not declare" in undeclared
+    assert lines("auto-1", stack=DEV) == []
+    # A reference not known yet (preview of a first up) is judged at up.
+    unknown = group(face, ca_reference_primary=UNKNOWN)
+    assert list(rules.group_references_proved_ca(cas, [unknown], context(PROD))) == []

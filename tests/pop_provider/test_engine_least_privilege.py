@@ -7,7 +7,9 @@ leaves nothing behind."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +22,7 @@ from azure_iot_emulator.seed import (
     DEFAULT_SUBSCRIPTION,
     default_seed_document,
 )
-from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess
+from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess, stack_config
 from pop_provider.core.proof import proof_certificate_pem
 from pop_provider.core.signers import LocalKeySigner
 from tests.conftest import azure_environment, write_certificates_config
@@ -36,6 +38,13 @@ SUBSCRIPTION_PLACEHOLDER = "<subscription id>"
 
 HUB = "Microsoft.Devices/IotHubs/certificates"
 DPS = "Microsoft.Devices/provisioningServices/certificates"
+# What an enrollment group adds: the DPS's Read (its service host and linked hubs) and the data
+# actions of the DPS service API.
+DPS_READ = "Microsoft.Devices/provisioningServices/Read"
+GROUP_DATA_ACTIONS = [
+    f"Microsoft.Devices/provisioningServices/enrollmentGroups/{verb}"
+    for verb in ("read", "write", "delete")
+]
 # The action each logged operation needs (the spec's operationIds, as the emulator logs them).
 OPERATION_ACTIONS = {
     "Certificates_ListByIotHub": f"{HUB}/Read",
@@ -200,11 +209,14 @@ def test_the_readme_role_is_a_complete_role_definition_document() -> None:
         "Description",
         "Actions",
         "NotActions",
+        "DataActions",
+        "NotDataActions",
         "AssignableScopes",
     }
     assert role["Name"] == "IoT CA certificate verifier" and role["IsCustom"] is True
-    assert sorted(role["Actions"]) == sorted(set(OPERATION_ACTIONS.values()))
-    assert role["NotActions"] == []
+    assert sorted(role["Actions"]) == sorted({*OPERATION_ACTIONS.values(), DPS_READ})
+    assert role["NotActions"] == [] and role["NotDataActions"] == []
+    assert sorted(role["DataActions"]) == sorted(GROUP_DATA_ACTIONS)
 
 
 @pytest.mark.parametrize("emulated", [LEAST], indirect=True)
@@ -263,7 +275,9 @@ def test_every_mode_on_a_hub_and_a_dps_with_only_the_readme_role(
     log = arm_log(admin)
     assert [call for call in log if call["status"] == 403] == []  # not one denial
     # Every action of the role was used, and nothing else: the role is the least one.
-    assert {OPERATION_ACTIONS[call["operation"]] for call in log} == set(LEAST.role["Actions"])
+    # (The DPS's own Read is an enrollment group's: test_an_enrollment_group_with_only_...)
+    used = {OPERATION_ACTIONS[call["operation"]] for call in log}
+    assert used == set(LEAST.role["Actions"]) - {DPS_READ}
     # Per mode, by the certificates' names on the hub and the DPS.
     by_certificate = actions_by_certificate(log)
     names = {name: outputs[name]["certificate_name"] for name in items}
@@ -350,3 +364,58 @@ def test_auto_mode_needs_only_read_write_and_delete(emulated: EmulatorInfo, tmp_
     assert [c.properties.is_verified for c in dps_certificates(info).values()] == [True]
     stack.destroy()
     assert hub_certificates(info) == {} and dps_certificates(info) == {}
+
+
+GROUP_PROGRAM = """\
+name: fleet
+runtime: yaml
+config:
+  dpsId: {type: string}
+  caKey: {type: string, secret: true}
+resources:
+  rootCa:
+    type: pop:index:VerifiedCaCertificate
+    properties:
+      dpsId: ${dpsId}
+      certificatePem:
+        fn::readFile: ca.pem
+      privateKeyPem: ${caKey}
+  fleet:
+    type: pop:index:EnrollmentGroup
+    properties:
+      dpsId: ${dpsId}
+      enrollmentGroupId: fleet
+      caReferencePrimary: ${rootCa.certificateName}
+"""
+
+
+@pytest.mark.parametrize("emulated", [LEAST], indirect=True)
+def test_an_enrollment_group_with_only_the_readme_role(
+    emulated: EmulatorInfo, tmp_path: Path
+) -> None:
+    """The role's DPS Read and data actions are all an enrollment group needs (through the
+    plugin, a YAML program): created, read back, deleted, not one denial."""
+    info = emulated
+    admin = AdminClient(info)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(GROUP_PROGRAM)
+    ca = make_ca("least group root")
+    (project / "ca.pem").write_text(ca.certificate_pem)
+    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    stack = PulumiStack(project, tmp_path / "state", extra_env=env, python=None).init()
+    plain, _ = stack_config(info, native=True)
+    plain.update({"pop:clientId": LEAST.client_id, "dpsId": dps_id(info)})
+    stack.set_configs(plain, {"pop:clientSecret": LEAST.client_secret, "caKey": ca.private_key_pem})
+
+    stack.up()
+    stack.preview("--expect-no-changes")
+    stack.destroy()
+    assert dps_certificates(info) == {}
+    log = admin.requests()
+    group_calls = [e for e in log if str(e.get("operation", "")).startswith("EnrollmentGroup_")]
+    assert {e["operation"] for e in group_calls} >= {
+        "EnrollmentGroup_CreateOrUpdate",
+        "EnrollmentGroup_Delete",
+    }
+    assert [e for e in log if e.get("status") == 403] == []

@@ -65,6 +65,31 @@ IOTHUB_LAST_FLAT_BODY_VERSION = "2020-08-31"
 # TestIotHubCertificateLifeCycle.json, 2020-03-01]. The exact boundary is a [guess].
 IOTHUB_FIRST_UNSET_CREATED_VERSION = "2021-07-02"
 
+# How a hub certificate that Azure Device Registry synced names its ADR link: no property up to
+# 2025-08-01-preview; `policyResourceId` ("reference to policy stored in Azure Device Registry")
+# from 2025-08-01-preview [spec: bicep-types-az
+# generated/iothub/microsoft.devices/2025-08-01-preview/types.md; example
+# CreateOrReplace_Certificates_With_DeviceRegistryPolicy.json]; replaced by
+# `certificateAuthorityResourceId` in 2026-10-01-preview [spec: .../2026-10-01-preview/types.md;
+# IoTHub models.tsp @added(v2026_10_01_preview)]. The previews in between (2026-03/05/08) keep
+# `policyResourceId` [guess: read from "removed in 2026-10-01-preview"]. No stable version has
+# either [spec]; whether the service still returns one on a stable version is unknown, and the
+# emulator omits it there [guess].
+IOTHUB_FIRST_POLICY_RESOURCE_ID_VERSION = "2025-08-01"
+IOTHUB_FIRST_CA_RESOURCE_ID_VERSION = "2026-10-01"
+
+
+def iothub_device_registry_property(api_version: str) -> str | None:
+    """The property that carries a certificate's ADR link at ``api_version``, or None."""
+    if not api_version.endswith("-preview"):
+        return None
+    if api_version[:10] >= IOTHUB_FIRST_CA_RESOURCE_ID_VERSION:
+        return "certificateAuthorityResourceId"
+    if api_version[:10] >= IOTHUB_FIRST_POLICY_RESOURCE_ID_VERSION:
+        return "policyResourceId"
+    return None
+
+
 DPS_STABLE = (
     "2017-11-15",
     "2018-01-22",

@@ -30,11 +30,22 @@ class RoleDefinition:
     not_actions: tuple[str, ...] = ()
     assignable_scopes: tuple[str, ...] = ("/",)
     description: str = ""
+    # Data actions are granted apart from actions: ``*`` in ``actions`` (Owner) grants none of
+    # them [doc] learn.microsoft.com/azure/role-based-access-control/role-definitions
+    # ("DataActions"): a data plane under RBAC checks these alone.
+    data_actions: tuple[str, ...] = ()
+    not_data_actions: tuple[str, ...] = ()
 
     def permits(self, action: str) -> bool:
         """Whether the role grants ``action``."""
         return any(action_allowed(a, action) for a in self.actions) and not any(
             action_allowed(n, action) for n in self.not_actions
+        )
+
+    def permits_data(self, data_action: str) -> bool:
+        """Whether the role grants the data action ``data_action``."""
+        return any(action_allowed(a, data_action) for a in self.data_actions) and not any(
+            action_allowed(n, data_action) for n in self.not_data_actions
         )
 
     def assignable_at(self, scope: str) -> bool:
@@ -49,6 +60,8 @@ class RoleDefinition:
                 "notActions": list(self.not_actions),
                 "assignableScopes": list(self.assignable_scopes),
                 "description": self.description,
+                "dataActions": list(self.data_actions),
+                "notDataActions": list(self.not_data_actions),
             }
         )
 
@@ -62,6 +75,9 @@ class RoleDefinition:
             tuple(doc["notActions"]),
             tuple(doc["assignableScopes"]),
             doc["description"],
+            # Absent from rows written before data actions were modelled.
+            tuple(doc.get("dataActions", ())),
+            tuple(doc.get("notDataActions", ())),
         )
 
 
@@ -99,7 +115,30 @@ READER = RoleDefinition(
     ("*/read",),
     description="View all resources, but does not allow you to make any changes.",
 )
-BUILTIN_ROLES: dict[str, RoleDefinition] = {r.name.lower(): r for r in (OWNER, CONTRIBUTOR, READER)}
+# The DPS data roles [doc] learn.microsoft.com/azure/role-based-access-control/built-in-roles/
+# internet-of-things, as reference dps-enrollment-and-devices.md §1.6 quotes it: no control-plane
+# actions, the data actions of the DPS service API. Assignable at the DPS or above [doc:
+# concepts-control-access-dps-azure-ad.md].
+DPS_DATA_CONTRIBUTOR = RoleDefinition(
+    "Device Provisioning Service Data Contributor",
+    (),
+    description="Allows for full access to Device Provisioning Service data-plane operations.",
+    data_actions=("Microsoft.Devices/provisioningServices/*",),
+)
+DPS_DATA_READER = RoleDefinition(
+    "Device Provisioning Service Data Reader",
+    (),
+    description="Allows for full read access to Device Provisioning Service data-plane properties.",
+    data_actions=("Microsoft.Devices/provisioningServices/*/read",),
+)
+# Role ids [doc, same page]: what an assignment made through the REST API names.
+BUILTIN_ROLE_IDS = {
+    "dfce44e4-17b7-4bd1-a6d1-04996ec95633": DPS_DATA_CONTRIBUTOR.name,
+    "10745317-c249-44a1-a5ce-3a4353c0bbd8": DPS_DATA_READER.name,
+}
+BUILTIN_ROLES: dict[str, RoleDefinition] = {
+    r.name.lower(): r for r in (OWNER, CONTRIBUTOR, READER, DPS_DATA_CONTRIBUTOR, DPS_DATA_READER)
+}
 
 # Scopes a role can be assigned at: a subscription, a resource group, or a resource (a hub's ARM
 # id; nested types such as a certificate too). Management groups are not emulated.
@@ -143,15 +182,17 @@ def grants(
     roles: dict[str, RoleDefinition],
     action: str,
     scope: str,
+    data: bool = False,
 ) -> bool:
-    """Whether some (role name, assignment scope) pair grants ``action`` at ``scope``: ARM's
-    effective permissions are the union of what each assignment covering the scope grants."""
+    """Whether some (role name, assignment scope) pair grants ``action`` (a data action when
+    ``data``) at ``scope``: ARM's effective permissions are the union of what each assignment
+    covering the scope grants."""
     for role, assignment_scope in assignments:
-        definition = roles.get(role.lower())
+        definition = roles.get(BUILTIN_ROLE_IDS.get(role.lower(), role).lower())
         if (
             definition is not None
             and scope_covers(assignment_scope, scope)
-            and definition.permits(action)
+            and (definition.permits_data(action) if data else definition.permits(action))
         ):
             return True
     return False
@@ -236,6 +277,17 @@ class ArmBackend:
         """Whether some role assignment of the principal grants ``action`` at ``scope``."""
         return grants(
             self.role_assignments(principal.object_id), self.role_definitions(), action, scope
+        )
+
+    def is_data_authorized(self, principal: Principal, data_action: str, scope: str) -> bool:
+        """Whether some role assignment of the principal grants the data action at ``scope``
+        (a data plane's check: the roles' ``actions`` do not count)."""
+        return grants(
+            self.role_assignments(principal.object_id),
+            self.role_definitions(),
+            data_action,
+            scope,
+            data=True,
         )
 
     def has_any_access(self, principal: Principal, subscription_id: str) -> bool:
@@ -326,6 +378,16 @@ class ArmBackend:
         with self.store.read() as conn:
             rows = conn.execute(sql + " ORDER BY rowid", args).fetchall()
         return [self._resource(r) for r in rows]
+
+    def resource_named(self, kind: str, name: str) -> TrackedResource | None:
+        """The hub or DPS of that name in any subscription: their data-plane host names carry
+        the name alone, as Azure's names are globally unique (the first in seed order)."""
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT * FROM resources WHERE kind = ? AND name = ? ORDER BY rowid",
+                (kind, name),
+            ).fetchone()
+        return self._resource(row) if row else None
 
     def put_resource(
         self,

@@ -57,6 +57,25 @@ class CertificatePolicy:
 
 
 @dataclass(frozen=True)
+class DeviceRegistryLink:
+    """What makes a hub certificate one that Azure Device Registry (ADR) manages: the ARM ids
+    its answers carry, `policyResourceId` (the ADR credential policy, api 2025-08-01-preview)
+    or `certificateAuthorityResourceId` (2026-10-01-preview) [spec: bicep-types-az
+    ``generated/iothub/microsoft.devices/{2025-08-01-preview,2026-10-01-preview}/types.md``].
+
+    Hubs linked to an ADR namespace list the CA certificates ADR syncs onto them [code:
+    Azure/azure-iot-cli-extension ADR tests, ``find_hub_cert_by_policy``]. The emulator only
+    seeds them: no ADR namespace, policy or sync is emulated. A client may also PUT
+    `policyResourceId` (the 2025-08-01-preview example does; .NET's
+    `IotHubCertificateProperties.PolicyResourceId` has a setter [doc]); the emulator ignores it
+    on a PUT.
+    """
+
+    policy_resource_id: str
+    certificate_authority_resource_id: str
+
+
+@dataclass(frozen=True)
 class CertificateRecord:
     """One stored certificate. Derived fields are computed from ``content``, never stored."""
 
@@ -68,6 +87,7 @@ class CertificateRecord:
     etag: str
     verification_code: str | None
     extra_base64_layers: int
+    device_registry: DeviceRegistryLink | None = None
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -89,6 +109,46 @@ class CertificateRecord:
     def expiry(self) -> datetime:
         """The certificate's notAfter [rec]."""
         return self.certificate.not_valid_after_utc
+
+
+# A certificate with its Azure Device Registry link, if any (one row per certificate).
+_SELECT = (
+    "SELECT * FROM certificates LEFT JOIN device_registry_certificates "
+    "USING (subscription_id, resource_group, kind, parent, name) "
+)
+
+
+def seed_device_registry_certificate(
+    store: Store,
+    conn: sqlite3.Connection,
+    parent: ParentRef,
+    name: str,
+    content: str,
+    link: DeviceRegistryLink,
+    at: datetime,
+) -> None:
+    """Insert a certificate that ADR synced, verified, unless the name is taken (a seed never
+    overwrites what the API changed). Verified: ADR issues or is given the CA and a hub trusts
+    it without a proof of possession [guess: no recording shows its isVerified]."""
+    key = (parent.subscription_id, parent.resource_group, parent.kind, parent.name, name)
+    taken = conn.execute(
+        "SELECT 1 FROM certificates WHERE subscription_id = ? AND resource_group = ? AND "
+        "kind = ? AND parent = ? AND name = ?",
+        key,
+    ).fetchone()
+    if taken is not None:
+        return
+    etag = certificate_etag(store.next_rowversion(conn), at)
+    conn.execute(
+        "INSERT INTO certificates(subscription_id, resource_group, kind, parent, name, content, "
+        "is_verified, created, updated, etag, verification_code) "
+        "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, NULL)",
+        (*key, content, at.isoformat(), at.isoformat(), etag),
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO device_registry_certificates VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (*key, link.policy_resource_id, link.certificate_authority_resource_id),
+    )
 
 
 def normalize_etag(value: str | None) -> str | None:
@@ -152,8 +212,8 @@ class CertificateBackend:
         """All certificates of a parent, in creation order."""
         with self.store.read() as conn:
             rows = conn.execute(
-                "SELECT * FROM certificates WHERE subscription_id = ? AND resource_group = ? "
-                "AND kind = ? AND parent = ? ORDER BY rowid",
+                _SELECT + "WHERE subscription_id = ? AND resource_group = ? "
+                "AND kind = ? AND parent = ? ORDER BY certificates.rowid",
                 self._key(parent),
             ).fetchall()
         return [self._record(row) for row in rows]
@@ -246,6 +306,12 @@ class CertificateBackend:
             conn.execute(
                 "DELETE FROM certificates WHERE " + self._where(), (*self._key(parent), name)
             )
+            # [guess] No source says whether ARM refuses to delete an ADR-synced certificate;
+            # the emulator allows it (and the link goes with it).
+            conn.execute(
+                "DELETE FROM device_registry_certificates WHERE " + self._where(),
+                (*self._key(parent), name),
+            )
         return True
 
     def generate_verification_code(
@@ -315,7 +381,7 @@ class CertificateBackend:
     def _row(self, conn: sqlite3.Connection, parent: ParentRef, name: str) -> sqlite3.Row | None:
         # Names compare case-insensitively (COLLATE NOCASE), as ARM resource names do [guess].
         row: sqlite3.Row | None = conn.execute(
-            "SELECT * FROM certificates WHERE " + self._where(), (*self._key(parent), name)
+            _SELECT + "WHERE " + self._where(), (*self._key(parent), name)
         ).fetchone()
         return row
 
@@ -346,4 +412,11 @@ class CertificateBackend:
             etag=row["etag"],
             verification_code=row["verification_code"],
             extra_base64_layers=self.policy.extra_base64_layers,
+            device_registry=(
+                None
+                if row["policy_resource_id"] is None
+                else DeviceRegistryLink(
+                    row["policy_resource_id"], row["certificate_authority_resource_id"]
+                )
+            ),
         )

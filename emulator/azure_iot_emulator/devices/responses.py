@@ -6,6 +6,7 @@ handlers here only parse, call the backend and serialize.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -42,6 +43,9 @@ class CertificateWire:
     last_flat_body_version: str
     echo_content: bool
     first_unset_created_version: str
+    # The property naming a certificate's Azure Device Registry link at an api-version (None:
+    # that version has none); None for a service whose certificates have no such property.
+    device_registry_property: Callable[[str], str | None] | None = None
 
 
 def certificate_wire(
@@ -53,6 +57,7 @@ def certificate_wire(
     last_flat_body_version: str,
     echo_content: bool,
     first_unset_created_version: str,
+    device_registry_property: Callable[[str], str | None] | None = None,
 ) -> CertificateWire:
     """The certificate collection below ``Microsoft.Devices/<parent_segment>``.
 
@@ -81,6 +86,7 @@ def certificate_wire(
         last_flat_body_version=last_flat_body_version,
         echo_content=echo_content,
         first_unset_created_version=first_unset_created_version,
+        device_registry_property=device_registry_property,
     )
 
 
@@ -129,6 +135,16 @@ class CertificateResponses:
             return UNSET_CREATED
         return rfc1123(record.created)
 
+    def _device_registry(self, call: ArmCall, record: CertificateRecord) -> dict[str, str]:
+        """The ADR marker of a synced certificate, under the name the api-version knows."""
+        link, naming = record.device_registry, self.wire.device_registry_property
+        field = naming(call.api_version) if link is not None and naming is not None else None
+        if link is None or field is None:
+            return {}
+        if field == "policyResourceId":
+            return {field: link.policy_resource_id}
+        return {field: link.certificate_authority_resource_id}
+
     def _json(
         self,
         call: ArmCall,
@@ -148,6 +164,7 @@ class CertificateResponses:
         }
         if with_code:
             properties = {"verificationCode": record.verification_code, **properties}
+        properties.update(self._device_registry(call, record))
         return {
             "properties": properties,
             "id": (

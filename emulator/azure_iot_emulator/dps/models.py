@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from azure_iot_emulator.arm.exceptions import InvalidRequestContent
 from azure_iot_emulator.devices.models import CertificatePolicy
 from azure_iot_emulator.dps.exceptions import InvalidDpsCertificateName
+from azure_iot_emulator.store import Store
 
 # [doc] "Maximum number of CAs | 25" (docs: includes/iot-dps-limits.md).
 DEFAULT_MAX_CERTIFICATES = 25
@@ -56,3 +62,102 @@ def dps_document(name: str, body: dict[str, Any]) -> dict[str, Any]:
         "tags": body.get("tags") or {},
         "properties": properties,
     }
+
+
+# The policy every DPS starts with [doc: how-to-control-access.md, "provisioningserviceowner"];
+# its rights: all six [spec: bicep-types-az DPS `rights` enum] **[guess]**: the docs name the
+# policy, not its rights. Rights are a comma-separated string, as the az CLI writes them.
+OWNER_POLICY = "provisioningserviceowner"
+ALL_RIGHTS = (
+    "ServiceConfig, DeviceConnect, EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, "
+    "RegistrationStatusWrite"
+)
+
+
+@dataclass(frozen=True)
+class SasPolicy:
+    """A shared-access policy of a DPS with its two keys (base64)."""
+
+    key_name: str
+    rights: tuple[str, ...]
+    primary_key: str
+    secondary_key: str
+
+    def wire(self) -> dict[str, Any]:
+        """``SharedAccessSignatureAuthorizationRuleAccessRightsDescription`` [spec]."""
+        return {
+            "keyName": self.key_name,
+            "primaryKey": self.primary_key,
+            "secondaryKey": self.secondary_key,
+            "rights": ", ".join(self.rights),
+        }
+
+
+def policy_declarations(document: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
+    """(keyName, rights) of the DPS's policies: those its PUT declared in
+    ``properties.authorizationPolicies``, else the owner policy."""
+    return declared_policies(document) or [
+        (OWNER_POLICY, tuple(r.strip() for r in ALL_RIGHTS.split(",")))
+    ]
+
+
+def declared_policies(document: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
+    """(keyName, rights) of the policies a resource's PUT declared in
+    ``properties.authorizationPolicies`` (hubs and DPS alike [spec]); empty when none."""
+    declared = document.get("properties", {}).get("authorizationPolicies")
+    result: list[tuple[str, tuple[str, ...]]] = []
+    for policy in declared if isinstance(declared, list) else []:
+        if isinstance(policy, dict) and isinstance(policy.get("keyName"), str):
+            rights = str(policy.get("rights") or "")
+            result.append(
+                (policy["keyName"], tuple(r.strip() for r in rights.split(",") if r.strip()))
+            )
+    return result
+
+
+class SasKeys:
+    """The keys of every DPS policy, derived from one random secret kept in the state database.
+
+    Derived, not stored in the DPS document: the ARM document a client reads and PUTs back
+    never carries them, a PUT cannot rotate them by accident, and a restart keeps them. Unlike
+    Azure, a DPS deleted and created again under its name gets the same keys.
+
+    Hubs' policies use the same derivation under their own secret and defaults
+    (hub_registry/keys.py): ``meta_key`` names the secret, ``declarations`` reads a resource's
+    policies from its document.
+    """
+
+    META_KEY = "dps_sas_secret"
+
+    def __init__(
+        self,
+        store: Store,
+        meta_key: str = META_KEY,
+        declarations: Callable[
+            [dict[str, Any]], list[tuple[str, tuple[str, ...]]]
+        ] = policy_declarations,
+    ) -> None:
+        self._declarations = declarations
+        with store.write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
+                (meta_key, secrets.token_hex(32)),
+            )
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (meta_key,)).fetchone()
+        self._secret = bytes.fromhex(row["value"])
+
+    def _key(self, dps_name: str, key_name: str, slot: str) -> str:
+        message = f"{dps_name.lower()}/{key_name.lower()}/{slot}".encode()
+        return base64.b64encode(hmac.new(self._secret, message, hashlib.sha256).digest()).decode()
+
+    def policies(self, dps_name: str, document: dict[str, Any]) -> list[SasPolicy]:
+        """Every policy of the DPS (or hub), with its keys."""
+        return [
+            SasPolicy(
+                name,
+                rights,
+                self._key(dps_name, name, "primary"),
+                self._key(dps_name, name, "secondary"),
+            )
+            for name, rights in self._declarations(document)
+        ]

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.responses import Response
+
 from azure_iot_emulator.arm.apiversions import (
     DPS_FIRST_UNSET_CREATED_VERSION,
     DPS_LAST_FLAT_BODY_VERSION,
     DPS_VERSIONS,
 )
-from azure_iot_emulator.arm.pipeline import DPS
+from azure_iot_emulator.arm.exceptions import ResourceNotFound
+from azure_iot_emulator.arm.models import ArmBackend, TrackedResource
+from azure_iot_emulator.arm.pipeline import DPS, ArmGate, OperationSpec
+from azure_iot_emulator.dataplane import DataPlanes
+from azure_iot_emulator.device_api.responses import INSTANCE as DEVICE_INSTANCE
+from azure_iot_emulator.device_api.responses import KIND as DEVICE_KIND
 from azure_iot_emulator.devices.responses import (
     CertificateResponses,
     TrackedResourceResponses,
     certificate_wire,
     tracked_resource_wires,
 )
-from azure_iot_emulator.dps.models import dps_document
+from azure_iot_emulator.dps.models import SasKeys, dps_document
+from azure_iot_emulator.routing import RequestContext
+from azure_iot_emulator.wire import json_response
 
 CERTIFICATE_WIRE = certificate_wire(
     parent=DPS,
@@ -46,9 +55,85 @@ class DpsCertificateResponses(CertificateResponses):
 
 
 class DpsResourceResponses(TrackedResourceResponses):
-    """IotDpsResource_Get / _CreateOrUpdate / _ListByResourceGroup / _ListBySubscription."""
+    """IotDpsResource_Get / _CreateOrUpdate / _ListByResourceGroup / _ListBySubscription.
+
+    ``serviceOperationsHostName`` is answered as the DPS's data-plane port on this emulator
+    (``127.0.0.1:<port>``, dataplane.py), bound by the answer that first reports it: Azure's
+    ``<dps>.azure-devices-provisioning.net`` (what the stored document keeps) resolves nowhere
+    here, and a client connects to whatever host this field names. ``deviceProvisioningHostName``
+    likewise: the emulator's one device port, for Azure's ``global.azure-devices-provisioning.net``.
+    """
 
     wire = DPS_WIRE
 
+    def __init__(
+        self,
+        gate: ArmGate,
+        arm: ArmBackend,
+        wire: Any = None,
+        *,
+        dataplanes: DataPlanes | None = None,
+    ) -> None:
+        super().__init__(gate, arm, wire)
+        self.dataplanes = dataplanes
+
     def build_document(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         return dps_document(name, body)
+
+    def _json(self, resource: TrackedResource) -> dict[str, Any]:
+        body = super()._json(resource)
+        if self.dataplanes is not None:
+            properties = dict(body["properties"])
+            properties["serviceOperationsHostName"] = self.dataplanes.host_of("dps", resource.name)
+            # One device endpoint for every DPS, as Azure's global host; the idScope in the
+            # request path names the DPS (device_api/).
+            properties["deviceProvisioningHostName"] = self.dataplanes.host_of(
+                DEVICE_KIND, DEVICE_INSTANCE
+            )
+            body["properties"] = properties
+        return body
+
+
+# [doc] resource provider operations, Microsoft.Devices: "provisioningServices/keys/listkeys/
+# Action" (Get all the keys) **[guess]** that both listKeys operations check it.
+LIST_KEYS = OperationSpec(
+    "Microsoft.Devices/provisioningServices/keys/listkeys/Action",
+    DPS_VERSIONS,
+    "ProvisioningServices",
+    parent=DPS,
+    trailing_action_segments=1,
+)
+LIST_KEYS_FOR_NAME = OperationSpec(
+    LIST_KEYS.action,
+    DPS_VERSIONS,
+    "ProvisioningServices",
+    parent=DPS,
+    trailing_action_segments=3,
+)
+
+
+class DpsKeyResponses:
+    """IotDpsResource_ListKeys / _ListKeysForKeyName: the shared-access policies with keys."""
+
+    def __init__(self, gate: ArmGate, keys: SasKeys) -> None:
+        self.gate = gate
+        self.keys = keys
+
+    async def list_keys(self, ctx: RequestContext) -> Response:
+        """200 ``{"value": [{keyName, primaryKey, secondaryKey, rights}]}`` [spec]."""
+        call = await self.gate.admit(ctx, LIST_KEYS)
+        assert call.parent is not None
+        policies = self.keys.policies(call.parent.name, call.parent.document)
+        return json_response(200, {"value": [p.wire() for p in policies]})
+
+    async def list_keys_for_key_name(self, ctx: RequestContext) -> Response:
+        """200 with the one policy; 404 when the DPS has none of that name [guess: the error]."""
+        call = await self.gate.admit(ctx, LIST_KEYS_FOR_NAME)
+        assert call.parent is not None and call.resource_group is not None
+        key_name = ctx.params["keyName"]
+        for policy in self.keys.policies(call.parent.name, call.parent.document):
+            if policy.key_name.lower() == key_name.lower():
+                return json_response(200, policy.wire())
+        raise ResourceNotFound(
+            "Microsoft.Devices/provisioningServices/keys", key_name, call.resource_group.name
+        )

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from azure_iot_emulator.devices.urls import OperationIds, tracked_resource_routes
-from azure_iot_emulator.dps.responses import DpsCertificateResponses, DpsResourceResponses
-from azure_iot_emulator.routing import Route
+from azure_iot_emulator.dps.responses import (
+    DpsCertificateResponses,
+    DpsKeyResponses,
+    DpsResourceResponses,
+)
+from azure_iot_emulator.routing import Route, param
 
 # The spec's operationIds (iotdps.json 2022-12-12 / TypeSpec).
 OPERATION_IDS = OperationIds(
@@ -19,8 +23,13 @@ def routes(
     services: DpsResourceResponses,
     service_lists: DpsResourceResponses,
     certificates: DpsCertificateResponses,
+    keys: DpsKeyResponses,
 ) -> list[Route]:
-    """Routes named by the spec's operationIds."""
+    """Routes named by the spec's operationIds; listKeys as iotdps.json lays it out."""
+    one = (
+        f"/subscriptions/{param('subscriptionId')}/resourcegroups/{param('resourceGroupName')}"
+        f"/providers/microsoft\\.devices/provisioningservices/{param('provisioningServiceName')}"
+    )
     return tracked_resource_routes(
         "provisioningservices",
         "provisioningServiceName",
@@ -28,4 +37,12 @@ def routes(
         services,
         service_lists,
         certificates,
-    )
+    ) + [
+        Route("POST", f"{one}/listkeys", "IotDpsResource_ListKeys", keys.list_keys),
+        Route(
+            "POST",
+            f"{one}/keys/{param('keyName')}/listkeys",
+            "IotDpsResource_ListKeysForKeyName",
+            keys.list_keys_for_key_name,
+        ),
+    ]

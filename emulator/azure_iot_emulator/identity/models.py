@@ -1,8 +1,8 @@
 """Service principals and token issuance: the rules of the token endpoint, no HTTP.
 
-Tokens are v1-shaped app tokens for Azure Resource Manager or Key Vault, signed RS256 with the
-state-dir key: ``aud`` is the requested resource, ``tid``/``oid``/``appid`` identify the
-principal, ``iss`` is ``<authority>/<tenant>/`` (the emulator's stand-in for
+Tokens are v1-shaped app tokens for Azure Resource Manager, Key Vault or the DPS service API,
+signed RS256 with the state-dir key: ``aud`` is the requested resource, ``tid``/``oid``/``appid``
+identify the principal, ``iss`` is ``<authority>/<tenant>/`` (the emulator's stand-in for
 ``https://sts.windows.net/<tenant>/``). A principal proves itself with its secret or with a
 federated assertion (federation.py); either way it gets the same token.
 """
@@ -50,6 +50,13 @@ ARM_AUDIENCES = (
 CLOCK_SKEW_SECONDS = 300
 # Key Vault's resource: the scope azure-keyvault-keys asks for after the vault's challenge.
 KEY_VAULT_AUDIENCES = ("https://vault.azure.net", "https://vault.azure.net/")
+# The DPS service API's resource: azure-iot-deviceprovisioning asks for
+# ``https://azure-devices-provisioning.net/.default`` [code: _patch.py; rec: its recordings' token
+# request], the az CLI for the same resource [code: azext_iot/constants.py IOTDPS_RESOURCE_ID].
+DPS_AUDIENCES = (
+    "https://azure-devices-provisioning.net",
+    "https://azure-devices-provisioning.net/",
+)
 
 
 @dataclass(frozen=True)
@@ -191,7 +198,7 @@ class IdentityBackend:
             resource = resource_of_scope(scopes[0])
         except ValueError:
             raise InvalidScope(scopes[0]) from None
-        known = ARM_AUDIENCES + KEY_VAULT_AUDIENCES + own_arm_audiences(issuer_base)
+        known = ARM_AUDIENCES + KEY_VAULT_AUDIENCES + DPS_AUDIENCES + own_arm_audiences(issuer_base)
         if resource not in known and resource.rstrip("/") + "/" not in known:
             raise ResourceNotFound(resource, tenant_id)
         now = self.clock()

@@ -9,8 +9,11 @@ from azure_iot_emulator.arm.apiversions import (
     IOTHUB_FIRST_UNSET_CREATED_VERSION,
     IOTHUB_LAST_FLAT_BODY_VERSION,
     IOTHUB_RESOURCE_VERSIONS,
+    iothub_device_registry_property,
 )
-from azure_iot_emulator.arm.pipeline import IOTHUB
+from azure_iot_emulator.arm.models import ArmBackend, TrackedResource
+from azure_iot_emulator.arm.pipeline import IOTHUB, ArmGate
+from azure_iot_emulator.dataplane import DataPlanes
 from azure_iot_emulator.devices.responses import (
     CertificateResponses,
     TrackedResourceResponses,
@@ -27,6 +30,7 @@ CERTIFICATE_WIRE = certificate_wire(
     last_flat_body_version=IOTHUB_LAST_FLAT_BODY_VERSION,
     echo_content=True,  # the upload, or its stored form after the PUT [rec A; rec B]
     first_unset_created_version=IOTHUB_FIRST_UNSET_CREATED_VERSION,
+    device_registry_property=iothub_device_registry_property,
 )
 
 HUB_WIRE, HUB_LIST_WIRE = tracked_resource_wires(
@@ -48,6 +52,27 @@ class IotHubResourceResponses(TrackedResourceResponses):
     """IotHubResource_Get / _CreateOrUpdate / _ListByResourceGroup / _ListBySubscription."""
 
     wire = HUB_WIRE
+
+    def __init__(
+        self,
+        gate: ArmGate,
+        arm: ArmBackend,
+        wire: Any = None,
+        *,
+        dataplanes: DataPlanes | None = None,
+    ) -> None:
+        super().__init__(gate, arm, wire)
+        # ``hostName`` is answered as the hub's data-plane port (``127.0.0.1:<port>``,
+        # dataplane.py), where its registry API is served (hub_registry/), as the DPS's
+        # ``serviceOperationsHostName`` is (dps/responses.py).
+        self.dataplanes = dataplanes
+
+    def _json(self, resource: TrackedResource) -> dict[str, Any]:
+        body = super()._json(resource)
+        if self.dataplanes is not None:
+            body["properties"] = dict(body["properties"])
+            body["properties"]["hostName"] = self.dataplanes.host_of("iothub", resource.name)
+        return body
 
     def build_document(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         return hub_document(name, body)

@@ -21,6 +21,8 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "pop:index:EnrollmentGroup":
+		r = &EnrollmentGroup{}
 	case "pop:index:TrustedCa":
 		r = &TrustedCa{}
 	case "pop:index:VerifiedCaCertificate":

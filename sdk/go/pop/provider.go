@@ -51,6 +51,8 @@ type providerArgs struct {
 	ClientId *string `pulumi:"clientId"`
 	// Client secret of the service principal; without one, the provider signs in with a federated token or `DefaultAzureCredential` (managed identity, Azure CLI login). Falls back to the `AZURE_CLIENT_SECRET`, then `ARM_CLIENT_SECRET` environment variable.
 	ClientSecret *string `pulumi:"clientSecret"`
+	// EnrollmentGroup only: sign in to the DPS service API with this shared-access policy's key (e.g. `provisioningserviceowner`, fetched through ARM `listKeys`, which needs `Microsoft.Devices/provisioningServices/keys/listkeys/Action`) instead of a Microsoft Entra token with a DPS data role. Unset by default: keys are used only when named here. Falls back to the `POP_DPS_SHARED_ACCESS_POLICY` environment variable.
+	DpsSharedAccessPolicy *string `pulumi:"dpsSharedAccessPolicy"`
 	// Azure cloud: `public` (the default), `usgovernment` or `china`; sets the Resource Manager endpoint and authority host. Falls back to the `ARM_ENVIRONMENT` environment variable.
 	Environment *string `pulumi:"environment"`
 	// With `useOidc`: the bearer token for `oidcRequestUrl`. Falls back to the `ARM_OIDC_REQUEST_TOKEN`, then `ACTIONS_ID_TOKEN_REQUEST_TOKEN` (GitHub Actions) environment variable.
@@ -81,6 +83,8 @@ type ProviderArgs struct {
 	ClientId pulumi.StringPtrInput
 	// Client secret of the service principal; without one, the provider signs in with a federated token or `DefaultAzureCredential` (managed identity, Azure CLI login). Falls back to the `AZURE_CLIENT_SECRET`, then `ARM_CLIENT_SECRET` environment variable.
 	ClientSecret pulumi.StringPtrInput
+	// EnrollmentGroup only: sign in to the DPS service API with this shared-access policy's key (e.g. `provisioningserviceowner`, fetched through ARM `listKeys`, which needs `Microsoft.Devices/provisioningServices/keys/listkeys/Action`) instead of a Microsoft Entra token with a DPS data role. Unset by default: keys are used only when named here. Falls back to the `POP_DPS_SHARED_ACCESS_POLICY` environment variable.
+	DpsSharedAccessPolicy pulumi.StringPtrInput
 	// Azure cloud: `public` (the default), `usgovernment` or `china`; sets the Resource Manager endpoint and authority host. Falls back to the `ARM_ENVIRONMENT` environment variable.
 	Environment pulumi.StringPtrInput
 	// With `useOidc`: the bearer token for `oidcRequestUrl`. Falls back to the `ARM_OIDC_REQUEST_TOKEN`, then `ACTIONS_ID_TOKEN_REQUEST_TOKEN` (GitHub Actions) environment variable.

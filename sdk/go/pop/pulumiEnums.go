@@ -10,6 +10,180 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// How DPS picks the IoT hub a device of the group is assigned to.
+type AllocationPolicy string
+
+const (
+	// The default: devices spread evenly over the group's hubs.
+	AllocationPolicyHashed = AllocationPolicy("hashed")
+	// Each device to the hub with the lowest latency to it.
+	AllocationPolicyGeoLatency = AllocationPolicy("geoLatency")
+	// Every device to the one hub `iotHubs` names.
+	AllocationPolicyStatic = AllocationPolicy("static")
+	// An Azure Function decides: `customAllocationWebhookUrl` and `customAllocationApiVersion`.
+	AllocationPolicyCustom = AllocationPolicy("custom")
+)
+
+func (AllocationPolicy) ElementType() reflect.Type {
+	return reflect.TypeOf((*AllocationPolicy)(nil)).Elem()
+}
+
+func (e AllocationPolicy) ToAllocationPolicyOutput() AllocationPolicyOutput {
+	return pulumi.ToOutput(e).(AllocationPolicyOutput)
+}
+
+func (e AllocationPolicy) ToAllocationPolicyOutputWithContext(ctx context.Context) AllocationPolicyOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(AllocationPolicyOutput)
+}
+
+func (e AllocationPolicy) ToAllocationPolicyPtrOutput() AllocationPolicyPtrOutput {
+	return e.ToAllocationPolicyPtrOutputWithContext(context.Background())
+}
+
+func (e AllocationPolicy) ToAllocationPolicyPtrOutputWithContext(ctx context.Context) AllocationPolicyPtrOutput {
+	return AllocationPolicy(e).ToAllocationPolicyOutputWithContext(ctx).ToAllocationPolicyPtrOutputWithContext(ctx)
+}
+
+func (e AllocationPolicy) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e AllocationPolicy) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e AllocationPolicy) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e AllocationPolicy) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type AllocationPolicyOutput struct{ *pulumi.OutputState }
+
+func (AllocationPolicyOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AllocationPolicy)(nil)).Elem()
+}
+
+func (o AllocationPolicyOutput) ToAllocationPolicyOutput() AllocationPolicyOutput {
+	return o
+}
+
+func (o AllocationPolicyOutput) ToAllocationPolicyOutputWithContext(ctx context.Context) AllocationPolicyOutput {
+	return o
+}
+
+func (o AllocationPolicyOutput) ToAllocationPolicyPtrOutput() AllocationPolicyPtrOutput {
+	return o.ToAllocationPolicyPtrOutputWithContext(context.Background())
+}
+
+func (o AllocationPolicyOutput) ToAllocationPolicyPtrOutputWithContext(ctx context.Context) AllocationPolicyPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AllocationPolicy) *AllocationPolicy {
+		return &v
+	}).(AllocationPolicyPtrOutput)
+}
+
+func (o AllocationPolicyOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o AllocationPolicyOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e AllocationPolicy) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o AllocationPolicyOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o AllocationPolicyOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e AllocationPolicy) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type AllocationPolicyPtrOutput struct{ *pulumi.OutputState }
+
+func (AllocationPolicyPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AllocationPolicy)(nil)).Elem()
+}
+
+func (o AllocationPolicyPtrOutput) ToAllocationPolicyPtrOutput() AllocationPolicyPtrOutput {
+	return o
+}
+
+func (o AllocationPolicyPtrOutput) ToAllocationPolicyPtrOutputWithContext(ctx context.Context) AllocationPolicyPtrOutput {
+	return o
+}
+
+func (o AllocationPolicyPtrOutput) Elem() AllocationPolicyOutput {
+	return o.ApplyT(func(v *AllocationPolicy) AllocationPolicy {
+		if v != nil {
+			return *v
+		}
+		var ret AllocationPolicy
+		return ret
+	}).(AllocationPolicyOutput)
+}
+
+func (o AllocationPolicyPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o AllocationPolicyPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *AllocationPolicy) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// AllocationPolicyInput is an input type that accepts values of the AllocationPolicy enum
+// A concrete instance of `AllocationPolicyInput` can be one of the following:
+//
+//	AllocationPolicyHashed
+//	AllocationPolicyGeoLatency
+//	AllocationPolicyStatic
+//	AllocationPolicyCustom
+type AllocationPolicyInput interface {
+	pulumi.Input
+
+	ToAllocationPolicyOutput() AllocationPolicyOutput
+	ToAllocationPolicyOutputWithContext(context.Context) AllocationPolicyOutput
+}
+
+var allocationPolicyPtrType = reflect.TypeOf((**AllocationPolicy)(nil)).Elem()
+
+type AllocationPolicyPtrInput interface {
+	pulumi.Input
+
+	ToAllocationPolicyPtrOutput() AllocationPolicyPtrOutput
+	ToAllocationPolicyPtrOutputWithContext(context.Context) AllocationPolicyPtrOutput
+}
+
+type allocationPolicyPtr string
+
+func AllocationPolicyPtr(v string) AllocationPolicyPtrInput {
+	return (*allocationPolicyPtr)(&v)
+}
+
+func (*allocationPolicyPtr) ElementType() reflect.Type {
+	return allocationPolicyPtrType
+}
+
+func (in *allocationPolicyPtr) ToAllocationPolicyPtrOutput() AllocationPolicyPtrOutput {
+	return pulumi.ToOutput(in).(AllocationPolicyPtrOutput)
+}
+
+func (in *allocationPolicyPtr) ToAllocationPolicyPtrOutputWithContext(ctx context.Context) AllocationPolicyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(AllocationPolicyPtrOutput)
+}
+
 // How the certificate reaches Verified.
 type Mode string
 
@@ -181,9 +355,185 @@ func (in *modePtr) ToModePtrOutputWithContext(ctx context.Context) ModePtrOutput
 	return pulumi.ToOutputWithContext(ctx, in).(ModePtrOutput)
 }
 
+// Whether DPS provisions the group's devices.
+type ProvisioningStatus string
+
+const (
+	// The default: devices chained to the group's CA are provisioned.
+	ProvisioningStatusEnabled = ProvisioningStatus("enabled")
+	// Devices of the group are refused (and, with the group on an intermediate, the whole subtree under it).
+	ProvisioningStatusDisabled = ProvisioningStatus("disabled")
+)
+
+func (ProvisioningStatus) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProvisioningStatus)(nil)).Elem()
+}
+
+func (e ProvisioningStatus) ToProvisioningStatusOutput() ProvisioningStatusOutput {
+	return pulumi.ToOutput(e).(ProvisioningStatusOutput)
+}
+
+func (e ProvisioningStatus) ToProvisioningStatusOutputWithContext(ctx context.Context) ProvisioningStatusOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(ProvisioningStatusOutput)
+}
+
+func (e ProvisioningStatus) ToProvisioningStatusPtrOutput() ProvisioningStatusPtrOutput {
+	return e.ToProvisioningStatusPtrOutputWithContext(context.Background())
+}
+
+func (e ProvisioningStatus) ToProvisioningStatusPtrOutputWithContext(ctx context.Context) ProvisioningStatusPtrOutput {
+	return ProvisioningStatus(e).ToProvisioningStatusOutputWithContext(ctx).ToProvisioningStatusPtrOutputWithContext(ctx)
+}
+
+func (e ProvisioningStatus) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e ProvisioningStatus) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e ProvisioningStatus) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e ProvisioningStatus) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type ProvisioningStatusOutput struct{ *pulumi.OutputState }
+
+func (ProvisioningStatusOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProvisioningStatus)(nil)).Elem()
+}
+
+func (o ProvisioningStatusOutput) ToProvisioningStatusOutput() ProvisioningStatusOutput {
+	return o
+}
+
+func (o ProvisioningStatusOutput) ToProvisioningStatusOutputWithContext(ctx context.Context) ProvisioningStatusOutput {
+	return o
+}
+
+func (o ProvisioningStatusOutput) ToProvisioningStatusPtrOutput() ProvisioningStatusPtrOutput {
+	return o.ToProvisioningStatusPtrOutputWithContext(context.Background())
+}
+
+func (o ProvisioningStatusOutput) ToProvisioningStatusPtrOutputWithContext(ctx context.Context) ProvisioningStatusPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ProvisioningStatus) *ProvisioningStatus {
+		return &v
+	}).(ProvisioningStatusPtrOutput)
+}
+
+func (o ProvisioningStatusOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o ProvisioningStatusOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e ProvisioningStatus) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o ProvisioningStatusOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o ProvisioningStatusOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e ProvisioningStatus) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type ProvisioningStatusPtrOutput struct{ *pulumi.OutputState }
+
+func (ProvisioningStatusPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProvisioningStatus)(nil)).Elem()
+}
+
+func (o ProvisioningStatusPtrOutput) ToProvisioningStatusPtrOutput() ProvisioningStatusPtrOutput {
+	return o
+}
+
+func (o ProvisioningStatusPtrOutput) ToProvisioningStatusPtrOutputWithContext(ctx context.Context) ProvisioningStatusPtrOutput {
+	return o
+}
+
+func (o ProvisioningStatusPtrOutput) Elem() ProvisioningStatusOutput {
+	return o.ApplyT(func(v *ProvisioningStatus) ProvisioningStatus {
+		if v != nil {
+			return *v
+		}
+		var ret ProvisioningStatus
+		return ret
+	}).(ProvisioningStatusOutput)
+}
+
+func (o ProvisioningStatusPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o ProvisioningStatusPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *ProvisioningStatus) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// ProvisioningStatusInput is an input type that accepts values of the ProvisioningStatus enum
+// A concrete instance of `ProvisioningStatusInput` can be one of the following:
+//
+//	ProvisioningStatusEnabled
+//	ProvisioningStatusDisabled
+type ProvisioningStatusInput interface {
+	pulumi.Input
+
+	ToProvisioningStatusOutput() ProvisioningStatusOutput
+	ToProvisioningStatusOutputWithContext(context.Context) ProvisioningStatusOutput
+}
+
+var provisioningStatusPtrType = reflect.TypeOf((**ProvisioningStatus)(nil)).Elem()
+
+type ProvisioningStatusPtrInput interface {
+	pulumi.Input
+
+	ToProvisioningStatusPtrOutput() ProvisioningStatusPtrOutput
+	ToProvisioningStatusPtrOutputWithContext(context.Context) ProvisioningStatusPtrOutput
+}
+
+type provisioningStatusPtr string
+
+func ProvisioningStatusPtr(v string) ProvisioningStatusPtrInput {
+	return (*provisioningStatusPtr)(&v)
+}
+
+func (*provisioningStatusPtr) ElementType() reflect.Type {
+	return provisioningStatusPtrType
+}
+
+func (in *provisioningStatusPtr) ToProvisioningStatusPtrOutput() ProvisioningStatusPtrOutput {
+	return pulumi.ToOutput(in).(ProvisioningStatusPtrOutput)
+}
+
+func (in *provisioningStatusPtr) ToProvisioningStatusPtrOutputWithContext(ctx context.Context) ProvisioningStatusPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(ProvisioningStatusPtrOutput)
+}
+
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*AllocationPolicyInput)(nil)).Elem(), AllocationPolicy("hashed"))
+	pulumi.RegisterInputType(reflect.TypeOf((*AllocationPolicyPtrInput)(nil)).Elem(), AllocationPolicy("hashed"))
 	pulumi.RegisterInputType(reflect.TypeOf((*ModeInput)(nil)).Elem(), Mode("auto"))
 	pulumi.RegisterInputType(reflect.TypeOf((*ModePtrInput)(nil)).Elem(), Mode("auto"))
+	pulumi.RegisterInputType(reflect.TypeOf((*ProvisioningStatusInput)(nil)).Elem(), ProvisioningStatus("enabled"))
+	pulumi.RegisterInputType(reflect.TypeOf((*ProvisioningStatusPtrInput)(nil)).Elem(), ProvisioningStatus("enabled"))
+	pulumi.RegisterOutputType(AllocationPolicyOutput{})
+	pulumi.RegisterOutputType(AllocationPolicyPtrOutput{})
 	pulumi.RegisterOutputType(ModeOutput{})
 	pulumi.RegisterOutputType(ModePtrOutput{})
+	pulumi.RegisterOutputType(ProvisioningStatusOutput{})
+	pulumi.RegisterOutputType(ProvisioningStatusPtrOutput{})
 }

@@ -74,7 +74,13 @@ def test_action_patterns(granted: str, action: str, allowed: bool) -> None:
 
 
 def test_builtin_roles_as_microsoft_defines_them() -> None:
-    assert set(BUILTIN_ROLES) == {"owner", "contributor", "reader"}
+    assert set(BUILTIN_ROLES) == {
+        "owner",
+        "contributor",
+        "reader",
+        "device provisioning service data contributor",
+        "device provisioning service data reader",
+    }
     assert OWNER.permits("Microsoft.Authorization/roleAssignments/write")
     for action in ("read", "write", "delete", "generateVerificationCode/action", "verify/action"):
         assert CONTRIBUTOR.permits(f"{HUB_CERT}/{action}")

@@ -9,7 +9,8 @@ import dataclasses
 from pathlib import Path
 
 from pop_provider.core import declaration as declared
-from pop_provider.core.declaration import Group, Mode
+from pop_provider.core.declaration import AllocationPolicy, Group, Mode, ProvisioningStatus
+from pop_provider.dynamic.enrollment_group import EnrollmentGroup, EnrollmentGroupArgs
 from pop_provider.dynamic.resource import VerifiedCaCertificate, VerifiedCaCertificateArgs
 from pop_provider.dynamic.trust import CaTarget, TrustedCaArgs
 from pop_provider.native.names import CORE_NAMES, in_camel_case
@@ -17,6 +18,7 @@ from pop_provider.native.schema import package_schema
 from pop_provider.program import stack_config
 
 CERTIFICATE = declared.VERIFIED_CA_CERTIFICATE
+GROUP = declared.ENROLLMENT_GROUP
 POLICY = Path(__file__).resolve().parents[3] / "policy" / "guardrails"
 
 
@@ -107,8 +109,36 @@ def test_stack_config_keys_declared_once() -> None:
     assert set(stack_config._TARGET_KEYS.values()) == _fields(CaTarget)
 
 
+def test_enrollment_group_declared_once() -> None:
+    """EnrollmentGroup's dataclass, outputs and schema are its declaration's."""
+    assert _fields(EnrollmentGroupArgs) == set(GROUP.names())
+    outputs = {
+        name
+        for name, hint in EnrollmentGroup.__annotations__.items()
+        if str(hint).startswith("pulumi.Output[")
+    }
+    assert outputs <= {prop.name for prop in GROUP.properties}
+    assert {prop.name for prop in GROUP.properties if prop.group is Group.OUTPUT} <= outputs
+    schema = package_schema("0.0.0")
+    resource = schema["resources"][GROUP.token]
+    assert set(resource["inputProperties"]) == {prop.camel for prop in GROUP.inputs()}
+    assert set(resource["properties"]) == {prop.camel for prop in GROUP.outputs()}
+    assert resource["requiredInputs"] == ["enrollmentGroupId", "caReferencePrimary"]
+    assert resource["inputProperties"]["iotHubs"]["items"] == {"type": "string"}
+    assert resource["inputProperties"]["initialTwinTags"]["additionalProperties"] == {
+        "$ref": "pulumi.json#/Any"
+    }
+    for enum in (AllocationPolicy, ProvisioningStatus):
+        values = [item["value"] for item in schema["types"][f"pop:index:{enum.__name__}"]["enum"]]
+        assert values == [member.value for member in enum]
+    names = [item["name"] for item in schema["types"]["pop:index:AllocationPolicy"]["enum"]]
+    assert names == ["Hashed", "GeoLatency", "Static", "Custom"]
+
+
 def test_messages_quote_every_declared_name_in_camel_case() -> None:
-    assert set(CORE_NAMES) == {prop.name for prop in CERTIFICATE.properties}
+    assert set(CORE_NAMES) == {
+        prop.name for resource in (CERTIFICATE, GROUP) for prop in resource.properties
+    }
     assert in_camel_case("set key_vault_key_name and proof_certificate_pem") == (
         "set keyVaultKeyName and proofCertificatePem"
     )
@@ -142,4 +172,4 @@ def test_policy_pack_names_declared_once() -> None:
     checked against it here."""
     names = _policy_names()
     assert {"certificate_pem", "mode", "private_key_pem", "hub_id"} <= names
-    assert names <= set(CERTIFICATE.names())
+    assert names <= {*CERTIFICATE.names(), *declared.ENROLLMENT_GROUP.names()}

@@ -19,6 +19,7 @@ import yaml
 from pop_provider.native import descriptions
 from pop_provider.native.schema import (
     CERTIFICATE_TOKEN,
+    ENROLLMENT_GROUP_TOKEN,
     TARGET_TOKEN,
     TRUSTED_CA_TOKEN,
     package_schema,
@@ -28,6 +29,7 @@ LANGUAGES = ("typescript", "python", "go", "yaml")
 LONG = {
     CERTIFICATE_TOKEN: descriptions.VERIFIED_CA_CERTIFICATE,
     TRUSTED_CA_TOKEN: descriptions.TRUSTED_CA,
+    ENROLLMENT_GROUP_TOKEN: descriptions.ENROLLMENT_GROUP,
 }
 
 _SHORTCODE = re.compile(r"\{\{%\s*(/?)(\w+)\s*%\}\}")
@@ -139,7 +141,9 @@ def test_python_example_uses_the_sdk_names(token: str) -> None:
     """`pulumi_pop`'s names: snake_case keyword arguments of the resource and of CaTargetArgs."""
     tree = ast.parse(_snippet(token, "python"))
     inputs = _inputs(_schema())
-    kinds = {token.rsplit(":", 1)[1]: token, "CaTargetArgs": TARGET_TOKEN}
+    # An example may declare the resources it builds on (an EnrollmentGroup's CA).
+    kinds = {t.rsplit(":", 1)[1]: t for t in inputs if t != TARGET_TOKEN}
+    kinds["CaTargetArgs"] = TARGET_TOKEN
     called = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -155,9 +159,11 @@ def test_python_example_uses_the_sdk_names(token: str) -> None:
 @pytest.mark.parametrize("token", sorted(LONG))
 def test_go_and_typescript_examples_use_the_schema(token: str) -> None:
     inputs = _inputs(_schema())
-    known = inputs[token] | inputs[TARGET_TOKEN]
     name = token.rsplit(":", 1)[1]
     go = _snippet(token, "go")
+    # The inputs of every resource the example declares (an EnrollmentGroup's CA too).
+    declared = {t for t in inputs if f"pop.New{t.rsplit(':', 1)[1]}(ctx, " in go}
+    known = set().union(*(inputs[t] for t in declared | {token, TARGET_TOKEN}))
     assert f"pop.New{name}(ctx, " in go and f"&pop.{name}Args{{" in go
     fields = set(re.findall(r"^\s+([A-Z]\w*):", go, re.MULTILINE))
     assert {field[0].lower() + field[1:] for field in fields} <= known, fields
@@ -168,18 +174,24 @@ def test_go_and_typescript_examples_use_the_schema(token: str) -> None:
     assert keys <= known, keys - known
 
 
+# EnrollmentGroup's `dpsId`, `armId`, ... name a DPS and a group, not a certificate's target:
+# described its own way, consistently within itself.
+_OWN_WORDS = {ENROLLMENT_GROUP_TOKEN: "EnrollmentGroup."}
+
+
 def _described(schema: dict[str, Any]) -> dict[str, str]:
     """Every property the schema declares and its description, config ones as `config:<name>`
-    (a name several resources share must be described the same way in each)."""
+    (a name several resources share must be described the same way in each, but for the
+    resources of _OWN_WORDS, whose names carry its prefix)."""
     texts: dict[str, str] = {}
 
     def add(name: str, spec: dict[str, Any]) -> None:
         text = str(spec.get("description", ""))
         assert texts.setdefault(name, text) == text, f"{name} is described two ways"
 
-    for resource in schema["resources"].values():
+    for token, resource in schema["resources"].items():
         for name, spec in {**resource["inputProperties"], **resource["properties"]}.items():
-            add(name, spec)
+            add(_OWN_WORDS.get(token, "") + name, spec)
     for name, spec in schema["types"][TARGET_TOKEN]["properties"].items():
         add(name, spec)
     for name, spec in {

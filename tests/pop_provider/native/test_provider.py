@@ -200,3 +200,28 @@ def test_the_schema_lets_the_program_say_whether_the_key_is_secret_and_never_rep
         for name in ("privateKeyPem", "privateKeyPassword"):
             assert "secret" not in resource["inputProperties"][name]
             assert name not in resource.get("properties", {})
+
+
+GROUP_URN = "urn:pulumi:prod::fleet::pop:index:EnrollmentGroup::fleet"
+
+
+def test_an_enrollment_group_is_routed_to_its_verbs_and_refused_in_camel_case(
+    provider: PopProvider, emulator: EmulatorInfo, admin: AdminClient
+) -> None:
+    """Bad group inputs: per-property failures in camelCase, before any call (not a token)."""
+    from tests.pop_provider.engine import dps_id
+
+    news = {
+        "dpsId": PropertyValue(dps_id(emulator)),
+        "enrollmentGroupId": PropertyValue("fleet"),
+        "caReferencePrimary": PropertyValue("root"),
+        "allocationPolicy": PropertyValue("static"),
+        "customAllocationWebhookUrl": PropertyValue("https://f.example"),
+    }
+    admin.clear_requests()
+    result = run(provider.check(CheckRequest(GROUP_URN, {}, news, b"")))
+    failures = {failure.property: failure.reason for failure in result.failures}
+    assert set(failures) == {"iotHubs", "customAllocationWebhookUrl"}
+    assert "allocationPolicy static assigns every device to one hub" in failures["iotHubs"]
+    assert "custom_allocation" not in " ".join(failures.values())
+    assert admin.requests() == []

@@ -36,6 +36,11 @@ func GetClientSecret(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:clientSecret")
 }
 
+// EnrollmentGroup only: sign in to the DPS service API with this shared-access policy's key (e.g. `provisioningserviceowner`, fetched through ARM `listKeys`, which needs `Microsoft.Devices/provisioningServices/keys/listkeys/Action`) instead of a Microsoft Entra token with a DPS data role. Unset by default: keys are used only when named here. Falls back to the `POP_DPS_SHARED_ACCESS_POLICY` environment variable.
+func GetDpsSharedAccessPolicy(ctx *pulumi.Context) string {
+	return config.Get(ctx, "pop:dpsSharedAccessPolicy")
+}
+
 // Azure cloud: `public` (the default), `usgovernment` or `china`; sets the Resource Manager endpoint and authority host. Falls back to the `ARM_ENVIRONMENT` environment variable.
 func GetEnvironment(ctx *pulumi.Context) string {
 	return config.Get(ctx, "pop:environment")

@@ -1,0 +1,1 @@
+"""The DPS device API (registration), served at a DPS's ``deviceProvisioningHostName``."""

@@ -1,0 +1,1 @@
+"""The DPS service API (enrollment groups), served at a DPS's ``serviceOperationsHostName``."""

@@ -1,0 +1,273 @@
+"""EnrollmentGroup under the real CLI against the emulator, in both faces: a root CA Verified on
+the DPS by proof of possession, and a group referencing its `certificateName`. `up` creates the
+group (read back with Microsoft's `azure-iot-deviceprovisioning`), a no-change run writes
+nothing, a group disabled out of band is enabled again by `up --refresh`, and destroy deletes
+the group before the CA it references."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.core.exceptions import ResourceNotFoundError
+from azure.iot.deviceprovisioning import DeviceProvisioningClient
+
+from azure_iot_emulator.seed import default_seed_document
+from azure_iot_emulator.testing import (
+    AdminClient,
+    EmulatorInfo,
+    EmulatorProcess,
+    management_credential,
+    stack_config,
+)
+from tests.pki import make_ca
+from tests.pop_provider.engine import dps_certificates, dps_client, dps_id
+from tests.pulumi_cli import PulumiStack, write_project
+
+pytestmark = pytest.mark.engine
+
+VENV_BIN = str(Path(sys.executable).parent)
+GROUP = "fleet-2026"
+DATA_ROLE = "Device Provisioning Service Data Contributor"
+
+DYNAMIC_PROGRAM = """\
+import pulumi
+from pop_provider import (
+    EnrollmentGroup,
+    EnrollmentGroupArgs,
+    VerifiedCaCertificate,
+    VerifiedCaCertificateArgs,
+    read_pem,
+)
+
+config = pulumi.Config()
+root_ca = VerifiedCaCertificate(
+    "rootCa",
+    VerifiedCaCertificateArgs(
+        dps_id=config.require("dpsId"),
+        certificate_pem=read_pem("ca.pem"),
+        private_key_pem=config.require_secret("caKey"),
+    ),
+)
+fleet = EnrollmentGroup(
+    "fleet",
+    EnrollmentGroupArgs(
+        dps_id=config.require("dpsId"),
+        enrollment_group_id="fleet-2026",
+        ca_reference_primary=root_ca.certificate_name,
+        initial_twin_tags={"fleet": "2026"},
+    ),
+)
+pulumi.export("certificateName", root_ca.certificate_name)
+pulumi.export("etag", fleet.etag)
+"""
+
+YAML_PROGRAM = """\
+name: fleet
+runtime: yaml
+config:
+  dpsId: {type: string}
+  caKey: {type: string, secret: true}
+resources:
+  rootCa:
+    type: pop:index:VerifiedCaCertificate
+    properties:
+      dpsId: ${dpsId}
+      certificatePem:
+        fn::readFile: ca.pem
+      privateKeyPem: ${caKey}
+  fleet:
+    type: pop:index:EnrollmentGroup
+    properties:
+      dpsId: ${dpsId}
+      enrollmentGroupId: fleet-2026
+      caReferencePrimary: ${rootCa.certificateName}
+      initialTwinTags:
+        fleet: "2026"
+outputs:
+  certificateName: ${rootCa.certificateName}
+  etag: ${fleet.etag}
+"""
+
+
+@pytest.fixture(scope="module")
+def dps_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorInfo]:
+    """The default seed, its principal 0 (the stacks' credential) also holding the DPS data
+    role on the seed's DPS, as a deployment's principal needs it."""
+    state = tmp_path_factory.mktemp("enrollment-emulator")
+    document = default_seed_document()
+    principal = document["service_principals"][0]
+    sub = principal["role_assignments"][0]["scope"]
+    group = document["subscriptions"][0]["resource_groups"][0]
+    dps_scope = (
+        f"{sub}/resourceGroups/{group['name']}/providers/Microsoft.Devices/provisioningServices/"
+        f"{group['dps'][0]}"
+    )
+    principal["role_assignments"].append({"role": DATA_ROLE, "scope": dps_scope})
+    seed = state.parent / f"{state.name}-seed.json"
+    seed.write_text(json.dumps(document))
+    process = EmulatorProcess(state, seed=seed)
+    info = process.start()
+    yield info
+    process.stop()
+
+
+@pytest.fixture
+def emulated(dps_emulator: EmulatorInfo) -> EmulatorInfo:
+    AdminClient(dps_emulator).reset()
+    return dps_emulator
+
+
+def service(info: EmulatorInfo) -> DeviceProvisioningClient:
+    """Microsoft's client on the host the ARM DPS resource reports, as a client finds it."""
+    dps = dps_client(info).iot_dps_resource.get(info.dps[0], info.resource_group)
+    host = dps.properties.service_operations_host_name
+    return DeviceProvisioningClient(
+        f"https://{host}", management_credential(info), connection_verify=info.ca_bundle
+    )
+
+
+def face_stack(face: str, info: EmulatorInfo, tmp_path: Path) -> PulumiStack:
+    project = tmp_path / f"{face}-project"
+    if face == "native":
+        project.mkdir()
+        (project / "Pulumi.yaml").write_text(YAML_PROGRAM)
+        extra = {"PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
+        stack = PulumiStack(project, tmp_path / "state", extra_env=extra, python=None).init()
+    else:
+        write_project(project, "fleet", DYNAMIC_PROGRAM)
+        stack = PulumiStack(project, tmp_path / "state").init()
+    plain, secret = stack_config(info, native=face == "native")
+    stack.set_configs(plain, secret)
+    ca = make_ca(f"fleet root ({face})")
+    (project / "ca.pem").write_text(ca.certificate_pem)
+    stack.set_config("caKey", ca.private_key_pem, secret=True)
+    stack.set_config("dpsId", dps_id(info))
+    return stack
+
+
+def operations(admin: AdminClient) -> list[str]:
+    return [str(entry.get("operation") or "") for entry in admin.requests()]
+
+
+@pytest.mark.parametrize("face", ["dynamic", "native"])
+def test_group_on_a_verified_ca_created_unchanged_repaired_and_destroyed_first(
+    face: str, emulated: EmulatorInfo, tmp_path: Path
+) -> None:
+    admin = AdminClient(emulated)
+    stack = face_stack(face, emulated, tmp_path)
+    stack.up()
+    name = stack.outputs()["certificateName"]
+    assert dps_certificates(emulated)[name].properties.is_verified
+    groups = service(emulated).enrollment_group
+    group: dict[str, Any] = dict(groups.get(GROUP))
+    assert group["attestation"]["x509"]["caReferences"] == {"primary": name}
+    assert group["initialTwin"]["tags"] == {"fleet": "2026"}
+    assert group["provisioningStatus"] == "enabled"
+    assert stack.outputs()["etag"] == group["etag"]
+
+    admin.clear_requests()
+    stack.preview("--expect-no-changes")
+    stack.up("--expect-no-changes")
+    writes = [
+        op
+        for op in operations(admin)
+        if op.startswith("EnrollmentGroup_") and op != "EnrollmentGroup_Get"
+    ]
+    assert writes == []
+
+    disabled = groups.create_or_update(
+        GROUP, {**group, "provisioningStatus": "disabled"}, if_match=group["etag"]
+    )
+    assert disabled["provisioningStatus"] == "disabled"
+    stack.up("--refresh")
+    repaired = groups.get(GROUP)
+    assert repaired["provisioningStatus"] == "enabled"
+    assert repaired["createdDateTimeUtc"] == group["createdDateTimeUtc"]
+
+    admin.clear_requests()
+    stack.destroy()
+    with pytest.raises(ResourceNotFoundError):
+        groups.get(GROUP)
+    assert dps_certificates(emulated) == {}
+    done = operations(admin)
+    assert done.index("EnrollmentGroup_Delete") < done.index("DpsCertificate_Delete")
+
+
+def test_a_group_made_by_hand_is_never_taken_over_and_is_imported_by_its_id(
+    emulated: EmulatorInfo, tmp_path: Path
+) -> None:
+    groups = service(emulated).enrollment_group
+    by_hand: dict[str, Any] = {
+        "enrollmentGroupId": GROUP,
+        "attestation": {"type": "x509", "x509": {"caReferences": {"primary": "by-hand"}}},
+        "provisioningStatus": "disabled",
+    }
+    groups.create_or_update(GROUP, by_hand)
+    stack = face_stack("native", emulated, tmp_path)
+    refused = stack.up(check=False)
+    assert refused.returncode != 0
+    group_id = f"{dps_id(emulated)}/enrollmentGroups/{GROUP}"
+    assert f"pulumi import pop:index:EnrollmentGroup <name> {group_id}" in refused.stdout
+    assert groups.get(GROUP)["provisioningStatus"] == "disabled"  # left as it was
+
+    (name,) = dps_certificates(emulated)  # the CA the same run Verified
+    by_hand["attestation"]["x509"]["caReferences"]["primary"] = name
+    groups.create_or_update(GROUP, by_hand)
+    generated = tmp_path / "adopted.yaml"
+    stack.run(
+        "import",
+        "pop:index:EnrollmentGroup",
+        "adopted",
+        group_id,
+        "--yes",
+        "--protect=false",
+        "--out",
+        str(generated),
+    )
+    code = generated.read_text()
+    assert f"caReferencePrimary: {name}" in code and "provisioningStatus: disabled" in code
+    stack.destroy()
+    with pytest.raises(ResourceNotFoundError):
+        groups.get(GROUP)
+
+
+def test_without_the_data_role_one_line_names_it_and_a_named_policy_key_is_the_opt_in(
+    emulator: EmulatorInfo, tmp_path: Path
+) -> None:
+    """The default seed's principal is Contributor only: no data action on the DPS."""
+    stack = face_stack("native", emulator, tmp_path)
+    denied = stack.up(check=False)
+    assert denied.returncode != 0
+    line = next(line for line in denied.stdout.splitlines() if "denied access" in line)
+    assert "data action 'Microsoft.Devices/provisioningServices/enrollmentGroups/read'" in line
+    assert "Device Provisioning Service Data Contributor" in line
+    assert "pop:dpsSharedAccessPolicy" in line
+
+    stack.set_config("pop:dpsSharedAccessPolicy", "provisioningserviceowner")
+    stack.up()
+    name = stack.outputs()["certificateName"]
+    client, key = service_by_key(emulator)
+    group = client.enrollment_group.get(GROUP)
+    assert group["attestation"]["x509"]["caReferences"] == {"primary": name}
+    assert key not in json.dumps(stack.export())  # the key is never in the state
+    stack.destroy()
+
+
+def service_by_key(info: EmulatorInfo) -> tuple[DeviceProvisioningClient, str]:
+    """Microsoft's client with the owner policy's key (the seed's principal has no data role)."""
+    from azure.core.credentials import AzureNamedKeyCredential
+
+    arm = dps_client(info).iot_dps_resource
+    host = arm.get(info.dps[0], info.resource_group).properties.service_operations_host_name
+    keys = arm.list_keys_for_key_name(info.dps[0], "provisioningserviceowner", info.resource_group)
+    credential = AzureNamedKeyCredential(keys.key_name, keys.primary_key)
+    client = DeviceProvisioningClient(
+        f"https://{host}", credential, connection_verify=info.ca_bundle
+    )
+    return client, str(keys.primary_key)
