@@ -27,7 +27,7 @@ from azure_iot_emulator.testing import (
 )
 from tests.pki import make_ca
 from tests.pop_provider.engine import dps_certificates, dps_client, dps_id
-from tests.pulumi_cli import PulumiStack, write_project
+from tests.pulumi_cli import REPO, PulumiStack, write_project
 
 pytestmark = pytest.mark.engine
 
@@ -35,37 +35,8 @@ VENV_BIN = str(Path(sys.executable).parent)
 GROUP = "fleet-2026"
 DATA_ROLE = "Device Provisioning Service Data Contributor"
 
-DYNAMIC_PROGRAM = """\
-import pulumi
-from pop_provider import (
-    EnrollmentGroup,
-    EnrollmentGroupArgs,
-    VerifiedCaCertificate,
-    VerifiedCaCertificateArgs,
-    read_pem,
-)
-
-config = pulumi.Config()
-root_ca = VerifiedCaCertificate(
-    "rootCa",
-    VerifiedCaCertificateArgs(
-        dps_id=config.require("dpsId"),
-        certificate_pem=read_pem("ca.pem"),
-        private_key_pem=config.require_secret("caKey"),
-    ),
-)
-fleet = EnrollmentGroup(
-    "fleet",
-    EnrollmentGroupArgs(
-        dps_id=config.require("dpsId"),
-        enrollment_group_id="fleet-2026",
-        ca_reference_primary=root_ca.certificate_name,
-        initial_twin_tags={"fleet": "2026"},
-    ),
-)
-pulumi.export("certificateName", root_ca.certificate_name)
-pulumi.export("etag", fleet.etag)
-"""
+# The Python example, as a user copies it.
+DYNAMIC_PROGRAM = (REPO / "examples" / "enrollment-python" / "__main__.py").read_text()
 
 YAML_PROGRAM = """\
 name: fleet

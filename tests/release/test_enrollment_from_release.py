@@ -15,6 +15,7 @@ Microsoft's `azure-iot-hub`:
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from tests.azure_iot_emulator.device_api.conftest import (
 from tests.azure_iot_emulator.device_api.device_client import HttpsDevice
 from tests.azure_iot_emulator.dps_service.conftest import DPS_SCOPE, seed_document
 from tests.pki import CertifiedKey, make_ca, make_intermediate_ca, make_leaf
+from tests.pulumi_cli import REPO
 from tests.release.conftest import version
 from tests.release.registries import StaticHost
 from tests.release.runner import TeamRunner
@@ -223,3 +225,42 @@ def test_a_group_on_a_verified_root_admits_its_devices_through_a_rotation(
         assert "Traceback" not in fleet.runner.state_text()
         for certified in fleet.pki.values():
             assert certified.private_key_pem.splitlines()[1] not in fleet.runner.state_text()
+
+
+def test_the_yaml_example_admits_a_device_of_its_root(mirror: StaticHost, tmp_path: Path) -> None:
+    """examples/enrollment-yaml as a team copies it: `up` takes both CAs to Verified and creates
+    the group; a device sending its leaf and the intermediate is assigned to the hub."""
+    with EmulatorProcess(tmp_path / "emulator", seed=seed(tmp_path / "seed.json")) as emulator:
+        info = emulator.info
+        endpoints = discover(info)
+        link_hubs(info, endpoints, HUB)
+        project = tmp_path / "enrollment-yaml"
+        shutil.copytree(
+            REPO / "examples" / "enrollment-yaml", project, ignore=shutil.ignore_patterns("*.md")
+        )
+        root = make_ca("example root")
+        intermediate = make_intermediate_ca(root, "example intermediate")
+        (project / "root.pem").write_text(root.certificate_pem)
+        (project / "intermediate.pem").write_text(intermediate.certificate_pem)
+        runner = TeamRunner(tmp_path / "runner", mirror.url)
+        plain, secret = stack_config(info, native=True)
+        runner.pulumi(project, "stack", "init", "ci")
+        args = ["config", "set-all"]
+        dps = DPS_SCOPE
+        for name, value in {**plain, "dpsId": dps, "hubHostName": endpoints.hub_hosts[HUB]}.items():
+            args += ["--plaintext", f"{name}={value}"]
+        keys = {"rootKey": root.private_key_pem, "intermediateKey": intermediate.private_key_pem}
+        for name, value in {**secret, **keys}.items():
+            args += ["--secret", f"{name}={value}"]
+        runner.pulumi(project, *args)
+
+        runner.pulumi(project, "up", "--yes")
+        leaf = make_leaf(intermediate, "example-device")
+        chain, key = tmp_path / "chain.pem", tmp_path / "leaf.key"
+        chain.write_text(leaf.certificate_pem + intermediate.certificate_pem)
+        key.write_text(leaf.private_key_pem)
+        device = HttpsDevice(endpoints.device_host, endpoints.id_scope, info.ca_bundle, chain, key)
+        state = assigned(device, "example-device")["registrationState"]
+        assert state["assignedHub"] == endpoints.hub_hosts[HUB]
+        runner.pulumi(project, "destroy", "--yes")
+        assert refused(device, "example-device") == 401002
