@@ -45,8 +45,8 @@ from azure_iot_emulator.dps import urls as dps_urls
 from azure_iot_emulator.dps.responses import (
     DPS_LIST_WIRE,
     DpsCertificateResponses,
-    DpsKeyResponses,
     DpsResourceResponses,
+    dps_key_responses,
 )
 from azure_iot_emulator.dps_service import urls as dps_service_urls
 from azure_iot_emulator.dps_service.auth import ServiceAuthenticator
@@ -62,7 +62,7 @@ from azure_iot_emulator.hub_registry.auth import RegistryAuthenticator
 from azure_iot_emulator.hub_registry.keys import hub_keys
 from azure_iot_emulator.hub_registry.models import DeviceRegistry
 from azure_iot_emulator.hub_registry.responses import KIND as HUB_KIND
-from azure_iot_emulator.hub_registry.responses import DeviceRegistryResponses, HubKeyResponses
+from azure_iot_emulator.hub_registry.responses import DeviceRegistryResponses, hub_key_responses
 from azure_iot_emulator.identity import urls as identity_urls
 from azure_iot_emulator.identity.keys import (
     load_or_create_oidc_issuer_key,
@@ -185,12 +185,12 @@ def build_emulator(state_dir: Path, seed: Seed, dataplanes: DataPlanes | None = 
             IotHubResourceResponses(gate, arm, HUB_LIST_WIRE, dataplanes=dataplanes),
             IotHubCertificateResponses(gate, hub_certificates),
         )
-        + hub_registry_urls.arm_routes(HubKeyResponses(gate, hub_sas_keys))
+        + hub_registry_urls.arm_routes(hub_key_responses(gate, hub_sas_keys))
         + dps_urls.routes(
             DpsResourceResponses(gate, arm, dataplanes=dataplanes),
             DpsResourceResponses(gate, arm, DPS_LIST_WIRE, dataplanes=dataplanes),
             DpsCertificateResponses(gate, dps_certificates),
-            DpsKeyResponses(gate, sas_keys),
+            dps_key_responses(gate, sas_keys),
         )
     )
     # The DPS service API, served on each DPS's own port (dataplane.py).

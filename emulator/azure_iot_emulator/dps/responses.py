@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
-
 from azure_iot_emulator.arm.apiversions import (
     DPS_FIRST_UNSET_CREATED_VERSION,
     DPS_LAST_FLAT_BODY_VERSION,
     DPS_VERSIONS,
 )
-from azure_iot_emulator.arm.exceptions import ResourceNotFound
 from azure_iot_emulator.arm.models import ArmBackend, TrackedResource
 from azure_iot_emulator.arm.pipeline import DPS, ArmGate, OperationSpec
 from azure_iot_emulator.dataplane import DataPlanes
 from azure_iot_emulator.device_api.responses import INSTANCE as DEVICE_INSTANCE
 from azure_iot_emulator.device_api.responses import KIND as DEVICE_KIND
+from azure_iot_emulator.devices.keys import KeyResponses
 from azure_iot_emulator.devices.responses import (
     CertificateResponses,
     TrackedResourceResponses,
@@ -24,8 +22,6 @@ from azure_iot_emulator.devices.responses import (
     tracked_resource_wires,
 )
 from azure_iot_emulator.dps.models import SasKeys, dps_document
-from azure_iot_emulator.routing import RequestContext
-from azure_iot_emulator.wire import json_response
 
 CERTIFICATE_WIRE = certificate_wire(
     parent=DPS,
@@ -112,28 +108,8 @@ LIST_KEYS_FOR_NAME = OperationSpec(
 )
 
 
-class DpsKeyResponses:
+def dps_key_responses(gate: ArmGate, keys: SasKeys) -> KeyResponses:
     """IotDpsResource_ListKeys / _ListKeysForKeyName: the shared-access policies with keys."""
-
-    def __init__(self, gate: ArmGate, keys: SasKeys) -> None:
-        self.gate = gate
-        self.keys = keys
-
-    async def list_keys(self, ctx: RequestContext) -> Response:
-        """200 ``{"value": [{keyName, primaryKey, secondaryKey, rights}]}`` [spec]."""
-        call = await self.gate.admit(ctx, LIST_KEYS)
-        assert call.parent is not None
-        policies = self.keys.policies(call.parent.name, call.parent.document)
-        return json_response(200, {"value": [p.wire() for p in policies]})
-
-    async def list_keys_for_key_name(self, ctx: RequestContext) -> Response:
-        """200 with the one policy; 404 when the DPS has none of that name [guess: the error]."""
-        call = await self.gate.admit(ctx, LIST_KEYS_FOR_NAME)
-        assert call.parent is not None and call.resource_group is not None
-        key_name = ctx.params["keyName"]
-        for policy in self.keys.policies(call.parent.name, call.parent.document):
-            if policy.key_name.lower() == key_name.lower():
-                return json_response(200, policy.wire())
-        raise ResourceNotFound(
-            "Microsoft.Devices/provisioningServices/keys", key_name, call.resource_group.name
-        )
+    return KeyResponses(
+        gate, keys, LIST_KEYS, LIST_KEYS_FOR_NAME, "Microsoft.Devices/provisioningServices/keys"
+    )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from azure_iot_emulator.devices.keys import KeyResponses
 from azure_iot_emulator.devices.urls import OperationIds, tracked_resource_routes
 from azure_iot_emulator.dps.responses import (
     DpsCertificateResponses,
-    DpsKeyResponses,
     DpsResourceResponses,
 )
 from azure_iot_emulator.routing import Route, param
@@ -23,7 +23,7 @@ def routes(
     services: DpsResourceResponses,
     service_lists: DpsResourceResponses,
     certificates: DpsCertificateResponses,
-    keys: DpsKeyResponses,
+    keys: KeyResponses,
 ) -> list[Route]:
     """Routes named by the spec's operationIds; listKeys as iotdps.json lays it out."""
     one = (
@@ -43,6 +43,6 @@ def routes(
             "POST",
             f"{one}/keys/{param('keyName')}/listkeys",
             "IotDpsResource_ListKeysForKeyName",
-            keys.list_keys_for_key_name,
+            keys.one_key,
         ),
     ]

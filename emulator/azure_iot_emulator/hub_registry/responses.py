@@ -7,10 +7,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from azure_iot_emulator.arm.apiversions import IOTHUB_RESOURCE_VERSIONS
-from azure_iot_emulator.arm.exceptions import ResourceNotFound
 from azure_iot_emulator.arm.models import ArmBackend, TrackedResource
 from azure_iot_emulator.arm.pipeline import IOTHUB, ArmGate, OperationSpec
 from azure_iot_emulator.dataplane import DataPlanes
+from azure_iot_emulator.devices.keys import KeyResponses
 from azure_iot_emulator.dps.models import SasKeys
 from azure_iot_emulator.hub_registry.auth import RegistryAuthenticator
 from azure_iot_emulator.hub_registry.exceptions import HubNotFound, InvalidApiVersion
@@ -101,28 +101,8 @@ KEYS_FOR_NAME = OperationSpec(
 )
 
 
-class HubKeyResponses:
+def hub_key_responses(gate: ArmGate, keys: SasKeys) -> KeyResponses:
     """IotHubResource_ListKeys / _GetKeysForKeyName: the hub's policies with their keys."""
-
-    def __init__(self, gate: ArmGate, keys: SasKeys) -> None:
-        self.gate = gate
-        self.keys = keys
-
-    async def list_keys(self, ctx: RequestContext) -> Response:
-        """200 ``{"value": [{keyName, primaryKey, secondaryKey, rights}]}``, one page [spec]."""
-        call = await self.gate.admit(ctx, LIST_KEYS)
-        assert call.parent is not None
-        policies = self.keys.policies(call.parent.name, call.parent.document)
-        return json_response(200, {"value": [p.wire() for p in policies]})
-
-    async def get_keys_for_key_name(self, ctx: RequestContext) -> Response:
-        """200 with the one policy; 404 for another name [guess: the error]."""
-        call = await self.gate.admit(ctx, KEYS_FOR_NAME)
-        assert call.parent is not None and call.resource_group is not None
-        key_name = ctx.params["keyName"]
-        for policy in self.keys.policies(call.parent.name, call.parent.document):
-            if policy.key_name.lower() == key_name.lower():
-                return json_response(200, policy.wire())
-        raise ResourceNotFound(
-            "Microsoft.Devices/IotHubs/IotHubKeys", key_name, call.resource_group.name
-        )
+    return KeyResponses(
+        gate, keys, LIST_KEYS, KEYS_FOR_NAME, "Microsoft.Devices/IotHubs/IotHubKeys"
+    )

@@ -7,7 +7,8 @@ The registry path and operationId are the spec's [spec: iothub data-plane 2021-0
 
 from __future__ import annotations
 
-from azure_iot_emulator.hub_registry.responses import DeviceRegistryResponses, HubKeyResponses
+from azure_iot_emulator.devices.keys import KeyResponses
+from azure_iot_emulator.hub_registry.responses import DeviceRegistryResponses
 from azure_iot_emulator.routing import Route, param
 
 
@@ -16,7 +17,7 @@ def routes(registry: DeviceRegistryResponses) -> list[Route]:
     return [Route("GET", f"/devices/{param('id')}", "Devices_GetIdentity", registry.get_identity)]
 
 
-def arm_routes(keys: HubKeyResponses) -> list[Route]:
+def arm_routes(keys: KeyResponses) -> list[Route]:
     """The hub's ARM listKeys, on the main port."""
     one = (
         f"/subscriptions/{param('subscriptionId')}/resourcegroups/{param('resourceGroupName')}"
@@ -28,6 +29,6 @@ def arm_routes(keys: HubKeyResponses) -> list[Route]:
             "POST",
             f"{one}/iothubkeys/{param('keyName')}/listkeys",
             "IotHubResource_GetKeysForKeyName",
-            keys.get_keys_for_key_name,
+            keys.one_key,
         ),
     ]
