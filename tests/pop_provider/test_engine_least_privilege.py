@@ -28,6 +28,7 @@ from pop_provider.core.signers import LocalKeySigner
 from tests.conftest import azure_environment, write_certificates_config
 from tests.pki import CertifiedKey, KeyType, make_ca
 from tests.pop_provider.engine import dps_certificates, dps_id, entry, hub_certificates
+from tests.pop_provider.test_engine_enrollment_groups import YAML_PROGRAM
 from tests.pulumi_cli import PulumiStack, program_project
 
 pytestmark = pytest.mark.engine
@@ -366,27 +367,8 @@ def test_auto_mode_needs_only_read_write_and_delete(emulated: EmulatorInfo, tmp_
     assert hub_certificates(info) == {} and dps_certificates(info) == {}
 
 
-GROUP_PROGRAM = """\
-name: fleet
-runtime: yaml
-config:
-  dpsId: {type: string}
-  caKey: {type: string, secret: true}
-resources:
-  rootCa:
-    type: pop:index:VerifiedCaCertificate
-    properties:
-      dpsId: ${dpsId}
-      certificatePem:
-        fn::readFile: ca.pem
-      privateKeyPem: ${caKey}
-  fleet:
-    type: pop:index:EnrollmentGroup
-    properties:
-      dpsId: ${dpsId}
-      enrollmentGroupId: fleet
-      caReferencePrimary: ${rootCa.certificateName}
-"""
+# The enrollment-group engine test's YAML program: a CA on the DPS and a group on it.
+GROUP_PROGRAM = YAML_PROGRAM
 
 
 @pytest.mark.parametrize("emulated", [LEAST], indirect=True)

@@ -21,12 +21,7 @@ lacks the right; both in the service's error shape (exceptions.py).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import time
 from dataclasses import dataclass
-from urllib.parse import quote_plus, unquote_plus
 
 import jwt
 
@@ -35,6 +30,7 @@ from azure_iot_emulator.dps.models import SasKeys, SasPolicy
 from azure_iot_emulator.dps_service.exceptions import Forbidden, Unauthorized
 from azure_iot_emulator.dps_service.models import DpsInstance
 from azure_iot_emulator.identity.models import DPS_AUDIENCES, IdentityBackend, Principal
+from azure_iot_emulator.sas import SasRefused, signing_policy
 
 DATA_ACTION_PREFIX = "Microsoft.Devices/provisioningServices/"
 
@@ -45,35 +41,6 @@ class Caller:
 
     principal: Principal | None = None
     policy: SasPolicy | None = None
-
-
-def _sas_fields(token: str) -> dict[str, str]:
-    """The raw (still URL-encoded) ``k=v`` fields of a SAS."""
-    fields: dict[str, str] = {}
-    for part in token.split("&"):
-        name, sep, value = part.partition("=")
-        if not sep:
-            raise Unauthorized("The SharedAccessSignature is malformed.")
-        fields[name.strip().lower()] = value.strip()
-    return fields
-
-
-def _signature(key: str, signed: str) -> bytes:
-    return hmac.new(base64.b64decode(key), signed.encode("utf-8"), hashlib.sha256).digest()
-
-
-def _resource_covers(resource: str, hosts: tuple[str, ...], path: str) -> bool:
-    """Whether ``sr`` names this DPS (and a segment prefix of the request path)."""
-    text = resource.lower()
-    for scheme in ("https://", "http://"):
-        if text.startswith(scheme):
-            text = text[len(scheme) :]
-    host, _, prefix = text.partition("/")
-    if host not in hosts:
-        return False
-    wanted = [s for s in prefix.split("/") if s]
-    have = [s for s in path.lower().split("/") if s]
-    return have[: len(wanted)] == wanted
 
 
 class ServiceAuthenticator:
@@ -161,38 +128,7 @@ class ServiceAuthenticator:
         hosts: tuple[str, ...],
         path: str,
     ) -> SasPolicy:
-        fields = _sas_fields(token)
-        missing = [f for f in ("sr", "sig", "se", "skn") if not fields.get(f)]
-        if missing:
-            raise Unauthorized(f"The SharedAccessSignature lacks {', '.join(missing)}.")
-        raw_sr, se = fields["sr"], unquote_plus(fields["se"])
         try:
-            expiry = int(se)
-        except ValueError:
-            raise Unauthorized("The SharedAccessSignature's se is not a number.") from None
-        if expiry < time.time():
-            raise Unauthorized("The SharedAccessSignature has expired.")
-        resource = unquote_plus(raw_sr)
-        if not _resource_covers(resource, hosts, path):
-            raise Unauthorized(f"The SharedAccessSignature's sr '{resource}' is not this DPS.")
-        key_name = unquote_plus(fields["skn"])
-        policy = next(
-            (
-                p
-                for p in self.keys.policies(dps.name, document)
-                if p.key_name.lower() == key_name.lower()
-            ),
-            None,
-        )
-        if policy is None:
-            raise Unauthorized(f"The DPS has no shared access policy '{key_name}'.")
-        try:
-            sig = base64.b64decode(unquote_plus(fields["sig"]), validate=True)
-        except ValueError:
-            raise Unauthorized("The SharedAccessSignature's sig is not base64.") from None
-        # Signed over sr as sent; a client that sent it unencoded signed its encoded form.
-        signed = {f"{raw_sr}\n{se}", f"{quote_plus(resource)}\n{se}"}
-        for key in (policy.primary_key, policy.secondary_key):
-            if any(hmac.compare_digest(_signature(key, s), sig) for s in signed):
-                return policy
-        raise Unauthorized("The SharedAccessSignature's signature does not match the key.")
+            return signing_policy(token, self.keys.policies(dps.name, document), hosts, path, "DPS")
+        except SasRefused as refused:
+            raise Unauthorized(str(refused)) from None
