@@ -3,7 +3,6 @@ discovered through ARM as a client finds them; a PKI made by tests/pki.py."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,6 @@ from azure.mgmt.iothubprovisioningservices.models import (
 from azure_iot_emulator.testing import (
     AdminClient,
     EmulatorInfo,
-    EmulatorProcess,
     client_kwargs,
     management_credential,
 )
@@ -35,7 +33,7 @@ from tests.azure_iot_emulator.dps_service.conftest import (
     RESOURCE_GROUP,
     credential_of,
     discovered_host,
-    seed_document,
+    module_emulator,
     service_client,
 )
 from tests.pki import CertifiedKey
@@ -147,13 +145,7 @@ def ca_group(group_id: str, primary: str, **fields: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def device_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorInfo]:
     """This module's own emulator, with a DPS Data Contributor."""
-    state = tmp_path_factory.mktemp("device-api-state")
-    seed = state.parent / f"{state.name}-seed.json"
-    seed.write_text(json.dumps(seed_document()))
-    process = EmulatorProcess(state, seed=Path(seed))
-    info = process.start()
-    yield info
-    process.stop()
+    yield from module_emulator(tmp_path_factory, "device-api-state")
 
 
 @pytest.fixture(autouse=True)

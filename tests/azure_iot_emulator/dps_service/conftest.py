@@ -92,16 +92,21 @@ def owner_key(info: EmulatorInfo, dps: str = DPS_NAME) -> AzureNamedKeyCredentia
     return AzureNamedKeyCredential(policy.key_name, policy.primary_key)
 
 
-@pytest.fixture(scope="module")
-def dps_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorInfo]:
-    """This module's own emulator, with the data-role principals."""
-    state = tmp_path_factory.mktemp("dps-service-state")
+def module_emulator(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[EmulatorInfo]:
+    """A test module's own emulator, seeded with the data-role principals (a fixture's body)."""
+    state = tmp_path_factory.mktemp(name)
     seed = state.parent / f"{state.name}-seed.json"
     seed.write_text(json.dumps(seed_document()))
     process = EmulatorProcess(state, seed=Path(seed))
     info = process.start()
     yield info
     process.stop()
+
+
+@pytest.fixture(scope="module")
+def dps_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorInfo]:
+    """This module's own emulator, with the data-role principals."""
+    yield from module_emulator(tmp_path_factory, "dps-service-state")
 
 
 @pytest.fixture(scope="module")
