@@ -12,6 +12,8 @@ masked.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +110,29 @@ class AzCli:
     def logout(self) -> None:
         """Forget the signed-in principal (and the secret `az` keeps in its config dir)."""
         self.run("logout")
+
+    def run_script(self, script: str, cwd: Path) -> str:
+        """Run a doc's shell commands (`sh -e`) with this `az` first on PATH; their stdout."""
+        bin_dir = self.config_dir / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        (bin_dir / "az").unlink(missing_ok=True)
+        (bin_dir / "az").symlink_to(self.binary)
+        env = {**self.env(), "PATH": f"{bin_dir}:/usr/bin:/bin"}
+        result = processes.run(
+            ["sh", "-e", "-c", script], env=env, timeout=COMMAND_TIMEOUT_S, cwd=cwd
+        )
+        if result.returncode != 0:
+            raise AzFailed(["(script)"], result.returncode, self._mask(result.stderr))
+        return result.stdout
+
+
+@contextmanager
+def signed_in(info: EmulatorInfo, config_dir: Path, index: int = 0) -> Iterator[AzCli]:
+    """`az` on the emulator's cloud, signed in as seeded principal `index`, signed out after."""
+    cli = AzCli(az_binary(), config_dir, info)
+    cli.register_cloud()
+    cli.login(index)
+    try:
+        yield cli
+    finally:
+        cli.logout()

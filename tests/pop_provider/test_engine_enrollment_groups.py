@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from azure.core.exceptions import ResourceNotFoundError
 from azure.iot.deviceprovisioning import DeviceProvisioningClient
 
@@ -25,6 +27,7 @@ from azure_iot_emulator.testing import (
     management_credential,
     stack_config,
 )
+from tests.clients.azure_cli import signed_in
 from tests.pki import make_ca
 from tests.pop_provider.engine import dps_certificates, dps_client, dps_id
 from tests.pulumi_cli import REPO, PulumiStack, write_project
@@ -37,6 +40,7 @@ DATA_ROLE = "Device Provisioning Service Data Contributor"
 
 # The Python example, as a user copies it.
 DYNAMIC_PROGRAM = (REPO / "examples" / "enrollment-python" / "__main__.py").read_text()
+IMPORT_GUIDE = REPO / "docs" / "guides" / "import.md"
 
 YAML_PROGRAM = """\
 name: fleet
@@ -242,3 +246,77 @@ def service_by_key(info: EmulatorInfo) -> tuple[DeviceProvisioningClient, str]:
         f"https://{host}", credential, connection_verify=info.ca_bundle
     )
     return client, str(keys.primary_key)
+
+
+def bulk_import_commands() -> tuple[str, list[str]]:
+    """The import guide's commands for a DPS's groups: the `az` lines, and `pulumi import`'s
+    arguments."""
+    section = re.search(
+        r"^## Every enrollment group of a DPS at once\n(.*?)(?=^## |\Z)",
+        IMPORT_GUIDE.read_text(),
+        re.S | re.M,
+    )
+    assert section, "docs/guides/import.md has no section for a DPS's groups"
+    (block,) = re.findall(r"^```sh\n(.*?)^```", section.group(1), re.S | re.M)
+    az_lines, pulumi_line = block.rstrip("\n").rsplit("\n", 1)
+    assert pulumi_line.startswith("pulumi import "), pulumi_line
+    return az_lines, pulumi_line.split()[1:]
+
+
+def test_a_whole_dps_s_groups_are_imported_by_the_guide_s_one_query(
+    emulated: EmulatorInfo, tmp_path: Path
+) -> None:
+    """Two X.509 groups and a symmetric-key one made by hand; the guide's commands write the
+    import file of the two, `pulumi import --file` adopts them, and the pasted code previews
+    with no change."""
+    ca = make_ca("fleet root, uploaded by hand")
+    certificates = dps_client(emulated).dps_certificate
+    certificates.create_or_update(
+        emulated.resource_group,
+        emulated.dps[0],
+        "by-hand-root",
+        {"properties": {"certificate": ca.certificate_pem, "isVerified": True}},
+    )
+    groups = service(emulated).enrollment_group
+    for group_id in ("line-1", "line-2"):
+        groups.create_or_update(
+            group_id,
+            {
+                "enrollmentGroupId": group_id,
+                "attestation": {
+                    "type": "x509",
+                    "x509": {"caReferences": {"primary": "by-hand-root"}},
+                },
+            },
+        )
+    groups.create_or_update(
+        "keys", {"enrollmentGroupId": "keys", "attestation": {"type": "symmetricKey"}}
+    )
+
+    stack = face_stack("native", emulated, tmp_path)
+    az_lines, import_args = bulk_import_commands()
+    script = az_lines.replace("<dps>", emulated.dps[0]).replace("<rg>", emulated.resource_group)
+    admin = AdminClient(emulated)
+    with signed_in(emulated, tmp_path / "az-config") as az:
+        admin.clear_requests()
+        az.run_script(script, stack.project_dir)
+    assert [op for op in operations(admin) if op.startswith("EnrollmentGroup_")] == [
+        "EnrollmentGroup_Query"
+    ]
+    listing = json.loads((stack.project_dir / "import.json").read_text())
+    assert sorted(r["name"] for r in listing["resources"]) == ["line-1", "line-2"]
+    assert {r["id"] for r in listing["resources"]} == {
+        f"{dps_id(emulated)}/enrollmentGroups/line-1",
+        f"{dps_id(emulated)}/enrollmentGroups/line-2",
+    }
+
+    (stack.project_dir / "Pulumi.yaml").write_text("name: fleet\nruntime: yaml\n")
+    stack.run(*import_args, "--yes", "--protect=false")
+    adopted = yaml.safe_load((stack.project_dir / "adopted.yaml").read_text())["resources"]
+    assert {r["properties"]["caReferencePrimary"] for r in adopted.values()} == {"by-hand-root"}
+    (stack.project_dir / "Pulumi.yaml").write_text(
+        yaml.safe_dump({"name": "fleet", "runtime": "yaml", "resources": adopted})
+    )
+    stack.preview("--expect-no-changes")
+    stack.destroy()
+    assert [g["enrollmentGroupId"] for g in groups.query({"query": "SELECT *"})] == ["keys"]

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, stack_config
-from tests.clients.azure_cli import AzCli, az_binary
+from tests.clients.azure_cli import AzCli, signed_in
 from tests.pki import make_ca
 from tests.pop_provider.engine import arm_calls, hub_certificates
 from tests.pulumi_cli import PulumiStack
@@ -43,13 +43,8 @@ def bulk_import_file(az: AzCli, hub: str) -> str:
 
 @pytest.fixture
 def az(emulator: EmulatorInfo, tmp_path: Path) -> Iterator[AzCli]:
-    cli = AzCli(az_binary(), tmp_path / "az-config", emulator)
-    cli.register_cloud()
-    cli.login()
-    try:
+    with signed_in(emulator, tmp_path / "az-config") as cli:
         yield cli
-    finally:
-        cli.logout()
 
 
 def upload_with_az(az: AzCli, tmp_path: Path, name: str) -> tuple[Any, dict[str, Any]]:
