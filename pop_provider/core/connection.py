@@ -314,11 +314,19 @@ def client_kwargs(settings: ConnectionSettings) -> dict[str, Any]:
     RetryPolicy, bounded in count and in total time; a refused connection (a wrong endpoint) is
     not. Every request has its own timeouts.
     """
+    return {
+        "base_url": settings.arm_endpoint,
+        "credential_scopes": [settings.arm_scope],
+        **transport_kwargs(settings),
+    }
+
+
+def transport_kwargs(settings: ConnectionSettings) -> dict[str, Any]:
+    """What every Azure client of ours shares, ARM's and the DPS service API's: the bounded
+    retry policy, the per-request timeouts and the trusted CA bundle."""
     from pop_provider.core.retries import BoundedRetryPolicy
 
     kwargs: dict[str, Any] = {
-        "base_url": settings.arm_endpoint,
-        "credential_scopes": [settings.arm_scope],
         "retry_policy": BoundedRetryPolicy(
             retry_total=RETRIES,
             retry_backoff_factor=BACKOFF_FACTOR_S,

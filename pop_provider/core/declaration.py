@@ -518,8 +518,7 @@ class AllocationPolicy(DescribedEnum):
     STATIC = "static", "Every device to the one hub `iotHubs` names."
     CUSTOM = (
         "custom",
-        "An Azure Function decides: `customAllocationWebhookUrl` and "
-        "`customAllocationApiVersion`.",
+        "An Azure Function decides: `customAllocationWebhookUrl` and `customAllocationApiVersion`.",
     )
 
 

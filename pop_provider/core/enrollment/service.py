@@ -19,14 +19,7 @@ from azure.core.exceptions import HttpResponseError
 from pop_provider.core import messages
 from pop_provider.core.azure_answers import mapped
 from pop_provider.core.azure_calls import call_azure
-from pop_provider.core.connection import (
-    BACKOFF_FACTOR_S,
-    BACKOFF_MAX_S,
-    OPERATION_BUDGET_S,
-    RETRIES,
-    ConnectionSettings,
-    client_kwargs,
-)
+from pop_provider.core.connection import ConnectionSettings, client_kwargs, transport_kwargs
 from pop_provider.core.enrollment.answers import GroupNotFound, service_mapped
 from pop_provider.core.target import Target
 from pop_provider.failures import InputError, TargetNotFound
@@ -138,18 +131,20 @@ class DpsServices:
         from azure.iot.deviceprovisioning import DeviceProvisioningClient
 
         host = self.facts(target).service_host
-        kwargs: dict[str, Any] = {
-            "retry_total": RETRIES,
-            "retry_backoff_factor": BACKOFF_FACTOR_S,
-            "retry_backoff_max": BACKOFF_MAX_S,
-            "timeout": OPERATION_BUDGET_S,
-            "connection_timeout": 10,
-            "read_timeout": 60,
-        }
-        if self._settings.ca_bundle:
-            kwargs["connection_verify"] = self._settings.ca_bundle
         endpoint = host if host.lower().startswith("https://") else f"https://{host}"
-        client = DeviceProvisioningClient(endpoint, self._service_credential(target), **kwargs)
+        kwargs = transport_kwargs(self._settings)
+        # azure-iot-deviceprovisioning 1.0.0b1 builds its own RetryPolicy from the keywords and
+        # ignores `retry_policy` [sdk: _patch.py `_create_pipeline`]: ours (refusals final, one
+        # budget) goes in as its one additional policy, next to the transport, and the built-in
+        # one is told not to retry.
+        ours = kwargs.pop("retry_policy")
+        client = DeviceProvisioningClient(
+            endpoint,
+            self._service_credential(target),
+            retry_total=0,
+            _additional_pipeline_policies=ours,
+            **kwargs,
+        )
         with self._lock:
             return self._apis.setdefault(key, GroupApi(client, target))
 

@@ -17,6 +17,7 @@ from pop_provider import failures
 from pop_provider.core import connection
 from pop_provider.core.azure_clients import ClientFactory
 from pop_provider.core.connection import ConnectionSettings, load_settings
+from pop_provider.core.enrollment.service import DpsServices
 from pop_provider.core.explain import explain
 from pop_provider.core.remote import CertificateApi
 from pop_provider.core.target import TargetKind, make_target
@@ -191,3 +192,24 @@ def test_a_dropped_connection_is_still_retried_to_the_whole_budget(
     failure = explain(raised.value, settings, "create")
     assert isinstance(failure, failures.EndpointUnreachable)
     assert ", also when retried): check pop:armEndpoint" in str(failure)
+
+
+def test_the_dps_service_api_shares_the_budget(emulator: EmulatorInfo, admin: AdminClient) -> None:
+    """Enrollment groups go through azure-iot-deviceprovisioning, whose own retry policy stops
+    at three of a kind; ours survives the same mixed run of failures there too."""
+    settings = load_settings(
+        environ={
+            **azure_environment(emulator),
+            "POP_DPS_SHARED_ACCESS_POLICY": "provisioningserviceowner",
+        }
+    )
+    dps = make_target(
+        TargetKind.DPS, emulator.subscription_id, emulator.resource_group, emulator.dps[0]
+    )
+    groups = DpsServices(settings, ClientFactory(settings).credential).groups(dps)
+    for status in (503, 429, 500, 503, 429, 502):
+        admin.script_failure("EnrollmentGroup_Get", status, message="Injected.")
+    assert groups.get("nothing-here") is None
+    attempts = [e for e in admin.requests() if e.get("operation") == "EnrollmentGroup_Get"]
+    assert [e.get("status") for e in attempts][-1] == 404
+    assert len(attempts) == 7

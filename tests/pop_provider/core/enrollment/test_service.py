@@ -9,11 +9,14 @@ from typing import Any
 import pytest
 from azure.core.credentials import AccessToken, AzureNamedKeyCredential
 from azure.core.exceptions import HttpResponseError
+from azure.core.pipeline.transport import RequestsTransport
 
 from pop_provider import failures
 from pop_provider.core.connection import ConnectionSettings, load_settings
 from pop_provider.core.enrollment.service import DpsServices
+from pop_provider.core.error_chain import is_refused
 from pop_provider.core.target import TargetKind, make_target
+from tests.sockets import refusing_port
 
 DPS = make_target(TargetKind.DPS, "00000000-0000-0000-0000-0000000000a1", "rg", "dps-one")
 
@@ -111,3 +114,22 @@ def test_a_policy_key_only_when_named_and_an_unknown_policy_is_one_line() -> Non
     with pytest.raises(failures.InputError, match="pop:dpsSharedAccessPolicy 'other' is not"):
         services(from_env, FakeArm(), Credential())._service_credential(DPS)
     assert load_settings(environ={}).dps_shared_access_policy is None
+
+
+def test_a_refused_service_host_fails_at_once_like_arm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DPS service client shares ARM's retry policy: a refused connection is one attempt,
+    not azure-core's default backoff."""
+    sent: list[str] = []
+    send = RequestsTransport.send
+
+    def counted(self: RequestsTransport, request: Any, **kwargs: Any) -> Any:
+        sent.append(request.url)
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(RequestsTransport, "send", counted)
+    with refusing_port() as port:
+        groups = services(ConnectionSettings(), FakeArm(f"127.0.0.1:{port}"), Credential())
+        with pytest.raises(Exception) as raised:
+            groups.groups(DPS).get("fleet")
+    assert is_refused(raised.value)
+    assert len(sent) == 1
