@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from typing import Any
 
+from azure.core.exceptions import HttpResponseError
+
+from pop_provider.core import messages
+from pop_provider.core.azure_answers import error_code
 from pop_provider.core.azure_calls import RETRY_ON_METHODS
 from pop_provider.core.certificate_collection import CertificateCollection
 from pop_provider.core.remote import RunListing
 from pop_provider.core.target import Target
+from pop_provider.failures import AzureRejected
 
 _RETRIES = {"retry_on_methods": RETRY_ON_METHODS}
 
@@ -18,9 +25,23 @@ _RETRIES = {"retry_on_methods": RETRY_ON_METHODS}
 # 2023-06-30 is not documented [guess: not]; without it a synced certificate would look like one
 # uploaded by hand, which pop would offer to adopt. The answer's shape is 2023-06-30's plus
 # that property and `systemData`, which the 4.0.0 models keep aside (additional_properties).
-# Writes stay on the client's 2023-06-30.
-READ_API_VERSION = "2026-10-01-preview"
-_READS = {**_RETRIES, "api_version": READ_API_VERSION}
+# Writes stay on the client's 2023-06-30. Should ARM retire 2026-10-01-preview, reads fall back
+# to 2025-08-01-preview, the first that names the link (`policyResourceId`); with both refused,
+# reads stop with one line rather than go on blind to ADR's certificates.
+READ_API_VERSIONS = ("2026-10-01-preview", "2025-08-01-preview")
+# ARM's codes for an api-version it does not serve for a type [issue: Azure/azure-cli#28843,
+# azure-quickstart-templates#12630 (NoRegisteredProviderFound); InvalidResourceType and
+# InvalidApiVersionParameter are ARM's other two answers to an unknown version [guess]].
+_VERSION_REFUSED = {
+    "noregisteredproviderfound",
+    "invalidresourcetype",
+    "invalidapiversionparameter",
+}
+
+
+def _refuses_version(error: HttpResponseError) -> bool:
+    code = error_code(error) or ""
+    return error.status_code == 400 and code.lower() in _VERSION_REFUSED
 
 
 class HubCertificates(CertificateCollection):
@@ -34,9 +55,24 @@ class HubCertificates(CertificateCollection):
     def __init__(self, client: Any, target: Target, listing: RunListing | None = None) -> None:
         super().__init__(client.certificates, target, listing)
         self._models = client.certificates.models
+        # The read versions this hub's ARM has not refused yet: a refused one is not asked again
+        # by this collection (one extra call per hub and run once a version is retired).
+        self._read_versions = list(READ_API_VERSIONS)
+
+    def _read(self, call: Callable[..., Any]) -> Any:
+        """`call(api_version=..., **retries)` on the newest read version ARM still serves."""
+        while versions := list(self._read_versions):  # a copy: reads run in parallel
+            try:
+                return call(api_version=versions[0], **_RETRIES)
+            except HttpResponseError as error:
+                if not _refuses_version(error):
+                    raise
+                with contextlib.suppress(ValueError):  # another read may have dropped it
+                    self._read_versions.remove(versions[0])
+        raise AzureRejected(messages.read_versions_retired(self._target, READ_API_VERSIONS))
 
     def _get(self, name: str) -> Any:
-        return self._operations.get(*self._where, name, **_READS)
+        return self._read(lambda **kw: self._operations.get(*self._where, name, **kw))
 
     def _create_or_update(
         self, name: str, certificate_pem: str, verified: bool, etag: str | None
@@ -65,4 +101,4 @@ class HubCertificates(CertificateCollection):
         return self._operations.delete(*self._where, name, if_match=etag, **_RETRIES)
 
     def _list(self) -> Any:
-        return self._operations.list_by_iot_hub(*self._where, **_READS)
+        return self._read(lambda **kw: self._operations.list_by_iot_hub(*self._where, **kw))

@@ -474,6 +474,16 @@ def device_registry_left(name: str, target_label: str) -> str:
     )
 
 
+def read_versions_retired(target: Target, versions: tuple[str, ...]) -> str:
+    """ARM refused every api-version pop reads a hub's certificates with."""
+    return (
+        f"{target.label} refused every api-version pop reads its certificates with "
+        f"({', '.join(versions)}): ARM has retired them; upgrade pop-provider to a release that "
+        "reads a current one (pop will not read on an older version, which cannot tell Azure "
+        "Device Registry's certificates from yours); nothing was changed"
+    )
+
+
 def device_registry_took_name(desired: DesiredCertificate, managed_by: str) -> str:
     """The declared name holds a certificate that Azure Device Registry manages."""
     return (

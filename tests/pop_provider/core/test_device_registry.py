@@ -17,6 +17,7 @@ import pytest
 
 from azure_iot_emulator.seed import default_seed_document
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess, stack_config
+from pop_provider import failures
 from pop_provider.core.azure_clients import ClientFactory
 from pop_provider.core.certificate_collection import device_registry_id
 from pop_provider.core.certificates import thumbprint
@@ -240,4 +241,50 @@ def test_the_native_face_warns_when_a_destroy_leaves_it(adr_hub: AdrHub) -> None
     run(provider.delete(DeleteRequest(urn, cert_id, {}, 60)))
     assert [u for u, _ in warned] == [urn]
     assert_leaves_adr_alone(warned[0][1])
+    assert adr_hub.writes() == []
+
+
+def refuse_read_version(hub: AdrHub, times: int) -> None:
+    """ARM's answer to an api-version it no longer serves, for the next `times` listings."""
+    hub.admin.script_failure(
+        "Certificates_ListByIotHub",
+        400,
+        code="NoRegisteredProviderFound",
+        message="No registered resource provider found for location 'westeurope' and API "
+        "version '2026-10-01-preview' for type 'IotHubs/certificates'.",
+        times=times,
+    )
+
+
+def read_versions(hub: AdrHub) -> list[str | None]:
+    return [
+        e["api_version"]
+        for e in hub.admin.requests()
+        if e["operation"] in ("Certificates_Get", "Certificates_ListByIotHub")
+    ]
+
+
+def test_a_retired_read_version_falls_back_to_one_that_still_sees_adr(adr_hub: AdrHub) -> None:
+    refuse_read_version(adr_hub, times=1)
+    api = adr_hub.api()
+    listed = {c.name: c for c in api.list()}
+    assert listed[ADR_NAME].managed_by == AUTHORITY
+    api.get(ADR_NAME)  # the refused version is not asked again
+    assert read_versions(adr_hub) == [
+        "2026-10-01-preview",
+        "2025-08-01-preview",
+        "2025-08-01-preview",
+    ]
+
+
+def test_with_every_read_version_retired_reads_stop_in_one_line(adr_hub: AdrHub) -> None:
+    refuse_read_version(adr_hub, times=2)
+    with pytest.raises(failures.AzureRejected) as raised:
+        adr_hub.api().list()
+    message = str(raised.value)
+    assert message.startswith(
+        f"IoT hub '{adr_hub.target.name}' refused every api-version pop reads its certificates "
+        "with (2026-10-01-preview, 2025-08-01-preview)"
+    )
+    assert "upgrade pop-provider" in message and "\n" not in message
     assert adr_hub.writes() == []
