@@ -197,6 +197,14 @@ def test_shared_access_key_from_list_keys(dps_emulator: EmulatorInfo, service_ho
     assert [
         g["enrollmentGroupId"] for g in client.enrollment_group.query({"query": "SELECT *"})
     ] == ["by-sas"]
+    key = owner_key(dps_emulator).named_key
+    connection_string = (
+        f"HostName={service_host};SharedAccessKeyName={key.name};SharedAccessKey={key.key}"
+    )
+    from_string = DeviceProvisioningClient.from_connection_string(
+        connection_string, connection_verify=dps_emulator.ca_bundle, retry_total=0
+    )
+    assert from_string.enrollment_group.get("by-sas")["enrollmentGroupId"] == "by-sas"
     client.enrollment_group.delete("by-sas")
     wrong = AzureNamedKeyCredential("provisioningserviceowner", "d3Jvbmcta2V5")
     with pytest.raises(ClientAuthenticationError) as refused:
