@@ -22,6 +22,9 @@ under the name of the project that runs the program (`pop-provider` for this rep
         certificateFile: certs/root.pem
         privateKeyFile: certs/root.key
 
+DPS enrollment groups go in a list of their own, `<project>:enrollmentGroups`
+(pop_provider.program.group_config).
+
 Secrets never sit in this list: a key comes from a file or from a config key of its own that was
 set with `pulumi config set --secret`, so `pulumi config` never shows it in clear (a key set
 without `--secret` is one warning under its resource, naming the config key).

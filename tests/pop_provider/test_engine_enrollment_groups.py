@@ -41,6 +41,36 @@ DATA_ROLE = "Device Provisioning Service Data Contributor"
 # The Python example, as a user copies it.
 DYNAMIC_PROGRAM = (REPO / "examples" / "enrollment-python" / "__main__.py").read_text()
 IMPORT_GUIDE = REPO / "docs" / "guides" / "import.md"
+# The config-driven program (docs/guides/stack-config.md): the same CA and group as lists.
+STACK_CONFIG_PROGRAM = (
+    "from pop_provider import trust_from_stack_config\n\ntrust_from_stack_config()\n"
+)
+
+
+def write_stack_config_lists(stack: PulumiStack, dps: str) -> None:
+    """The two lists, written into the stack's settings file as a user writes them."""
+    settings = stack.project_dir / f"Pulumi.{stack.stack}.yaml"
+    document = yaml.safe_load(settings.read_text())
+    document["config"]["fleet:certificates"] = [
+        {
+            "name": "rootCa",
+            "dpsId": dps,
+            "mode": "proof",
+            "certificateFile": "ca.pem",
+            "privateKeySecret": "caKey",
+        }
+    ]
+    document["config"]["fleet:enrollmentGroups"] = [
+        {
+            "name": "fleet",
+            "dpsId": dps,
+            "enrollmentGroupId": GROUP,
+            "caReferencePrimary": "rootCa",
+            "initialTwinTags": {"fleet": "2026"},
+        }
+    ]
+    settings.write_text(yaml.safe_dump(document))
+
 
 YAML_PROGRAM = """\
 name: fleet
@@ -115,7 +145,8 @@ def face_stack(face: str, info: EmulatorInfo, tmp_path: Path) -> PulumiStack:
         extra = {"PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
         stack = PulumiStack(project, tmp_path / "state", extra_env=extra, python=None).init()
     else:
-        write_project(project, "fleet", DYNAMIC_PROGRAM)
+        program = STACK_CONFIG_PROGRAM if face == "stack-config" else DYNAMIC_PROGRAM
+        write_project(project, "fleet", program)
         stack = PulumiStack(project, tmp_path / "state").init()
     plain, secret = stack_config(info, native=face == "native")
     stack.set_configs(plain, secret)
@@ -123,28 +154,41 @@ def face_stack(face: str, info: EmulatorInfo, tmp_path: Path) -> PulumiStack:
     (project / "ca.pem").write_text(ca.certificate_pem)
     stack.set_config("caKey", ca.private_key_pem, secret=True)
     stack.set_config("dpsId", dps_id(info))
+    if face == "stack-config":
+        write_stack_config_lists(stack, dps_id(info))
     return stack
+
+
+def outputs(face: str, stack: PulumiStack) -> tuple[str, str]:
+    """The CA's certificate name and the group's etag, as the face's program exports them."""
+    found = stack.outputs()
+    if face == "stack-config":
+        return (
+            found["certificates"]["rootCa"]["certificate_name"],
+            found["enrollmentGroups"]["fleet"]["etag"],
+        )
+    return found["certificateName"], found["etag"]
 
 
 def operations(admin: AdminClient) -> list[str]:
     return [str(entry.get("operation") or "") for entry in admin.requests()]
 
 
-@pytest.mark.parametrize("face", ["dynamic", "native"])
+@pytest.mark.parametrize("face", ["dynamic", "native", "stack-config"])
 def test_group_on_a_verified_ca_created_unchanged_repaired_and_destroyed_first(
     face: str, emulated: EmulatorInfo, tmp_path: Path
 ) -> None:
     admin = AdminClient(emulated)
     stack = face_stack(face, emulated, tmp_path)
     stack.up()
-    name = stack.outputs()["certificateName"]
+    name, etag = outputs(face, stack)
     assert dps_certificates(emulated)[name].properties.is_verified
     groups = service(emulated).enrollment_group
     group: dict[str, Any] = dict(groups.get(GROUP))
     assert group["attestation"]["x509"]["caReferences"] == {"primary": name}
     assert group["initialTwin"]["tags"] == {"fleet": "2026"}
     assert group["provisioningStatus"] == "enabled"
-    assert stack.outputs()["etag"] == group["etag"]
+    assert etag == group["etag"]
 
     admin.clear_requests()
     stack.preview("--expect-no-changes")

@@ -183,3 +183,90 @@ def test_a_secret_the_list_names_but_set_without_secret_is_one_warning_naming_it
         "in clear in the stack's config and in its history; fix: `pulumi config set --secret "
         "rootKey < root.key` (or use a Key Vault key: key_vault_url, key_vault_key_name)"
     ]
+
+
+GROUP_TYPE = "pulumi-python:dynamic/pop:EnrollmentGroup"
+DPS = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Devices/provisioningServices"
+
+
+@pulumi.runtime.test
+def test_groups_reference_the_lists_certificates_and_are_exported(
+    recorder: Recorder, exported: dict[str, Any]
+) -> Any:
+    """A reference naming a `certificates` entry becomes its certificate name (an output, so the
+    group waits for the CA); any other value is passed as written."""
+    ca = make_ca("program dps root")
+    certificates = [
+        {
+            "name": "fleet-root",
+            "dpsId": f"{DPS}/dps-a",
+            "mode": "auto",
+            "certificatePem": ca.certificate_pem,
+            "certificateName": "root-on-dps",
+        }
+    ]
+    groups = [
+        {
+            "name": "fleet",
+            "dpsId": f"{DPS}/dps-a",
+            "enrollmentGroupId": "fleet-2026",
+            "caReferencePrimary": "fleet-root",
+            "caReferenceSecondary": "made-by-hand",
+            "initialTwinTags": {"fleet": "2026"},
+        }
+    ]
+    pulumi.runtime.set_all_config(
+        {
+            f"{PROJECT}:certificates": json.dumps(certificates),
+            f"{PROJECT}:enrollmentGroups": json.dumps(groups),
+        }
+    )
+
+    trust_from_stack_config()
+
+    assert list(exported["enrollmentGroups"]) == ["fleet"]
+    assert set(exported["enrollmentGroups"]["fleet"]) == {"arm_id", "etag"}
+
+    def check(_: Any) -> None:
+        kind, inputs = recorder.resources["fleet"]
+        assert kind == GROUP_TYPE
+        assert inputs["ca_reference_primary"] == "root-on-dps"
+        assert inputs["ca_reference_secondary"] == "made-by-hand"
+        assert inputs["initial_twin_tags"] == {"fleet": "2026"}
+        assert inputs["enrollment_group_id"] == "fleet-2026"
+
+    return exported["enrollmentGroups"]["fleet"]["arm_id"].apply(check)
+
+
+@pytest.mark.parametrize(
+    ("group", "said"),
+    [
+        (
+            {"name": "fleet", "dpsId": "x", "enrollmentGroupId": "g", "caReference": "r"},
+            "enrollmentGroups[0]: unknown keys ['caReference']; allowed: [",
+        ),
+        (
+            {"name": "fleet", "dpsId": "x", "enrollmentGroupId": "g"},
+            "enrollmentGroups[0] (fleet): caReferencePrimary is required",
+        ),
+        (
+            {"dpsId": "x", "enrollmentGroupId": "g", "caReferencePrimary": "r"},
+            "enrollmentGroups[0]: 'name' (the resource name) is required",
+        ),
+    ],
+)
+def test_a_group_entry_mistake_is_one_line_and_declares_nothing(
+    recorder: Recorder, group: dict[str, Any], said: str
+) -> None:
+    ca = make_ca("declared nothing")
+    entry = {"name": "root", "hubId": f"{HUB}/hub-a", "certificatePem": ca.certificate_pem}
+    pulumi.runtime.set_all_config(
+        {
+            f"{PROJECT}:certificates": json.dumps([entry]),
+            f"{PROJECT}:enrollmentGroups": json.dumps([group]),
+        }
+    )
+    with pytest.raises(StackConfigError) as raised:
+        trust_from_stack_config()
+    assert str(raised.value).startswith(said) and "\n" not in str(raised.value)
+    assert recorder.resources == {}

@@ -1,0 +1,78 @@
+"""The config-driven program's enrollment groups: `<project>:enrollmentGroups`, beside
+`<project>:certificates` (pop_provider.program.stack_config).
+
+    pop-provider:enrollmentGroups:
+      - name: fleet                       # the Pulumi resource name
+        dpsId: /subscriptions/.../providers/Microsoft.Devices/provisioningServices/my-dps
+        # or resourceGroupName with dpsName (subscriptionId: <guid>)
+        enrollmentGroupId: fleet-2026
+        caReferencePrimary: fleet-root    # a `certificates` entry's name, or a certificate name
+        caReferenceSecondary: fleet-next  # optional, for a rotation
+        initialTwinTags: {fleet: "2026"}  # and every other input of EnrollmentGroup
+
+A reference that names an entry of `certificates` (a TrustedCa child: `<entry>-<target>`)
+becomes that certificate's `certificateName` output, so the group is written once the CA is
+Verified and follows a rotated name; any other value is a certificate name on the DPS, checked
+by the resource like any program's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pop_provider.core import declaration as declared
+from pop_provider.program.stack_config import StackConfigError
+
+GROUPS_CONFIG_KEY = "enrollmentGroups"
+
+_GROUP = declared.ENROLLMENT_GROUP
+_ENTRY_NAME = "name"
+# An entry's keys: its resource name and each input of the resource, as the schema names it.
+_INPUTS = {prop.camel: prop.name for prop in _GROUP.inputs()}
+_ALLOWED = {_ENTRY_NAME, *_INPUTS}
+# The inputs that may name a `certificates` entry.
+REFERENCES = (declared.CA_REFERENCE_PRIMARY.name, declared.CA_REFERENCE_SECONDARY.name)
+
+
+@dataclass(frozen=True)
+class GroupEntry:
+    """One entry of `enrollmentGroups`: the resource name and its inputs (snake_case)."""
+
+    name: str
+    inputs: dict[str, Any]
+
+
+def parse_groups(raw: Any) -> list[GroupEntry]:
+    """Entries from the config value, each checked for unknown and missing keys."""
+    if not isinstance(raw, list) or not raw:
+        raise StackConfigError(
+            f"config '{GROUPS_CONFIG_KEY}' must be a non-empty list of enrollment groups "
+            "(see docs/guides/stack-config.md)"
+        )
+    entries: list[GroupEntry] = []
+    for index, item in enumerate(raw):
+        entry = _parse_group(f"{GROUPS_CONFIG_KEY}[{index}]", item)
+        if any(e.name == entry.name for e in entries):
+            raise StackConfigError(
+                f"{GROUPS_CONFIG_KEY}[{index}]: the name '{entry.name}' is used twice"
+            )
+        entries.append(entry)
+    return entries
+
+
+def _parse_group(where: str, item: Any) -> GroupEntry:
+    if not isinstance(item, Mapping):
+        raise StackConfigError(f"{where} must be an object")
+    unknown = sorted(set(item) - _ALLOWED)
+    if unknown:
+        raise StackConfigError(f"{where}: unknown keys {unknown}; allowed: {sorted(_ALLOWED)}")
+    name = item.get(_ENTRY_NAME)
+    if not isinstance(name, str) or not name:
+        raise StackConfigError(f"{where}: 'name' (the resource name) is required")
+    missing = [prop.camel for prop in _GROUP.inputs() if prop.required and prop.camel not in item]
+    if missing:
+        raise StackConfigError(f"{where} ({name}): {', '.join(missing)} is required")
+    inputs = {_INPUTS[key]: value for key, value in item.items() if key != _ENTRY_NAME}
+    return GroupEntry(name, inputs)
