@@ -18,12 +18,11 @@ by the resource like any program's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pop_provider.core import declaration as declared
-from pop_provider.program.stack_config import StackConfigError
+from pop_provider.program.stack_config import StackConfigError, named_entry
 
 GROUPS_CONFIG_KEY = "enrollmentGroups"
 
@@ -63,14 +62,7 @@ def parse_groups(raw: Any) -> list[GroupEntry]:
 
 
 def _parse_group(where: str, item: Any) -> GroupEntry:
-    if not isinstance(item, Mapping):
-        raise StackConfigError(f"{where} must be an object")
-    unknown = sorted(set(item) - _ALLOWED)
-    if unknown:
-        raise StackConfigError(f"{where}: unknown keys {unknown}; allowed: {sorted(_ALLOWED)}")
-    name = item.get(_ENTRY_NAME)
-    if not isinstance(name, str) or not name:
-        raise StackConfigError(f"{where}: 'name' (the resource name) is required")
+    name, item = named_entry(where, item, _ALLOWED)
     missing = [prop.camel for prop in _GROUP.inputs() if prop.required and prop.camel not in item]
     if missing:
         raise StackConfigError(f"{where} ({name}): {', '.join(missing)} is required")

@@ -111,14 +111,7 @@ def _parse_entry(
     index: int, item: Any, base_dir: Path, secret: Callable[[str], pulumi.Output[str]]
 ) -> CertificateEntry:
     where = f"{CONFIG_KEY}[{index}]"
-    if not isinstance(item, Mapping):
-        raise StackConfigError(f"{where} must be an object")
-    unknown = sorted(set(item) - _ALLOWED)
-    if unknown:
-        raise StackConfigError(f"{where}: unknown keys {unknown}; allowed: {sorted(_ALLOWED)}")
-    name = item.get(_ENTRY_NAME)
-    if not isinstance(name, str) or not name:
-        raise StackConfigError(f"{where}: 'name' (the resource name) is required")
+    name, item = named_entry(where, item, _ALLOWED)
     where = f"{where} ({name})"
 
     def one_of(file_key: str, other_key: str, what: str, *, required: bool, key: bool) -> Any:
@@ -162,6 +155,19 @@ def _parse_entry(
     return CertificateEntry(
         name=name, args=VerifiedCaCertificateArgs(**values), targets=_targets(where, item)
     )
+
+
+def named_entry(where: str, item: Any, allowed: set[str]) -> tuple[str, Mapping[str, Any]]:
+    """An entry of a config list: an object of `allowed` keys, with its resource name."""
+    if not isinstance(item, Mapping):
+        raise StackConfigError(f"{where} must be an object")
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        raise StackConfigError(f"{where}: unknown keys {unknown}; allowed: {sorted(allowed)}")
+    name = item.get(_ENTRY_NAME)
+    if not isinstance(name, str) or not name:
+        raise StackConfigError(f"{where}: '{_ENTRY_NAME}' (the resource name) is required")
+    return name, item
 
 
 def _targets(where: str, item: Mapping[str, Any]) -> list[CaTarget] | None:
