@@ -630,12 +630,14 @@ def dps_service_denied(answer: Answer) -> str:
 
 
 def dps_service_token_refused(answer: Answer) -> str:
-    """The DPS service API's 401."""
+    """The DPS service API's 401: IoT Hub answers 401, not 403, to a token whose principal
+    holds no data role [issue: Azure/azure-iot-sdk-csharp#3344], and DPS may do the same
+    [guess], so the role comes first; then the token's audience and tenant."""
     return (
         f"the DPS service API refused the credential while {doing(answer.operation)} "
-        f"{answer.target.label}: {answer.said}; check the tenantId setting (the token "
-        "must be for https://azure-devices-provisioning.net, from the subscription's tenant) "
-        "or pop:dpsSharedAccessPolicy"
+        f"{answer.target.label}: {answer.said}; {DPS_DATA_ROLE_HINT}; if it has the role, "
+        "check the tenantId setting (the token must be for https://azure-devices-provisioning"
+        ".net, from the subscription's tenant)"
     )
 
 

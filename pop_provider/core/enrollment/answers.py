@@ -2,8 +2,9 @@
 (gone, stale etag, taken) and which a failure a person reads.
 
 The service answers `{errorCode, trackingId, message, timestampUtc}` (its own numeric codes,
-e.g. 404202, 412002, 409202), not ARM's envelope, so its rows are its own; they reuse ARM's
-`Row` and `Answer` (pop_provider.core.azure_answers) and the words of pop_provider.core.messages.
+e.g. 404204 for a missing group [code: azure-iot-sdk-csharp e2e tests], 409202), not ARM's
+envelope, so its rows are its own, told apart by HTTP status; they reuse ARM's `Row` and
+`Answer` (pop_provider.core.azure_answers) and the words of pop_provider.core.messages.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def error(status: int, code: int, message: str) -> HttpResponseError:
 @pytest.mark.parametrize(
     ("status", "code", "kind"),
     [
-        (404, 404202, GroupNotFound),
+        (404, 404204, GroupNotFound),
         (412, 412002, GroupEtagStale),
         (409, 409202, GroupTaken),
         (401, 401002, failures.AuthenticationFailed),
@@ -56,9 +56,12 @@ def test_each_answer_becomes_its_kind(status: int, code: int, kind: type[Excepti
     assert "\n" not in str(mapped)
 
 
-def test_a_denial_names_the_data_role_and_the_opt_in() -> None:
-    mapped = service_mapped(error(403, 403002, "Forbidden."), DPS, "enrollment_group_create")
+@pytest.mark.parametrize("status", [403, 401])
+def test_a_denial_names_the_data_role_and_the_opt_in(status: int) -> None:
+    """IoT Hub answers 401 to a token without a data role; DPS may too: both name the role."""
+    code = status * 1000 + 2
+    mapped = service_mapped(error(status, code, "Denied."), DPS, "enrollment_group_create")
     text = str(mapped)
-    assert "creating an enrollment group on DPS 'dps-one': Forbidden. (code 403002)" in text
+    assert f"creating an enrollment group on DPS 'dps-one': Denied. (code {code})" in text
     assert "Device Provisioning Service Data Contributor" in text
     assert "pop:dpsSharedAccessPolicy" in text
