@@ -207,7 +207,9 @@ def build_emulator(state_dir: Path, seed: Seed, dataplanes: DataPlanes | None = 
     # A hub's registry API on each hub's own port; the DPS device API on the one device port.
     registry = DeviceRegistry(store)
     hub_registry_routes = hub_registry_urls.routes(
-        DeviceRegistryResponses(registry, RegistryAuthenticator(hub_sas_keys), arm, dataplanes)
+        DeviceRegistryResponses(
+            registry, RegistryAuthenticator(hub_sas_keys, identity, arm), arm, dataplanes
+        )
     )
     device_routes = device_api_urls.routes(
         RegistrationResponses(

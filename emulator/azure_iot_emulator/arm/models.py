@@ -131,13 +131,61 @@ DPS_DATA_READER = RoleDefinition(
     description="Allows for full read access to Device Provisioning Service data-plane properties.",
     data_actions=("Microsoft.Devices/provisioningServices/*/read",),
 )
-# Role ids [doc, same page]: what an assignment made through the REST API names.
+# The IoT Hub data roles [doc: MicrosoftDocs/azure-docs articles/role-based-access-control/
+# built-in-roles/internet-of-things.md at 03adcc30b28ecad9f81aba5638a15fb1930f5ec0, ms.date
+# 2024-03-01; articles/iot-hub/authenticate-authorize-azure-ad.md lists the four]: no
+# control-plane actions, the data actions of a hub's service API (devices/read, twins/read,
+# statistics/read ...). Data Reader's ``*/read`` covers every read; it also takes file upload
+# notifications.
+IOTHUB_DATA_CONTRIBUTOR = RoleDefinition(
+    "IoT Hub Data Contributor",
+    (),
+    description="Allows for full access to IoT Hub data plane operations.",
+    data_actions=("Microsoft.Devices/IotHubs/*",),
+)
+IOTHUB_DATA_READER = RoleDefinition(
+    "IoT Hub Data Reader",
+    (),
+    description="Allows for full read access to IoT Hub data-plane properties",
+    data_actions=(
+        "Microsoft.Devices/IotHubs/*/read",
+        "Microsoft.Devices/IotHubs/fileUpload/notifications/action",
+    ),
+)
+IOTHUB_REGISTRY_CONTRIBUTOR = RoleDefinition(
+    "IoT Hub Registry Contributor",
+    (),
+    description="Allows for full access to IoT Hub device registry.",
+    data_actions=("Microsoft.Devices/IotHubs/devices/*",),
+)
+IOTHUB_TWIN_CONTRIBUTOR = RoleDefinition(
+    "IoT Hub Twin Contributor",
+    (),
+    description="Allows for read and write access to all IoT Hub device and module twins.",
+    data_actions=("Microsoft.Devices/IotHubs/twins/*",),
+)
+# Role ids [doc, same pages]: what an assignment made through the REST API names.
 BUILTIN_ROLE_IDS = {
     "dfce44e4-17b7-4bd1-a6d1-04996ec95633": DPS_DATA_CONTRIBUTOR.name,
     "10745317-c249-44a1-a5ce-3a4353c0bbd8": DPS_DATA_READER.name,
+    "4fc6c259-987e-4a07-842e-c321cc9d413f": IOTHUB_DATA_CONTRIBUTOR.name,
+    "b447c946-2db7-41ec-983d-d8bf3b1c77e3": IOTHUB_DATA_READER.name,
+    "4ea46cd5-c1b2-4a8e-910b-273211f9ce47": IOTHUB_REGISTRY_CONTRIBUTOR.name,
+    "494bdba2-168f-4f31-a0a1-191d2f7c028c": IOTHUB_TWIN_CONTRIBUTOR.name,
 }
 BUILTIN_ROLES: dict[str, RoleDefinition] = {
-    r.name.lower(): r for r in (OWNER, CONTRIBUTOR, READER, DPS_DATA_CONTRIBUTOR, DPS_DATA_READER)
+    r.name.lower(): r
+    for r in (
+        OWNER,
+        CONTRIBUTOR,
+        READER,
+        DPS_DATA_CONTRIBUTOR,
+        DPS_DATA_READER,
+        IOTHUB_DATA_CONTRIBUTOR,
+        IOTHUB_DATA_READER,
+        IOTHUB_REGISTRY_CONTRIBUTOR,
+        IOTHUB_TWIN_CONTRIBUTOR,
+    )
 }
 
 # Scopes a role can be assigned at: a subscription, a resource group, or a resource (a hub's ARM

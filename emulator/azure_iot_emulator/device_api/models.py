@@ -210,8 +210,10 @@ class RegistrationBackend:
             target = self._hub_target(allocate(group, dps.document, registration_id))
             if target.hub_id is not None:
                 edge = bool((group.document.get("capabilities") or {}).get("iotEdge"))
+                # "The provisioning service instance gives a copy of any initial device state
+                # data to the assigned IoT hub" [doc: concepts-device-reprovision.md].
                 self.registry.ensure_certificate_authority_device(
-                    target.hub_id, registration_id, edge
+                    target.hub_id, registration_id, edge, group.document.get("initialTwin")
                 )
             state.update(
                 {

@@ -5,7 +5,8 @@ shared-access signature of one of the DPS's policies.
   ``https://azure-devices-provisioning.net``; authorized by a role assignment at the DPS or above
   whose ``dataActions`` cover ``Microsoft.Devices/provisioningServices/enrollmentGroups/
   {read,write,delete}`` (Owner and Contributor grant none: data actions are apart from actions).
-  A token for another audience (ARM's) is refused.
+  A token for another audience (ARM's) is refused. The token checks are entra_data.py's, shared
+  with the IoT hub registry API.
 - SAS [doc: articles/iot-dps/how-to-control-access.md]: ``SharedAccessSignature sr=&sig=&se=&skn=``,
   ``sig`` = base64 HMAC-SHA256 (key base64-decoded) of ``<sr as sent>\\n<se>``; ``sr`` names the
   DPS host and, optionally, a path prefix (matched by segment). Both the host a client was
@@ -23,16 +24,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import jwt
-
 from azure_iot_emulator.arm.models import ArmBackend
 from azure_iot_emulator.dps.models import SasKeys, SasPolicy
 from azure_iot_emulator.dps_service.exceptions import Forbidden, Unauthorized
 from azure_iot_emulator.dps_service.models import DpsInstance
+from azure_iot_emulator.entra_data import DataPlaneResource, EntraDataPlane, EntraRefused
 from azure_iot_emulator.identity.models import DPS_AUDIENCES, IdentityBackend, Principal
 from azure_iot_emulator.sas import SasRefused, signing_policy
 
 DATA_ACTION_PREFIX = "Microsoft.Devices/provisioningServices/"
+DPS_RESOURCE = DataPlaneResource("https://azure-devices-provisioning.net", DPS_AUDIENCES, "DPS")
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,7 @@ class ServiceAuthenticator:
     """Authenticates and authorizes calls to one DPS's service API."""
 
     def __init__(self, identity: IdentityBackend, arm: ArmBackend, keys: SasKeys) -> None:
-        self.identity = identity
-        self.arm = arm
+        self.entra = EntraDataPlane(identity, arm, DPS_RESOURCE)
         self.keys = keys
 
     def authenticate(
@@ -74,7 +74,7 @@ class ServiceAuthenticator:
         """403 unless the caller may perform ``data_action`` (``enrollmentGroups/read``...)."""
         action = DATA_ACTION_PREFIX + data_action
         if caller.principal is not None:
-            if not self.arm.is_data_authorized(caller.principal, action, dps.arm_id):
+            if not self.entra.permits(caller.principal, action, dps.arm_id):
                 raise Forbidden(
                     f"The principal '{caller.principal.object_id}' does not have authorization "
                     f"to perform data action '{action}' over scope '{dps.arm_id}'; assign it "
@@ -97,28 +97,9 @@ class ServiceAuthenticator:
 
     def _entra(self, token: str, dps: DpsInstance) -> Principal:
         try:
-            claims = self.identity.decode_token(token)
-        except jwt.ExpiredSignatureError:
-            raise Unauthorized("The access token has expired.") from None
-        except jwt.PyJWTError:
-            raise Unauthorized("The access token is invalid.") from None
-        audience = str(claims.get("aud", ""))
-        if audience not in DPS_AUDIENCES:
-            raise Unauthorized(
-                f"The access token's audience '{audience}' is not "
-                "https://azure-devices-provisioning.net: ask for the scope "
-                "https://azure-devices-provisioning.net/.default."
-            )
-        principal = self.identity.principal_by_object_id(str(claims["oid"]))
-        subscription = self.arm.subscription(dps.subscription_id)
-        if (
-            principal is None
-            or principal.tenant_id.lower() != str(claims["tid"]).lower()
-            or subscription is None
-            or subscription.tenant_id.lower() != principal.tenant_id.lower()
-        ):
-            raise Unauthorized("The access token is not of the DPS's tenant.")
-        return principal
+            return self.entra.principal(token, dps.subscription_id)
+        except EntraRefused as refused:
+            raise Unauthorized(str(refused)) from None
 
     def _sas(
         self,

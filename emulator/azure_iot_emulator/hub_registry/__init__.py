@@ -1,1 +1,2 @@
-"""An IoT hub's device registry (``GET /devices/{id}``), served at the hub's ``hostName``."""
+"""An IoT hub's device registry and twins (the service API's reads), served at the hub's
+``hostName``."""

@@ -73,3 +73,41 @@ class InvalidApiVersion(HubRegistryError):
 
     status = 400
     name = "InvalidProtocolVersion"
+
+
+class PrincipalNotAuthorized(HubRegistryError):
+    """401 ``IotHubUnauthorized`` for a valid Microsoft Entra token whose principal holds no data
+    role granting the operation's data action: "Principal <who> is not authorized for GET on
+    /twins/John due to no assigned permissions" [issue: Azure/azure-iot-sdk-csharp#3344 (GET
+    /twins), Azure/azure-sdk-for-net#21453 (POST /devices/query); both clients raise
+    ``UnauthorizedException``, their mapping of HTTP 401]. The principal is named by its object
+    id here **[guess]** (the issues show a user's sign-in name)."""
+
+    status = 401
+    name = "IotHubUnauthorized"
+
+    def __init__(self, principal: str, method: str, path: str, data_action: str) -> None:
+        super().__init__(
+            f"Principal {principal} is not authorized for {method} on {path} due to no assigned "
+            f"permissions; assign a role granting '{data_action}' (IoT Hub Data Reader reads) at "
+            "the hub or above."
+        )
+
+
+class QueryNotEmulated(HubRegistryError):
+    """400 ``ArgumentInvalid`` for a twin query other than the two the emulator answers
+    **[guess]**: the name (IoT Hub's generic 400004) and the text."""
+
+    def __init__(self, query: object) -> None:
+        super().__init__(
+            f'The emulator answers only "SELECT * FROM devices" and "SELECT * FROM devices '
+            f"WHERE deviceId = '<id>'\"; got {query!r}."
+        )
+
+
+class InvalidContinuation(HubRegistryError):
+    """400 ``ArgumentInvalid`` for an ``x-ms-continuation`` or ``x-ms-max-item-count`` the
+    emulator did not give or cannot read **[guess]**."""
+
+    def __init__(self, detail: str = "The x-ms-continuation token is invalid.") -> None:
+        super().__init__(detail)

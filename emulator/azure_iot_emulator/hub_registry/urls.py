@@ -1,8 +1,10 @@
 """Paths of a hub's registry API (its data-plane port) and of the hub's ARM listKeys.
 
-The registry path and operationId are the spec's [spec: iothub data-plane 2021-04-12
-``/devices/{id}`` ``Devices_GetIdentity``]; listKeys as iothub.json lays it out [spec:
-``.../IotHubs/{resourceName}/listkeys``, ``.../IotHubKeys/{keyName}/listkeys``].
+The registry paths and operationIds are the spec's [spec: iothub data-plane 2021-04-12, as
+azure-iot-hub 2.7.0's generated ``protocol/operations`` send them and the REST reference lays them
+out, doc: learn.microsoft.com/rest/api/iothub/service/{devices,query,statistics,modules}];
+listKeys as iothub.json lays it out [spec: ``.../IotHubs/{resourceName}/listkeys``,
+``.../IotHubKeys/{keyName}/listkeys``].
 """
 
 from __future__ import annotations
@@ -14,7 +16,26 @@ from azure_iot_emulator.routing import Route, param
 
 def routes(registry: DeviceRegistryResponses) -> list[Route]:
     """The registry API, served on each hub's data-plane port."""
-    return [Route("GET", f"/devices/{param('id')}", "Devices_GetIdentity", registry.get_identity)]
+    device = f"/devices/{param('id')}"
+    return [
+        Route("GET", "/devices", "Devices_GetDevices", registry.get_devices),
+        Route("POST", "/devices/query", "Query_GetTwins", registry.query_twins),
+        Route("GET", device, "Devices_GetIdentity", registry.get_identity),
+        Route("GET", f"{device}/modules", "Modules_GetModulesOnDevice", registry.get_modules),
+        Route("GET", f"/twins/{param('id')}", "Devices_GetTwin", registry.get_twin),
+        Route(
+            "GET",
+            "/statistics/devices",
+            "Statistics_GetDeviceStatistics",
+            registry.device_statistics,
+        ),
+        Route(
+            "GET",
+            "/statistics/service",
+            "Statistics_GetServiceStatistics",
+            registry.service_statistics,
+        ),
+    ]
 
 
 def arm_routes(keys: KeyResponses) -> list[Route]:

@@ -1,6 +1,7 @@
 """Service principals and token issuance: the rules of the token endpoint, no HTTP.
 
-Tokens are v1-shaped app tokens for Azure Resource Manager, Key Vault or the DPS service API,
+Tokens are v1-shaped app tokens for Azure Resource Manager, Key Vault, the DPS service API or an
+IoT hub's service API,
 signed RS256 with the state-dir key: ``aud`` is the requested resource, ``tid``/``oid``/``appid``
 identify the principal, ``iss`` is ``<authority>/<tenant>/`` (the emulator's stand-in for
 ``https://sts.windows.net/<tenant>/``). A principal proves itself with its secret or with a
@@ -57,6 +58,11 @@ DPS_AUDIENCES = (
     "https://azure-devices-provisioning.net",
     "https://azure-devices-provisioning.net/",
 )
+# An IoT hub's service API (registry, twins, queries): "The resource name for requesting the token
+# is https://iothubs.azure.net" [doc: articles/iot-hub/authenticate-authorize-azure-ad.md];
+# azure-iot-hub 2.7.0 asks for ``https://iothubs.azure.net/.default`` [code: auth.py
+# ``AzureIdentityCredentialAdapter``, iothub_amqp_client.py ``IoTHubAmqpClientTokenAuth``].
+IOTHUB_AUDIENCES = ("https://iothubs.azure.net", "https://iothubs.azure.net/")
 
 
 @dataclass(frozen=True)
@@ -198,7 +204,13 @@ class IdentityBackend:
             resource = resource_of_scope(scopes[0])
         except ValueError:
             raise InvalidScope(scopes[0]) from None
-        known = ARM_AUDIENCES + KEY_VAULT_AUDIENCES + DPS_AUDIENCES + own_arm_audiences(issuer_base)
+        known = (
+            ARM_AUDIENCES
+            + KEY_VAULT_AUDIENCES
+            + DPS_AUDIENCES
+            + IOTHUB_AUDIENCES
+            + own_arm_audiences(issuer_base)
+        )
         if resource not in known and resource.rstrip("/") + "/" not in known:
             raise ResourceNotFound(resource, tenant_id)
         now = self.clock()

@@ -80,6 +80,10 @@ def test_builtin_roles_as_microsoft_defines_them() -> None:
         "reader",
         "device provisioning service data contributor",
         "device provisioning service data reader",
+        "iot hub data contributor",
+        "iot hub data reader",
+        "iot hub registry contributor",
+        "iot hub twin contributor",
     }
     assert OWNER.permits("Microsoft.Authorization/roleAssignments/write")
     for action in ("read", "write", "delete", "generateVerificationCode/action", "verify/action"):

@@ -3,6 +3,7 @@ discovered through ARM as a client finds them; a PKI made by tests/pki.py."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,11 @@ from azure.mgmt.iothubprovisioningservices.models import (
     IotHubDefinitionDescription,
 )
 
+from azure_iot_emulator.seed import DEFAULT_SUBSCRIPTION
 from azure_iot_emulator.testing import (
     AdminClient,
     EmulatorInfo,
+    EmulatorProcess,
     client_kwargs,
     management_credential,
 )
@@ -32,14 +35,21 @@ from tests.azure_iot_emulator.dps_service.conftest import (
     DPS_NAME,
     RESOURCE_GROUP,
     credential_of,
+    data_principal,
     discovered_host,
-    module_emulator,
+    seed_document,
     service_client,
 )
 from tests.pki import CertifiedKey
 
 HUB = "hub-pop-demo"
 HUB_2 = "hub-pop-demo-2"
+HUB_SCOPE = (
+    f"/subscriptions/{DEFAULT_SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}"
+    f"/providers/Microsoft.Devices/IotHubs/{HUB}"
+)
+# Reads HUB's registry and twins with a Microsoft Entra token, and nothing through ARM.
+HUB_DATA_READER = data_principal(3, "hub-data-reader", ("IoT Hub Data Reader", HUB_SCOPE))
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,14 @@ def registry_manager(info: EmulatorInfo, hub: str, host: str) -> IoTHubRegistryM
     return manager
 
 
+def entra_registry_manager(info: EmulatorInfo, host: str, credential: Any) -> IoTHubRegistryManager:
+    """Microsoft's registry client on a Microsoft Entra credential (it asks for
+    ``https://iothubs.azure.net/.default``), trusting the emulator's CA."""
+    manager = IoTHubRegistryManager.from_token_credential(host, credential)
+    manager.protocol.config.connection.verify = info.ca_bundle
+    return manager
+
+
 def device(
     info: EmulatorInfo,
     endpoints: Endpoints,
@@ -144,8 +162,15 @@ def ca_group(group_id: str, primary: str, **fields: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def device_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorInfo]:
-    """This module's own emulator, with a DPS Data Contributor."""
-    yield from module_emulator(tmp_path_factory, "device-api-state")
+    """This module's own emulator, with the DPS data-role principals and a hub Data Reader."""
+    state = tmp_path_factory.mktemp("device-api-state")
+    seed = state.parent / f"{state.name}-seed.json"
+    document = seed_document()
+    document["service_principals"].append(HUB_DATA_READER)
+    seed.write_text(json.dumps(document))
+    process = EmulatorProcess(state, seed=seed)
+    yield process.start()
+    process.stop()
 
 
 @pytest.fixture(autouse=True)

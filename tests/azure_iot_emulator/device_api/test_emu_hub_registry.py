@@ -95,7 +95,7 @@ def test_devices_ports_and_registrations_survive_a_restart(tmp_path: Path):
         upload_ca(info, "kept-root", root)
         credential = credential_of(info, DATA_CONTRIBUTOR["client_id"])
         service_client(info, credential, discovered_host(info)).enrollment_group.create_or_update(
-            "kept", ca_group("kept", "kept-root")
+            "kept", ca_group("kept", "kept-root", initialTwin={"tags": {"kept": True}})
         )
         dev = device(info, endpoints, tmp_path, leaf, intermediate)
         operation = dev.provision("kept-001")
@@ -106,7 +106,8 @@ def test_devices_ports_and_registrations_survive_a_restart(tmp_path: Path):
     with EmulatorProcess(state, seed=seed) as second:
         info = second.info
         assert discover(info) == endpoints
-        found = registry_manager(info, HUB, endpoints.hub_hosts[HUB]).get_device("kept-001")
-        assert found.authentication.type == "certificateAuthority"
+        registry = registry_manager(info, HUB, endpoints.hub_hosts[HUB])
+        assert registry.get_device("kept-001").authentication.type == "certificateAuthority"
+        assert registry.get_twin("kept-001").tags == {"kept": True}
         again = dev.poll("kept-001", operation["operationId"]).json()
         assert again == operation

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.core.credentials import AzureNamedKeyCredential
+from azure.core.credentials import AccessToken, AzureNamedKeyCredential
 from azure.identity import ClientSecretCredential
 from azure.iot.deviceprovisioning import DeviceProvisioningClient
 from azure.mgmt.iothubprovisioningservices import IotDpsClient
@@ -32,26 +32,43 @@ DPS_SCOPE = (
 )
 # Principals added to the default seed (indexes in the announcement's credentials: 0-2 are the
 # default seed's Contributor, other-RG Contributor and Reader).
-DATA_CONTRIBUTOR: dict[str, Any] = {
-    "tenant_id": DEFAULT_TENANT,
-    "client_id": "c0ffee00-0000-4000-8000-0000000000d1",
-    "client_secret": "emulator-secret-dps-data-contributor",
-    "display_name": "sp-dps-data-contributor",
-    "role_assignments": [
-        {"role": "Reader", "scope": f"/subscriptions/{DEFAULT_SUBSCRIPTION}"},
-        {"role": "Device Provisioning Service Data Contributor", "scope": DPS_SCOPE},
-    ],
-}
-DATA_READER: dict[str, Any] = {
-    "tenant_id": DEFAULT_TENANT,
-    "client_id": "c0ffee00-0000-4000-8000-0000000000d2",
-    "client_secret": "emulator-secret-dps-data-reader",
-    "display_name": "sp-dps-data-reader",
-    "role_assignments": [
-        {"role": "Reader", "scope": f"/subscriptions/{DEFAULT_SUBSCRIPTION}"},
-        {"role": "Device Provisioning Service Data Reader", "scope": DPS_SCOPE},
-    ],
-}
+
+
+def data_principal(n: int, name: str, *assignments: tuple[str, str]) -> dict[str, Any]:
+    """A seeded principal `sp-<name>` (client id ending in d<n>) with these (role, scope)."""
+    return {
+        "tenant_id": DEFAULT_TENANT,
+        "client_id": f"c0ffee00-0000-4000-8000-0000000000d{n}",
+        "client_secret": f"emulator-secret-{name}",
+        "display_name": f"sp-{name}",
+        "role_assignments": [{"role": role, "scope": scope} for role, scope in assignments],
+    }
+
+
+SUBSCRIPTION_READER = ("Reader", f"/subscriptions/{DEFAULT_SUBSCRIPTION}")
+DATA_CONTRIBUTOR = data_principal(
+    1,
+    "dps-data-contributor",
+    SUBSCRIPTION_READER,
+    ("Device Provisioning Service Data Contributor", DPS_SCOPE),
+)
+DATA_READER = data_principal(
+    2,
+    "dps-data-reader",
+    SUBSCRIPTION_READER,
+    ("Device Provisioning Service Data Reader", DPS_SCOPE),
+)
+
+
+class ArmScopedCredential:
+    """Hands out ARM tokens whatever scope is asked: a token for the wrong audience."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        token: AccessToken = self.inner.get_token("https://management.azure.com/.default")
+        return token
 
 
 def seed_document() -> dict[str, Any]:

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from azure.core.credentials import AccessToken, AzureNamedKeyCredential, AzureSasCredential
+from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential
 from azure.core.exceptions import (
     ClientAuthenticationError,
     HttpResponseError,
@@ -27,6 +27,7 @@ from tests.azure_iot_emulator.dps_service.conftest import (
     DATA_READER,
     DPS_NAME,
     RESOURCE_GROUP,
+    ArmScopedCredential,
     credential_of,
     owner_key,
     service_client,
@@ -53,17 +54,6 @@ def error_of(excinfo: pytest.ExceptionInfo[HttpResponseError]) -> dict[str, Any]
     assert set(body) == {"errorCode", "trackingId", "message", "timestampUtc"}
     assert response.headers["x-ms-error-code"] == str(body["errorCode"])
     return body
-
-
-class ArmScopedCredential:
-    """A credential that hands out ARM tokens whatever scope is asked: a wrong audience."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        token: AccessToken = self.inner.get_token("https://management.azure.com/.default")
-        return token
 
 
 def test_the_service_host_is_the_dps_own_port(dps_emulator: EmulatorInfo, service_host: str):

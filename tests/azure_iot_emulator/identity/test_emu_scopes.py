@@ -40,6 +40,11 @@ def test_the_emulator_url_is_an_arm_resource_of_its_own_token_service(emulator) 
     assert audience(emulator, emulator.base_url + "//.default") == emulator.base_url + "/"
 
 
+def test_an_iot_hub_token_is_issued(emulator) -> None:
+    # azure-iot-hub's from_token_credential asks for this scope.
+    assert audience(emulator, "https://iothubs.azure.net/.default") == "https://iothubs.azure.net/"
+
+
 def test_other_resources_stay_unknown(emulator) -> None:
     with pytest.raises(ClientAuthenticationError) as info:
         management_credential(emulator).get_token("https://graph.microsoft.com//.default")
