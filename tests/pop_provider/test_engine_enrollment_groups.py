@@ -259,11 +259,14 @@ def test_a_group_made_by_hand_is_never_taken_over_and_is_imported_by_its_id(
 def test_without_the_data_role_one_line_names_it_and_a_named_policy_key_is_the_opt_in(
     emulator: EmulatorInfo, tmp_path: Path
 ) -> None:
-    """The default seed's principal is Contributor only: no data action on the DPS."""
+    """The default seed's principal is Contributor only: no data action on the DPS. The service
+    API answers 401 (as IoT Hub does), and the line names the data role first."""
     stack = face_stack("native", emulator, tmp_path)
     denied = stack.up(check=False)
     assert denied.returncode != 0
-    line = next(line for line in denied.stdout.splitlines() if "denied access" in line)
+    line = next(line for line in denied.stdout.splitlines() if "is not authorized for" in line)
+    assert "the DPS service API refused the credential" in line
+    assert "due to no assigned permissions" in line
     assert "data action 'Microsoft.Devices/provisioningServices/enrollmentGroups/read'" in line
     assert "Device Provisioning Service Data Contributor" in line
     assert "pop:dpsSharedAccessPolicy" in line

@@ -13,7 +13,9 @@ from azure_iot_emulator.dps_service.exceptions import DpsServiceError
 
 class CaCertificateNotFound(DpsServiceError):
     """401 401002 "CA certificate not found." [issue]: no link-by-link chain from the leaf to a
-    Verified certificate of the DPS that an enrollment group references (at or below it)."""
+    Verified certificate of the DPS that an enrollment group references (at or below it). A
+    2019 HTTPS answer read ``{"errorCode":401002,...,"message":"Invalid certificate"}`` [issue:
+    microsoft/vscode-iot-workbench#590]; the project's issue requires this text."""
 
     status = 401
     code = 401002

@@ -195,8 +195,7 @@ class RegistrationBackend:
         if name != registration_id:
             raise RegistrationIdMismatch(name, registration_id)
         instance, uploaded = self._candidates(dps)
-        stored, _ = self.groups.query(instance, "SELECT *", None, None)
-        candidates = [Candidate(g.group_id, g.document) for g in stored]
+        candidates = [Candidate(g.group_id, g.document) for g in self.groups.every_group(instance)]
         group = enrollment_for(chain, uploaded, candidates)
         if group is None:
             raise CaCertificateNotFound()
@@ -205,6 +204,8 @@ class RegistrationBackend:
             "registrationId": registration_id,
         }
         if (group.document.get("provisioningStatus") or "enabled") == "disabled":
+            # A terminal status of the operation and of the registration state [spec:
+            # device/models.tsp; code: azure-iot-sdk-java @ 8abba69b ProvisioningTask.java].
             state["status"] = "disabled"
         else:
             target = self._hub_target(allocate(group, dps.document, registration_id))
@@ -220,6 +221,9 @@ class RegistrationBackend:
                     "assignedHub": target.host,
                     "deviceId": registration_id,
                     "status": "assigned",
+                    # one of initialAssignment, deviceDataMigrated, deviceDataReset,
+                    # reprovisionedToInitialAssignment [spec: azure-rest-api-specs
+                    # deviceprovisioningservices device/models.tsp @ 0e09a12a]
                     "substatus": "initialAssignment",
                 }
             )

@@ -32,7 +32,10 @@ INSTANCE = "global"
 # 2025-07-01-preview [spec: device/routes.tsp], 2019-03-31 the Python device SDK's [code:
 # azure-iot-sdk-python constant.py].
 API_VERSIONS = ("2019-03-31", "2021-06-01", "2021-10-01", "2025-07-01-preview")
-# [rec] the first answer's ``retry-after=3``.
+# ``Retry-After``: an optional int32, "The retry interval in seconds" [spec: azure-rest-api-specs
+# deviceprovisioningservices device/models.tsp @ 0e09a12a]; the value 3 is from SDK test
+# fixtures only [code: azure-iot-sdk-python @ e75d1c20
+# tests/unit/provisioning/pipeline/test_mqtt_topic_provisioning.py], not from a live answer.
 RETRY_AFTER_S = "3"
 
 
@@ -82,7 +85,9 @@ class RegistrationResponses:
         return json_response(202, operation.wire(), {"retry-after": RETRY_AFTER_S})
 
     async def operation_status(self, ctx: RequestContext) -> Response:
-        """200 with the outcome (``assigned`` or ``disabled``) from the first poll on.
+        """200 with the outcome (``assigned`` or ``disabled``, both terminal [spec: device/
+        models.tsp; code: azure-iot-sdk-java @ 8abba69b ProvisioningTask.java ends on DISABLED])
+        from the first poll on.
 
         The poll is authenticated as the register call: a client certificate whose CN is the
         registration id [guess: Azure authenticates every device call the same way]."""

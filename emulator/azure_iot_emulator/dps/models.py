@@ -39,7 +39,9 @@ def certificate_policy(max_certificates: int = DEFAULT_MAX_CERTIFICATES) -> Cert
 
 
 def dps_document(name: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The stored ProvisioningServiceDescription parts; ``sku`` required [spec]."""
+    """The stored ProvisioningServiceDescription parts; ``sku`` required [spec]. The host names
+    are Azure's [rec: Azure/azure-powershell @ 21314feee9f22641f4cbd1a55d1914abfedff758,
+    IotDpsAccessPolicyLifeCycle.json]; ARM answers them as ports (responses.py)."""
     sku = body.get("sku")
     if not isinstance(sku, dict) or not isinstance(sku.get("name"), str):
         raise InvalidRequestContent("The request content was invalid: 'sku.name' is required.")
@@ -64,14 +66,15 @@ def dps_document(name: str, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# The policy every DPS starts with [doc: how-to-control-access.md, "provisioningserviceowner"];
-# its rights: all six [spec: bicep-types-az DPS `rights` enum] **[guess]**: the docs name the
-# policy, not its rights. Rights are a comma-separated string, as the az CLI writes them.
+# The policy every DPS starts with [doc: how-to-control-access.md, "provisioningserviceowner",
+# "Policy with all permissions"] and its rights, in the order Azure lists them [rec:
+# Azure/azure-powershell @ 21314feee9f22641f4cbd1a55d1914abfedff758, DeviceProvisioningServices.Test
+# SessionRecords IotDpsAccessPolicyLifeCycle.json, ARM listkeys api 2017-11-15; its script
+# IotDpsAccessPolicyTests.ps1 expects "ServiceConfig, DeviceConnect, EnrollmentWrite"]. No
+# EnrollmentRead: "all permissions" means EnrollmentWrite reads too (dps_service/auth.py).
+# Rights are a comma-separated string, as the az CLI writes them.
 OWNER_POLICY = "provisioningserviceowner"
-ALL_RIGHTS = (
-    "ServiceConfig, DeviceConnect, EnrollmentRead, EnrollmentWrite, RegistrationStatusRead, "
-    "RegistrationStatusWrite"
-)
+OWNER_RIGHTS = "ServiceConfig, EnrollmentWrite, DeviceConnect"
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def policy_declarations(document: dict[str, Any]) -> list[tuple[str, tuple[str, 
     """(keyName, rights) of the DPS's policies: those its PUT declared in
     ``properties.authorizationPolicies``, else the owner policy."""
     return declared_policies(document) or [
-        (OWNER_POLICY, tuple(r.strip() for r in ALL_RIGHTS.split(",")))
+        (OWNER_POLICY, tuple(r.strip() for r in OWNER_RIGHTS.split(",")))
     ]
 
 

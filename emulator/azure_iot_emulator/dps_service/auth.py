@@ -16,8 +16,10 @@ shared-access signature of one of the DPS's policies.
   ``EnrollmentWrite`` writes and deletes (and reads) [doc, same page; reads by a write right
   **[guess]**].
 
-Refusals: 401 for a missing, malformed, expired or foreign credential, 403 for a valid one that
-lacks the right; both in the service's error shape (exceptions.py).
+Refusals: 401 for a missing, malformed, expired or foreign credential, and 401 too for a valid
+one that lacks the right (the service documents no 403 [doc: how-to-troubleshoot-dps.md]; IoT
+Hub answers 401 to a principal without a data role [issue: Azure/azure-iot-sdk-csharp#3344]),
+in the service's error shape (exceptions.py).
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ from dataclasses import dataclass
 
 from azure_iot_emulator.arm.models import ArmBackend
 from azure_iot_emulator.dps.models import SasKeys, SasPolicy
-from azure_iot_emulator.dps_service.exceptions import Forbidden, Unauthorized
+from azure_iot_emulator.dps_service.exceptions import (
+    PolicyNotAuthorized,
+    PrincipalNotAuthorized,
+    Unauthorized,
+)
 from azure_iot_emulator.dps_service.models import DpsInstance
 from azure_iot_emulator.entra_data import DataPlaneResource, EntraDataPlane, EntraRefused
 from azure_iot_emulator.identity.models import DPS_AUDIENCES, IdentityBackend, Principal
@@ -70,17 +76,15 @@ class ServiceAuthenticator:
             "https://azure-devices-provisioning.net>' or 'SharedAccessSignature sr=&sig=&se=&skn='."
         )
 
-    def authorize(self, caller: Caller, dps: DpsInstance, data_action: str) -> None:
-        """403 unless the caller may perform ``data_action`` (``enrollmentGroups/read``...)."""
+    def authorize(
+        self, caller: Caller, dps: DpsInstance, data_action: str, method: str, path: str
+    ) -> None:
+        """401 unless the caller may perform ``data_action`` (``enrollmentGroups/read``...);
+        the refusal names the request's ``method`` and ``path``."""
         action = DATA_ACTION_PREFIX + data_action
         if caller.principal is not None:
             if not self.entra.permits(caller.principal, action, dps.arm_id):
-                raise Forbidden(
-                    f"The principal '{caller.principal.object_id}' does not have authorization "
-                    f"to perform data action '{action}' over scope '{dps.arm_id}'; assign it "
-                    "'Device Provisioning Service Data Contributor' (or Data Reader to read) "
-                    "at the DPS or above."
-                )
+                raise PrincipalNotAuthorized(caller.principal.object_id, method, path, action)
             return
         assert caller.policy is not None
         needed = (
@@ -90,10 +94,7 @@ class ServiceAuthenticator:
         )
         rights = {r.lower() for r in caller.policy.rights}
         if not any(n.lower() in rights for n in needed):
-            raise Forbidden(
-                f"The shared access policy '{caller.policy.key_name}' lacks the right "
-                f"{' or '.join(needed)} for '{action}'."
-            )
+            raise PolicyNotAuthorized(caller.policy.key_name, method, path, needed)
 
     def _entra(self, token: str, dps: DpsInstance) -> Principal:
         try:

@@ -3,9 +3,11 @@
 Body ``{"errorCode": <int>, "trackingId", "message", "timestampUtc"}``
 (ProvisioningServiceErrorDetails) plus the ``x-ms-error-code`` header [spec:
 azure-rest-api-specs DeviceProvisioningServices data-plane TYPESPEC-MIGRATION.md §2]. The
-six-digit codes start with the HTTP status (404202, 409202 [rec], 401002 on the device side
-[doc]); what each class below does not cite is **[guess]**. The header's value is the numeric
-code as text **[guess]**: no recording shows it.
+six-digit codes start with the HTTP status (404204 [code: live e2e test], 409202 [rec], 401002
+on the device side [doc]); where DPS's own number is not published, IoT Hub's for the same
+meaning is borrowed (400001, 400004, 401002, 404001, 412001) **[guess]**. What each class below
+does not cite is **[guess]**. The header's value is the numeric code as text **[guess]**: no
+recording shows it.
 """
 
 from __future__ import annotations
@@ -45,31 +47,56 @@ class DpsServiceError(WireError):
 
 
 class Unauthorized(DpsServiceError):
-    """401 for a missing, malformed, expired or foreign credential (401002 "Unauthorized"
-    [guess: the device side's 401002 reused])."""
+    """401 for a missing, malformed, expired or foreign credential, and for a valid one that may
+    not perform the request: the troubleshooting doc's table of the service's statuses has 401
+    and no 403 [doc: MicrosoftDocs/azure-docs articles/iot-dps/how-to-troubleshoot-dps.md @
+    027eedc1], and IoT Hub answers 401 to a token without a data role (PrincipalNotAuthorized).
+    401002 [guess: the device side's 401002 reused]."""
 
     status = 401
     code = 401002
 
 
-class Forbidden(DpsServiceError):
-    """403: a valid Entra token whose principal holds no data role granting the action, or a SAS
-    policy without the right [doc: concepts-control-access-dps-azure-ad.md; code 403002 guess]."""
+class PrincipalNotAuthorized(Unauthorized):
+    """401 for a valid Entra token whose principal holds no data role granting the request's data
+    action, in IoT Hub's words adapted: "Principal <object id> is not authorized for <METHOD> on
+    <path> due to no assigned permissions" [issue: Azure/azure-iot-sdk-csharp#3344,
+    Azure/azure-sdk-for-net#21453, IoT Hub's answer]; for DPS the code and wording are
+    **[guess: by analogy with IoT Hub]**."""
 
-    status = 403
-    code = 403002
+    def __init__(self, principal: str, method: str, path: str, data_action: str) -> None:
+        super().__init__(
+            f"Principal {principal} is not authorized for {method} on {path} due to no assigned "
+            f"permissions; assign it a role granting the data action '{data_action}' "
+            "('Device Provisioning Service Data Contributor', or Data Reader to read) at the DPS "
+            "or above."
+        )
+
+
+class PolicyNotAuthorized(Unauthorized):
+    """401 for a shared-access signature whose policy lacks the right the request needs, worded
+    as PrincipalNotAuthorized with the policy and the right named **[guess: by analogy with IoT
+    Hub]**."""
+
+    def __init__(self, policy: str, method: str, path: str, rights: tuple[str, ...]) -> None:
+        super().__init__(
+            f"Shared access policy {policy} is not authorized for {method} on {path} due to no "
+            f"assigned permissions: it lacks the right {' or '.join(rights)}."
+        )
 
 
 class InvalidRequest(DpsServiceError):
     """400 for a body the service rejects ("TPM or X509 attestation is required." [issue:
-    Azure/azure-cli#19197]; other wordings [guess])."""
+    Azure/azure-cli#19197]; other wordings [guess]); 400004 [guess: borrowed, IoT Hub's
+    ArgumentInvalid]."""
 
     status = 400
     code = 400004
 
 
 class MissingApiVersion(DpsServiceError):
-    """400 when ``api-version`` is absent [guess: wording and code]."""
+    """400 when ``api-version`` is absent [guess: wording; 400001 borrowed, IoT Hub's
+    InvalidProtocolVersion]."""
 
     status = 400
     code = 400001
@@ -79,7 +106,8 @@ class MissingApiVersion(DpsServiceError):
 
 
 class UnsupportedApiVersion(DpsServiceError):
-    """400 for an api-version the service does not serve [guess: wording and code]."""
+    """400 for an api-version the service does not serve [guess: wording; 400001 borrowed, IoT
+    Hub's InvalidProtocolVersion]."""
 
     status = 400
     code = 400001
@@ -91,11 +119,14 @@ class UnsupportedApiVersion(DpsServiceError):
 
 
 class EnrollmentGroupNotFound(DpsServiceError):
-    """404 for a group that does not exist (404202 [issue: MicrosoftDocs/azure-docs#57082 names
-    404201 and 404202 "for two different cases"; which case is which is a guess])."""
+    """404 404204 for a group that does not exist [code: Azure/azure-iot-sdk-csharp branch
+    previews/v2 @ c592872117799400c1457dfa28a23c5902811d09,
+    e2e/Tests/provisioning/ProvisioningServiceEnrollmentGroupTests.cs, a live-service test:
+    ``GetAsync("invalid-registration-id")`` → ``ErrorCode.Should().Be(404204)``; individual
+    enrollments give 404201]. The message is **[guess]**."""
 
     status = 404
-    code = 404202
+    code = 404204
 
     def __init__(self, group_id: str) -> None:
         super().__init__(f"Enrollment group {group_id} not found.")
@@ -112,11 +143,15 @@ class EnrollmentGroupExists(DpsServiceError):
 
 
 class PreconditionFailed(DpsServiceError):
-    """412 when ``If-Match`` does not match the stored etag [doc: how-to-troubleshoot-dps.md,
-    "412 … ETag … doesn't match"; code 412002 guess]."""
+    """412 when ``If-Match`` does not match the stored etag [doc: how-to-troubleshoot-dps.md @
+    027eedc1: "The ETag in the request does not match the ETag of the existing resource, as per
+    RFC7232."]. 412001 **[guess]**: IoT Hub's PreconditionFailed (seen live on an IoT Hub
+    certificate PUT [issue: crossplane-contrib/provider-upjet-azure#299]); DPS's own number is
+    not published (412002 is IoT Hub's DeviceMessageLockLost [code: azure-iot-sdk-csharp
+    iothub/service/src/Common/Exceptions/ErrorCode.cs])."""
 
     status = 412
-    code = 412002
+    code = 412001
 
     def __init__(self) -> None:
         super().__init__("Precondition failed: the etag in If-Match does not match.")

@@ -39,6 +39,14 @@ ALLOCATION_POLICIES = ("hashed", "geoLatency", "static", "custom")  # [spec]
 PROVISIONING_STATUSES = ("enabled", "disabled")  # [spec]
 BULK_MODES = ("create", "update", "updateIfMatchETag", "delete")  # [spec]
 MAX_BULK_ITEMS = 10  # [spec] "maximum of 10"
+# [rec] azure-sdk-for-python @ 1551a4dd4400cf1a2d9ce64d1fae3b62ed6d84da,
+# sdk/deviceprovisioningservices/azure-iot-deviceprovisioning/tests/recordings/
+# test_individual_enrollments.pyTestIndividualEnrollmentstest_individual_enrollment_paging.json:
+# 150 enrollments queried without x-ms-max-item-count came back as 100 then 50, with
+# x-ms-continuation; with 50, as 50/50/50.
+DEFAULT_PAGE_SIZE = 100
+# [guess] the largest page the service honours is not published; larger requests get this many.
+MAX_PAGE_SIZE = 1000
 # [guess] from the service docs' rule for registration ids and individual enrollments: up to 128
 # characters, alphanumerics and ``- . _ :``; the recordings' ids use underscores.
 GROUP_ID = re.compile(r"[A-Za-z0-9\-._:]{1,128}")
@@ -335,35 +343,48 @@ class EnrollmentGroupBackend:
     # -- reads --------------------------------------------------------------------------------
 
     def get(self, dps: DpsInstance, group_id: str) -> StoredGroup:
-        """One group, or 404202."""
+        """One group, or 404204."""
         with self.store.read() as conn:
             row = self._row(conn, dps, group_id)
         if row is None:
             raise EnrollmentGroupNotFound(group_id)
         return self._group(row)
 
+    def every_group(self, dps: DpsInstance) -> list[StoredGroup]:
+        """All the DPS's groups in creation order, unpaged (the device API's candidates)."""
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM enrollment_groups WHERE dps_id = ? ORDER BY rowid", (dps.arm_id,)
+            ).fetchall()
+        return [self._group(r) for r in rows]
+
     def query(
         self, dps: DpsInstance, query: Any, max_items: int | None, continuation: str | None
     ) -> tuple[list[StoredGroup], str | None]:
-        """A page of groups in creation order and the token of the next page, if any.
+        """A page of groups and the token of the next page, if any.
 
-        Only ``SELECT *`` is emulated: the service's query language is documented no further,
-        and a filter answered unfiltered would mislead [guess]."""
+        Pages hold ``max_items`` groups (up to MAX_PAGE_SIZE), DEFAULT_PAGE_SIZE when the client
+        sets none [rec]. Groups come in creation order: the emulator's choice; the paging
+        recording's items come back out of creation order, so Azure does not promise one.
+        Only ``SELECT *`` (any case, ``FROM enrollmentGroups`` optional) is emulated: the
+        recording sends ``select *`` [rec]; the service's query language is documented no
+        further, and a filter answered unfiltered would mislead [guess]."""
         if not isinstance(query, str) or " ".join(query.split()).upper() not in (
             "SELECT *",
             "SELECT * FROM ENROLLMENTGROUPS",
         ):
             raise InvalidRequest("The emulator answers the query 'SELECT *' only.")
         after = _decode_token(continuation) if continuation else 0
-        limit = max_items if max_items and max_items > 0 else -1
+        # A count of 0 or less is taken as none given [guess].
+        limit = min(max_items, MAX_PAGE_SIZE) if max_items and max_items > 0 else DEFAULT_PAGE_SIZE
         with self.store.read() as conn:
             rows = conn.execute(
                 "SELECT rowid, * FROM enrollment_groups WHERE dps_id = ? AND rowid > ? "
                 "ORDER BY rowid LIMIT ?",
-                (dps.arm_id, after, limit + 1 if limit > 0 else -1),
+                (dps.arm_id, after, limit + 1),
             ).fetchall()
-        more = limit > 0 and len(rows) > limit
-        page = rows[:limit] if more else rows
+        more = len(rows) > limit
+        page = rows[:limit]
         token = _encode_token(page[-1]["rowid"]) if more else None
         return [self._group(r) for r in page], token
 
@@ -382,7 +403,7 @@ class EnrollmentGroupBackend:
             return self._write(conn, dps, group_id, document, row)
 
     def delete(self, dps: DpsInstance, group_id: str, if_match: str | None) -> None:
-        """DELETE: 404202 when missing, 412 on a stale If-Match."""
+        """DELETE: 404204 when missing, 412 on a stale If-Match."""
         with self.store.write() as conn:
             row = self._row(conn, dps, group_id)
             if row is None:
@@ -400,7 +421,7 @@ class EnrollmentGroupBackend:
         [rec] ``create`` then ``update`` of the same groups answered ``update`` with 409202
         "EnrollmentGroup already exists." for each: the emulator answers so too, for ``create``
         and ``update`` alike; ``updateIfMatchETag`` replaces a group whose ``etag`` matches, and
-        ``delete`` removes (404202 when missing) [guess]. A rejected body is that group's error
+        ``delete`` removes (404204 when missing) [guess]. A rejected body is that group's error
         (its code and message), never the request's [guess].
         """
         if mode not in BULK_MODES:

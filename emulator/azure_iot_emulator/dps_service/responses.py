@@ -2,7 +2,7 @@
 
 Every handler admits first, in this order [guess: the service's order is not documented]: the
 DPS behind the port exists, the caller authenticates (401), the api-version is served (400),
-the caller may perform the data action (403).
+the caller may perform the data action (401 too: auth.py).
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ AZURE_HOST_SUFFIX = ".azure-devices-provisioning.net"
 
 
 class DpsNotFound(DpsServiceError):
-    """404 when the DPS behind a data-plane port no longer exists (a reset dropped it) [guess]."""
+    """404 when the DPS behind a data-plane port no longer exists (a reset dropped it) [guess];
+    404001 is IoT Hub's DeviceNotFound, borrowed [guess]."""
 
     status = 404
     code = 404001
@@ -116,6 +117,7 @@ class EnrollmentGroupResponses:
         self,
         authorization: str | None,
         name: str,
+        method: str,
         path: str,
         api_version: str | None,
         data_action: str,
@@ -130,7 +132,7 @@ class EnrollmentGroupResponses:
             raise MissingApiVersion()
         if api_version not in API_VERSIONS:
             raise UnsupportedApiVersion(api_version, API_VERSIONS)
-        self.authenticator.authorize(caller, dps, data_action)
+        self.authenticator.authorize(caller, dps, data_action, method, path)
         return dps
 
     async def _admit(self, ctx: RequestContext, data_action: str) -> DpsInstance:
@@ -138,6 +140,7 @@ class EnrollmentGroupResponses:
             self._admit_sync,
             ctx.header("authorization"),
             ctx.params["serviceName"],
+            ctx.request.method,
             ctx.request.url.path,
             ctx.query("api-version"),
             data_action,
@@ -171,7 +174,7 @@ class EnrollmentGroupResponses:
 
     async def query(self, ctx: RequestContext) -> Response:
         """200, a JSON array, ``x-ms-item-type: EnrollmentGroup`` [rec]; ``x-ms-continuation``
-        when ``x-ms-max-item-count`` cut the page [spec]."""
+        when the page (``x-ms-max-item-count``, else 100 [rec]) left groups out [spec][rec]."""
         dps = await self._admit(ctx, "enrollmentGroups/read")
         count = ctx.header("x-ms-max-item-count")
         try:

@@ -19,7 +19,10 @@ from azure.core.rest import HttpRequest
 from azure.iot.deviceprovisioning import DeviceProvisioningClient
 from azure.iot.deviceprovisioning._auth import generate_sas_token
 from azure.mgmt.iothubprovisioningservices import IotDpsClient
-from azure.mgmt.iothubprovisioningservices.models import IotHubDefinitionDescription
+from azure.mgmt.iothubprovisioningservices.models import (
+    IotHubDefinitionDescription,
+    SharedAccessSignatureAuthorizationRuleAccessRightsDescription,
+)
 
 from azure_iot_emulator.testing import EmulatorInfo, client_kwargs, management_credential
 from tests.azure_iot_emulator.dps_service.conftest import (
@@ -93,7 +96,7 @@ def test_create_update_stale_etag_get_delete(contributor: DeviceProvisioningClie
     with pytest.raises(HttpResponseError) as stale:
         groups.create_or_update("fleet-2026", body, if_match=created["etag"])
     assert stale.value.status_code == 412
-    assert error_of(stale)["errorCode"] == 412002
+    assert error_of(stale)["errorCode"] == 412001
 
     assert groups.get("fleet-2026") == updated
     with pytest.raises(HttpResponseError) as stale_delete:
@@ -102,7 +105,7 @@ def test_create_update_stale_etag_get_delete(contributor: DeviceProvisioningClie
     groups.delete("fleet-2026", if_match=updated["etag"])
     with pytest.raises(ResourceNotFoundError) as gone:
         groups.get("fleet-2026")
-    assert error_of(gone)["errorCode"] == 404202
+    assert error_of(gone)["errorCode"] == 404204
 
 
 def test_query_pages_with_continuation(contributor: DeviceProvisioningClient):
@@ -202,6 +205,45 @@ def test_shared_access_key_from_list_keys(dps_emulator: EmulatorInfo, service_ho
     assert error_of(refused)["errorCode"] == 401002
 
 
+def test_a_policy_without_the_right_is_refused_with_401(
+    dps_emulator: EmulatorInfo, service_host: str
+):
+    """The owner policy's rights are the recorded three [rec: azure-powershell]; a declared
+    policy with EnrollmentRead alone reads, and its write is refused with 401 naming the right."""
+    arm = IotDpsClient(
+        management_credential(dps_emulator),
+        dps_emulator.subscription_id,
+        **client_kwargs(dps_emulator),
+    )
+    owner = arm.iot_dps_resource.list_keys_for_key_name(
+        DPS_NAME, "provisioningserviceowner", RESOURCE_GROUP
+    )
+    assert owner.rights == "ServiceConfig, EnrollmentWrite, DeviceConnect"
+    dps = arm.iot_dps_resource.get(DPS_NAME, RESOURCE_GROUP)
+    dps.properties.authorization_policies = [
+        SharedAccessSignatureAuthorizationRuleAccessRightsDescription(
+            key_name="enrollment-reader", rights="EnrollmentRead"
+        )
+    ]
+    arm.iot_dps_resource.begin_create_or_update(RESOURCE_GROUP, DPS_NAME, dps).result()
+    policy = arm.iot_dps_resource.list_keys_for_key_name(
+        DPS_NAME, "enrollment-reader", RESOURCE_GROUP
+    )
+    credential = AzureNamedKeyCredential("enrollment-reader", str(policy.primary_key))
+    reader = service_client(dps_emulator, credential, service_host)
+    assert list(reader.enrollment_group.query({"query": "select *"})) == []
+    with pytest.raises(ClientAuthenticationError) as refused:
+        reader.enrollment_group.create_or_update("nope", ca_group("nope"))
+    assert refused.value.status_code == 401
+    body = error_of(refused)
+    assert body["errorCode"] == 401002
+    assert body["message"].startswith(
+        "Shared access policy enrollment-reader is not authorized for PUT on "
+        "/enrollmentGroups/nope due to no assigned permissions"
+    )
+    assert "EnrollmentWrite" in body["message"]
+
+
 def test_data_reader_reads_but_cannot_write(
     dps_emulator: EmulatorInfo, service_host: str, contributor: DeviceProvisioningClient
 ):
@@ -216,20 +258,28 @@ def test_data_reader_reads_but_cannot_write(
         lambda: reader.enrollment_group.delete("read-me"),
         lambda: reader.enrollment_group.get_attestation_mechanism("read-me"),
     ):
-        with pytest.raises(HttpResponseError) as forbidden:
+        with pytest.raises(ClientAuthenticationError) as refused:
             write()
-        assert forbidden.value.status_code == 403
-        assert error_of(forbidden)["errorCode"] == 403002
+        assert refused.value.status_code == 401
+        body = error_of(refused)
+        assert body["errorCode"] == 401002
+        assert re.match(
+            r"Principal [0-9a-f-]{36} is not authorized for (PUT|DELETE|POST) on "
+            r"/enrollmentGroups/\S+ due to no assigned permissions",
+            body["message"],
+        )
 
 
 def test_an_arm_only_role_cannot_read(dps_emulator: EmulatorInfo, service_host: str):
-    """Contributor (``actions: *``) grants no data action: the service API refuses it."""
+    """Contributor (``actions: *``) grants no data action: the service API refuses it, with
+    401 as IoT Hub does."""
     arm_contributor = service_client(
         dps_emulator, credential_of(dps_emulator, CONTRIBUTOR_CLIENT_ID), service_host
     )
-    with pytest.raises(HttpResponseError) as forbidden:
+    with pytest.raises(ClientAuthenticationError) as refused:
         list(arm_contributor.enrollment_group.query({"query": "SELECT *"}))
-    assert forbidden.value.status_code == 403
+    assert refused.value.status_code == 401
+    assert "is not authorized for POST on /enrollmentGroups/query" in error_of(refused)["message"]
 
 
 def test_an_arm_token_is_refused(dps_emulator: EmulatorInfo, service_host: str):

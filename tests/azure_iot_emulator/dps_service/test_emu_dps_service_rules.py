@@ -81,13 +81,43 @@ def test_ca_references_and_signing_certificates_are_exclusive(backend):
 def test_bulk_update_if_match_etag_and_delete(backend):
     made = backend.create_or_update(DPS, "g", GROUP, None)
     stale = {**GROUP, "enrollmentGroupId": "g", "etag": "stale"}
-    assert [e["errorCode"] for e in backend.bulk(DPS, [stale], "updateIfMatchETag")] == [412002]
+    assert [e["errorCode"] for e in backend.bulk(DPS, [stale], "updateIfMatchETag")] == [412001]
     fresh = {**GROUP, "enrollmentGroupId": "g", "etag": made.etag}
     assert backend.bulk(DPS, [fresh], "updateIfMatchETag") == []
     assert backend.bulk(DPS, [fresh], "delete") == []
-    assert [e["errorCode"] for e in backend.bulk(DPS, [fresh], "delete")] == [404202]
+    assert [e["errorCode"] for e in backend.bulk(DPS, [fresh], "delete")] == [404204]
     with pytest.raises(InvalidRequest):
         backend.bulk(DPS, [fresh] * 11, "create")
+
+
+def test_a_query_pages_by_100_without_a_count_and_caps_a_large_one(backend):
+    """150 groups: 100 then 50 without x-ms-max-item-count, 50/50/50 with 50 [rec: the paging
+    recording]; a count over the cap gets the cap [guess]; ``select *`` in any case [rec]."""
+    for i in range(150):
+        backend.create_or_update(DPS, f"g{i:03}", GROUP, None)
+
+    def sizes(max_items: int | None, query: str = "select *") -> list[int]:
+        found, token, first = [], None, True
+        while first or token:
+            first = False
+            page, token = backend.query(DPS, query, max_items, token)
+            found.append(len(page))
+        return found
+
+    assert sizes(None) == [100, 50]
+    assert sizes(50, "SELECT * FROM enrollmentGroups") == [50, 50, 50]
+    assert sizes(5000, "Select *") == [150]
+    page, _ = backend.query(DPS, "select *", None, None)
+    assert [g.group_id for g in page][:3] == ["g000", "g001", "g002"]  # creation order
+    assert len(backend.every_group(DPS)) == 150
+
+
+def test_owner_policy_rights_are_the_recorded_three():
+    from azure_iot_emulator.dps.models import OWNER_POLICY, policy_declarations
+
+    assert policy_declarations({}) == [
+        (OWNER_POLICY, ("ServiceConfig", "EnrollmentWrite", "DeviceConnect"))
+    ]
 
 
 def test_data_roles_grant_data_actions_only():

@@ -42,7 +42,7 @@ def error(status: int, code: int, message: str) -> HttpResponseError:
     ("status", "code", "kind"),
     [
         (404, 404204, GroupNotFound),
-        (412, 412002, GroupEtagStale),
+        (412, 412001, GroupEtagStale),
         (409, 409202, GroupTaken),
         (401, 401002, failures.AuthenticationFailed),
         (403, 403002, failures.AccessDenied),
