@@ -32,6 +32,7 @@ without `--secret` is one warning under its resource, naming the config key).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,13 +158,25 @@ def _parse_entry(
     )
 
 
+def refuse_unknown_keys(where: str, item: Mapping[str, Any], allowed: set[str]) -> None:
+    """One line naming each unknown key, the allowed key it is closest to (a typo), and all."""
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        named = [
+            f"'{key}' (did you mean '{close[0]}'?)" if close else f"'{key}'"
+            for key in unknown
+            for close in [difflib.get_close_matches(key, allowed, n=1)]
+        ]
+        raise StackConfigError(
+            f"{where}: unknown key {', '.join(named)}; allowed: {sorted(allowed)}"
+        )
+
+
 def named_entry(where: str, item: Any, allowed: set[str]) -> tuple[str, Mapping[str, Any]]:
     """An entry of a config list: an object of `allowed` keys, with its resource name."""
     if not isinstance(item, Mapping):
         raise StackConfigError(f"{where} must be an object")
-    unknown = sorted(set(item) - allowed)
-    if unknown:
-        raise StackConfigError(f"{where}: unknown keys {unknown}; allowed: {sorted(allowed)}")
+    refuse_unknown_keys(where, item, allowed)
     name = item.get(_ENTRY_NAME)
     if not isinstance(name, str) or not name:
         raise StackConfigError(f"{where}: '{_ENTRY_NAME}' (the resource name) is required")
@@ -187,8 +200,6 @@ def _targets(where: str, item: Mapping[str, Any]) -> list[CaTarget] | None:
         at = f"{where}.targets[{index}]"
         if not isinstance(target, Mapping):
             raise StackConfigError(f"{at} must be an object")
-        unknown = sorted(set(target) - set(_TARGET_KEYS))
-        if unknown:
-            raise StackConfigError(f"{at}: unknown keys {unknown}; allowed: {sorted(_TARGET_KEYS)}")
+        refuse_unknown_keys(at, target, set(_TARGET_KEYS))
         targets.append(CaTarget(**{_TARGET_KEYS[key]: value for key, value in target.items()}))
     return targets

@@ -267,7 +267,7 @@ def test_without_the_data_role_one_line_names_it_and_a_named_policy_key_is_the_o
     line = next(line for line in denied.stdout.splitlines() if "is not authorized for" in line)
     assert "the DPS service API refused the credential" in line
     assert "due to no assigned permissions" in line
-    assert "data action 'Microsoft.Devices/provisioningServices/enrollmentGroups/read'" in line
+    assert "Microsoft.Devices/provisioningServices/enrollmentGroups/read" in line
     assert "Device Provisioning Service Data Contributor" in line
     assert "pop:dpsSharedAccessPolicy" in line
 

@@ -84,7 +84,7 @@ class ServiceAuthenticator:
         action = DATA_ACTION_PREFIX + data_action
         if caller.principal is not None:
             if not self.entra.permits(caller.principal, action, dps.arm_id):
-                raise PrincipalNotAuthorized(caller.principal.object_id, method, path, action)
+                raise PrincipalNotAuthorized(caller.principal.object_id, method, path)
             return
         assert caller.policy is not None
         needed = (

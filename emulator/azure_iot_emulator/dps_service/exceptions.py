@@ -64,12 +64,11 @@ class PrincipalNotAuthorized(Unauthorized):
     Azure/azure-sdk-for-net#21453, IoT Hub's answer]; for DPS the code and wording are
     **[guess: by analogy with IoT Hub]**."""
 
-    def __init__(self, principal: str, method: str, path: str, data_action: str) -> None:
+    def __init__(self, principal: str, method: str, path: str) -> None:
+        # Azure's words only: the service names no role or data action (the client says which).
         super().__init__(
             f"Principal {principal} is not authorized for {method} on {path} due to no assigned "
-            f"permissions; assign it a role granting the data action '{data_action}' "
-            "('Device Provisioning Service Data Contributor', or Data Reader to read) at the DPS "
-            "or above."
+            "permissions"
         )
 
 

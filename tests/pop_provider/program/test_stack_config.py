@@ -70,5 +70,6 @@ def test_targets_or_a_single_target_not_both_and_each_target_checked(tmp_path: P
     assert entry.trusted_ca_args().targets == entry.targets
     with pytest.raises(StackConfigError, match=r"give `targets` or \['hubId'\], not both"):
         parse_entries([{**base, "hubId": "a", "targets": [{"hubId": "b"}]}], tmp_path, no_secrets)
-    with pytest.raises(StackConfigError, match=r"targets\[0\]: unknown keys \['hub'\]"):
+    typo = r"targets\[0\]: unknown key 'hub' \(did you mean 'hubId'\?\)"
+    with pytest.raises(StackConfigError, match=typo):
         parse_entries([{**base, "targets": [{"hub": "b"}]}], tmp_path, no_secrets)

@@ -243,7 +243,8 @@ def test_groups_reference_the_lists_certificates_and_are_exported(
     [
         (
             {"name": "fleet", "dpsId": "x", "enrollmentGroupId": "g", "caReference": "r"},
-            "enrollmentGroups[0]: unknown keys ['caReference']; allowed: [",
+            "enrollmentGroups[0]: unknown key 'caReference' (did you mean 'caReferencePrimary'?); "
+            "allowed: [",
         ),
         (
             {"name": "fleet", "dpsId": "x", "enrollmentGroupId": "g"},
