@@ -119,3 +119,66 @@ def ensure_demo_pki(directory: Path) -> tuple[DemoCa, DemoCa]:
     _write(root, root_cert, root_key)
     _write(intermediate, intermediate_cert, intermediate_key)
     return root, intermediate
+
+
+@dataclass(frozen=True)
+class DemoDevice:
+    """A device's credential: its chain as it sends it (leaf first) and its key, unencrypted."""
+
+    chain: Path
+    private_key: Path
+
+
+def _leaf(
+    common_name: str, issuer: x509.Name, issuer_key: CertificateIssuerPrivateKeyTypes
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(issuer_key, hashes.SHA256())
+    )
+    return certificate, key
+
+
+def _write_device(
+    directory: Path, name: str, chain: list[x509.Certificate], key: ec.EllipticCurvePrivateKey
+) -> DemoDevice:
+    device = DemoDevice(directory / f"{name}.chain.pem", directory / f"{name}.key")
+    device.chain.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
+    device.private_key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    device.private_key.chmod(0o600)
+    return device
+
+
+def demo_device(intermediate: DemoCa, device_id: str, directory: Path) -> DemoDevice:
+    """A device of the fleet: a leaf (CN = its registration id) signed by the intermediate,
+    sent with the intermediate, as DPS's chain rule asks of a device."""
+    issuer = x509.load_pem_x509_certificate(intermediate.certificate.read_bytes())
+    password = intermediate.password.encode() if intermediate.password else None
+    issuer_key = serialization.load_pem_private_key(intermediate.private_key.read_bytes(), password)
+    assert isinstance(issuer_key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
+    leaf, key = _leaf(device_id, issuer.subject, issuer_key)
+    return _write_device(directory, device_id, [leaf, issuer], key)
+
+
+def stranger_device(device_id: str, directory: Path) -> DemoDevice:
+    """A device whose chain ends at a CA no hub or DPS trusts."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name("a CA nobody trusts")
+    ca = _ca_certificate(ca_name, ca_key, ca_name, ca_key, path_length=0)
+    leaf, key = _leaf(device_id, ca_name, ca_key)
+    return _write_device(directory, device_id, [leaf, ca], key)

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from azure_iot_emulator.device_client import HttpsDevice
 from azure_iot_emulator.testing import AdminClient, EmulatorInfo, EmulatorProcess, stack_config
 from pop_provider.native import distribution
 from tests.azure_iot_emulator.device_api.conftest import (
@@ -29,7 +30,6 @@ from tests.azure_iot_emulator.device_api.conftest import (
     link_hubs,
     registry_manager,
 )
-from tests.azure_iot_emulator.device_api.device_client import HttpsDevice
 from tests.azure_iot_emulator.dps_service.conftest import DPS_SCOPE, seed_document
 from tests.pki import CertifiedKey, make_ca, make_intermediate_ca, make_leaf
 from tests.pulumi_cli import REPO

@@ -21,6 +21,7 @@ from azure.mgmt.iothubprovisioningservices.models import (
     IotHubDefinitionDescription,
 )
 
+from azure_iot_emulator.device_client import HttpsDevice
 from azure_iot_emulator.seed import DEFAULT_SUBSCRIPTION
 from azure_iot_emulator.testing import (
     AdminClient,
@@ -29,7 +30,6 @@ from azure_iot_emulator.testing import (
     client_kwargs,
     management_credential,
 )
-from tests.azure_iot_emulator.device_api.device_client import HttpsDevice
 from tests.azure_iot_emulator.dps_service.conftest import (
     DATA_CONTRIBUTOR,
     DPS_NAME,

@@ -1,4 +1,5 @@
-"""A device that registers with DPS over HTTPS, its TLS client certificate chain as credential.
+"""A device that registers with DPS over HTTPS, its TLS client certificate chain as credential:
+the emulator's device API tried by hand, by `make demo` and by the tests.
 
 No Microsoft Python client speaks the DPS device API over HTTPS (azure-iot-device provisions over
 MQTT only; ref §2.4), so this is the ~40-line client the REST docs describe [doc:
