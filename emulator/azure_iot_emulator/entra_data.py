@@ -8,7 +8,9 @@ for a role assignment at the instance or above whose ``dataActions`` grant the d
 role-based-access-control/role-definitions, "DataActions";
 articles/iot-dps/concepts-control-access-dps-azure-ad.md;
 articles/iot-hub/authenticate-authorize-azure-ad.md]. Each service answers a refusal in its own
-wire (exceptions.py of dps_service/ and hub_registry/): this module raises :class:`EntraRefused`.
+wire (exceptions.py of dps_service/ and hub_registry/), both with 401 for a principal without the
+data role as for a bad token (IoT Hub's answer [issue: Azure/azure-iot-sdk-csharp#3344]; DPS's by
+analogy): this module raises :class:`EntraRefused`.
 """
 
 from __future__ import annotations

@@ -613,11 +613,18 @@ def apply_seed(store: Store, seed: Seed) -> None:
     with store.write() as conn:
         for tenant_id, name in seed.tenants:
             conn.execute("INSERT OR IGNORE INTO tenants VALUES (?, ?)", (tenant_id, name))
+        # A role renamed through the role API keeps its GUID: the seed does not bring its old
+        # name back as a second role of that GUID.
+        stored_ids = {
+            RoleDefinition.from_json(row["name"], row["document"]).guid.lower()
+            for row in conn.execute("SELECT name, document FROM role_definitions")
+        }
         for definition in seed.role_definitions:
-            conn.execute(
-                "INSERT OR IGNORE INTO role_definitions VALUES (?, ?)",
-                (definition.name, definition.to_json()),
-            )
+            if definition.guid.lower() not in stored_ids:
+                conn.execute(
+                    "INSERT OR IGNORE INTO role_definitions VALUES (?, ?)",
+                    (definition.name, definition.to_json()),
+                )
         for sp in seed.principals:
             conn.execute(
                 "INSERT OR IGNORE INTO principals VALUES (?, ?, ?, ?, ?)",
@@ -639,7 +646,8 @@ def apply_seed(store: Store, seed: Seed) -> None:
             ).fetchone()
             for role, scope in sp.role_assignments:
                 conn.execute(
-                    "INSERT OR IGNORE INTO role_assignments VALUES (?, ?, ?)",
+                    "INSERT OR IGNORE INTO role_assignments(object_id, role, scope) "
+                    "VALUES (?, ?, ?)",
                     (existing["object_id"], role, scope),
                 )
         for sub in seed.subscriptions:

@@ -30,6 +30,9 @@ from azure_iot_emulator.arm.auth import BearerAuthenticator
 from azure_iot_emulator.arm.models import ArmBackend
 from azure_iot_emulator.arm.pipeline import ArmGate
 from azure_iot_emulator.arm.responses import ArmResponses
+from azure_iot_emulator.authorization import urls as authorization_urls
+from azure_iot_emulator.authorization.models import RoleBackend
+from azure_iot_emulator.authorization.responses import RoleResponses
 from azure_iot_emulator.cloud import urls as cloud_urls
 from azure_iot_emulator.cloud.responses import CloudResponses
 from azure_iot_emulator.dataplane import DataPlanes
@@ -57,6 +60,12 @@ from azure_iot_emulator.faults import FaultInjector, RandomFaults, Scripted, Scr
 from azure_iot_emulator.github_oidc import urls as github_oidc_urls
 from azure_iot_emulator.github_oidc.models import GithubActionsIssuer
 from azure_iot_emulator.github_oidc.responses import GithubOidcResponses
+from azure_iot_emulator.graph import urls as graph_urls
+from azure_iot_emulator.graph.auth import GraphAuthenticator
+from azure_iot_emulator.graph.models import Directory
+from azure_iot_emulator.graph.responses import INSTANCE as GRAPH_INSTANCE
+from azure_iot_emulator.graph.responses import KIND as GRAPH_KIND
+from azure_iot_emulator.graph.responses import GraphResponses
 from azure_iot_emulator.hub_registry import urls as hub_registry_urls
 from azure_iot_emulator.hub_registry.auth import RegistryAuthenticator
 from azure_iot_emulator.hub_registry.keys import hub_keys
@@ -153,11 +162,17 @@ def build_emulator(state_dir: Path, seed: Seed, dataplanes: DataPlanes | None = 
         seed.github_actions.subject,
     )
     issuers = [github.trusted(), *seed.oidc_issuers]
+
+    def graph_url() -> str:
+        """Microsoft Graph's URL: the emulator's Graph port (README "Microsoft Graph")."""
+        return f"https://{dataplanes.host_of(GRAPH_KIND, GRAPH_INSTANCE)}/"
+
     identity = IdentityBackend(
         store,
         load_or_create_signing_key(state_dir),
         token_lifetime=timedelta(seconds=seed.limits.token_lifetime_s),
         issuers={issuer.issuer: issuer for issuer in issuers},
+        graph_resource=graph_url,
     )
     arm = ArmBackend(store)
     authenticator = BearerAuthenticator(identity)
@@ -177,9 +192,10 @@ def build_emulator(state_dir: Path, seed: Seed, dataplanes: DataPlanes | None = 
             KeyVaultResponses(vault, VaultAuthenticator(identity, seed.key_vault.tenant_id))
         )
     routes += (
-        cloud_urls.routes(CloudResponses())
+        cloud_urls.routes(CloudResponses(graph_url))
         + identity_urls.routes(IdentityResponses(identity))
         + arm_urls.routes(ArmResponses(arm, gate))
+        + authorization_urls.routes(RoleResponses(RoleBackend(store, arm, identity), arm, gate))
         + iothub_urls.routes(
             IotHubResourceResponses(gate, arm, dataplanes=dataplanes),
             IotHubResourceResponses(gate, arm, HUB_LIST_WIRE, dataplanes=dataplanes),
@@ -223,7 +239,9 @@ def build_emulator(state_dir: Path, seed: Seed, dataplanes: DataPlanes | None = 
             )
         )
     )
-    dataplane_routes = dps_service_routes + hub_registry_routes + device_routes
+    # Microsoft Graph on its own port, as graph.microsoft.com is its own host.
+    graph_routes = graph_urls.routes(GraphResponses(Directory(store), GraphAuthenticator(identity)))
+    dataplane_routes = dps_service_routes + hub_registry_routes + device_routes + graph_routes
     faults = fault_injector(seed)
     requests = RequestLog()
     admin = AdminResponses(faults, requests, {}, throttle)
@@ -242,6 +260,7 @@ def build_emulator(state_dir: Path, seed: Seed, dataplanes: DataPlanes | None = 
             DPS_KIND: Router(dps_service_routes),
             HUB_KIND: Router(hub_registry_routes),
             DEVICE_KIND: Router(device_routes),
+            GRAPH_KIND: Router(graph_routes),
         },
     )
     emulator = Emulator(app, store, faults, requests, admin, seed, throttle, store.tables())
@@ -250,7 +269,9 @@ def build_emulator(state_dir: Path, seed: Seed, dataplanes: DataPlanes | None = 
 
 
 def open_dataplanes(store: Store, dataplanes: DataPlanes) -> None:
-    """Bind the port of every DPS and hub in the state (recorded ports first), before serving."""
+    """Bind the port of every DPS and hub in the state, and Microsoft Graph's (recorded ports
+    first), before serving."""
+    dataplanes.open(GRAPH_KIND, GRAPH_INSTANCE)
     arm = ArmBackend(store)
     for subscription in arm.subscriptions():
         for resource in arm.resources(subscription.subscription_id, "dps"):

@@ -47,15 +47,22 @@ CREATE TABLE IF NOT EXISTS federated_credentials (
     PRIMARY KEY (client_id, issuer, subject)
 );
 -- Custom roles only (the built-in ones live in code); document: actions, notActions,
--- assignableScopes, description.
+-- assignableScopes, description, dataActions, notDataActions, roleId (the GUID) and audit fields.
 CREATE TABLE IF NOT EXISTS role_definitions (
     name TEXT PRIMARY KEY COLLATE NOCASE,
     document TEXT NOT NULL
 );
+-- Every role assignment, seeded or made through the role API: the one table ARM's checks read.
+-- role is a role's name (the seed's) or GUID (the API's). name (the assignment's GUID),
+-- principal_type, created_on and created_by are NULL for seeded rows (authorization/models.py).
 CREATE TABLE IF NOT EXISTS role_assignments (
     object_id TEXT NOT NULL COLLATE NOCASE,
     role TEXT NOT NULL COLLATE NOCASE,
     scope TEXT NOT NULL COLLATE NOCASE,
+    name TEXT COLLATE NOCASE,
+    principal_type TEXT,
+    created_on TEXT,
+    created_by TEXT,
     PRIMARY KEY (object_id, role, scope)
 );
 CREATE TABLE IF NOT EXISTS subscriptions (
@@ -152,6 +159,15 @@ CREATE TABLE IF NOT EXISTS keyvault_keys (
 );
 """
 
+# Columns added to a table after state dirs were written with it: (table, column, declaration).
+# A state dir of an older emulator gets them at open (SQLite appends them, NULL in every row).
+ADDED_COLUMNS = (
+    ("role_assignments", "name", "TEXT COLLATE NOCASE"),
+    ("role_assignments", "principal_type", "TEXT"),
+    ("role_assignments", "created_on", "TEXT"),
+    ("role_assignments", "created_by", "TEXT"),
+)
+
 
 class Store:
     """Thread-safe access to the state database; each thread keeps its own connection."""
@@ -161,7 +177,12 @@ class Store:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
-        self._connection().executescript(SCHEMA)
+        conn = self._connection()
+        conn.executescript(SCHEMA)
+        for table, column, declaration in ADDED_COLUMNS:
+            present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -8,6 +8,7 @@ Sources (Azure/azure-rest-api-specs unless noted):
   issue Azure/azure-rest-api-specs#1514].
 - DPS: the readme tags of ``.../DeviceProvisioningServices/readme.md``, the 2026-08-01 example
   folder, and 2026-11-01, the default of azure-mgmt-iothubprovisioningservices 2.1.0 [sdk].
+- Microsoft.Authorization: see ``ROLE_API_VERSIONS`` below.
 - Microsoft.Resources: the tags of
   ``specification/resources/.../Microsoft.Resources/resources/readme.md``.
 """
@@ -151,6 +152,13 @@ RESOURCES_VERSIONS = (
     "2025-03-01",
     "2025-04-01",
 )
+
+# Microsoft.Authorization's role API: the spec folders holding authorization-RoleDefinitionsCalls
+# .json and authorization-RoleAssignmentsCalls.json (stable/2015-07-01, stable/2022-03-01,
+# stable/2022-04-01, preview/2022-05-01-preview). azure-mgmt-authorization 5.0.0b2 (the az
+# CLI's) sends 2022-05-01-preview for role definitions, 2022-04-01 for assignments [sdk]. Older
+# body shapes are not emulated: every version answers 2022-04-01's [guess].
+ROLE_API_VERSIONS = ("2015-07-01", "2022-03-01", "2022-04-01", "2022-05-01-preview")
 
 # Locations printed in NoRegisteredProviderFound [guess: a representative subset].
 SUPPORTED_LOCATIONS = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,6 +36,27 @@ class RoleDefinition:
     # ("DataActions"): a data plane under RBAC checks these alone.
     data_actions: tuple[str, ...] = ()
     not_data_actions: tuple[str, ...] = ()
+    # The definition's GUID (its ARM ``name``): a built-in role's is Microsoft's, a role created
+    # through the API the client's; "" for a seeded custom role, whose GUID is derived from its
+    # name (see :attr:`guid`).
+    role_id: str = ""
+    # Audit fields of roles created through the API (ISO 8601 times, object ids) [rec] azure-cli
+    # test_custom_role_definition_scenario.yaml: createdOn, updatedOn, createdBy, updatedBy.
+    created_on: str = ""
+    updated_on: str = ""
+    created_by: str = ""
+    updated_by: str = ""
+
+    @property
+    def guid(self) -> str:
+        """The GUID that names the role in ARM ids. A seeded custom role has none of its own: a
+        name-based UUID, stable across restarts and state dirs [guess]."""
+        return self.role_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"role:{self.name.lower()}"))
+
+    @property
+    def is_builtin(self) -> bool:
+        """Whether the role is one of Microsoft's (the emulator's code), not a custom role."""
+        return BUILTIN_ROLES.get(self.name.lower()) is self
 
     def permits(self, action: str) -> bool:
         """Whether the role grants ``action``."""
@@ -62,6 +84,11 @@ class RoleDefinition:
                 "description": self.description,
                 "dataActions": list(self.data_actions),
                 "notDataActions": list(self.not_data_actions),
+                "roleId": self.guid,
+                "createdOn": self.created_on,
+                "updatedOn": self.updated_on,
+                "createdBy": self.created_by,
+                "updatedBy": self.updated_by,
             }
         )
 
@@ -75,9 +102,14 @@ class RoleDefinition:
             tuple(doc["notActions"]),
             tuple(doc["assignableScopes"]),
             doc["description"],
-            # Absent from rows written before data actions were modelled.
+            # Absent from rows written before data actions (and role ids) were modelled.
             tuple(doc.get("dataActions", ())),
             tuple(doc.get("notDataActions", ())),
+            doc.get("roleId", ""),
+            doc.get("createdOn", ""),
+            doc.get("updatedOn", ""),
+            doc.get("createdBy", ""),
+            doc.get("updatedBy", ""),
         )
 
 
@@ -85,11 +117,14 @@ class RoleDefinition:
 # role-based-access-control/built-in-roles/privileged (Owner, Contributor; ms.date 2026-02-23)
 # and .../built-in-roles/general (Reader). Contributor's notActions matter to no operation the
 # emulator serves, but they are kept so a role check reads as it does in Azure.
+# Role ids are Microsoft's, from the same pages: what an assignment made through the REST API
+# names, and what ``az role definition list`` shows.
 OWNER = RoleDefinition(
     "Owner",
     ("*",),
     description="Grants full access to manage all resources, including the ability to assign "
     "roles in Azure RBAC.",
+    role_id="8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
 )
 CONTRIBUTOR = RoleDefinition(
     "Contributor",
@@ -109,11 +144,13 @@ CONTRIBUTOR = RoleDefinition(
     ),
     description="Grants full access to manage all resources, but does not allow you to assign "
     "roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.",
+    role_id="b24988ac-6180-42a0-ab88-20f7382dd24c",
 )
 READER = RoleDefinition(
     "Reader",
     ("*/read",),
     description="View all resources, but does not allow you to make any changes.",
+    role_id="acdd72a7-3385-48ef-bd42-f606fba81ae7",
 )
 # The DPS data roles [doc] learn.microsoft.com/azure/role-based-access-control/built-in-roles/
 # internet-of-things, as reference dps-enrollment-and-devices.md §1.6 quotes it: no control-plane
@@ -124,12 +161,14 @@ DPS_DATA_CONTRIBUTOR = RoleDefinition(
     (),
     description="Allows for full access to Device Provisioning Service data-plane operations.",
     data_actions=("Microsoft.Devices/provisioningServices/*",),
+    role_id="dfce44e4-17b7-4bd1-a6d1-04996ec95633",
 )
 DPS_DATA_READER = RoleDefinition(
     "Device Provisioning Service Data Reader",
     (),
     description="Allows for full read access to Device Provisioning Service data-plane properties.",
     data_actions=("Microsoft.Devices/provisioningServices/*/read",),
+    role_id="10745317-c249-44a1-a5ce-3a4353c0bbd8",
 )
 # The IoT Hub data roles [doc: MicrosoftDocs/azure-docs articles/role-based-access-control/
 # built-in-roles/internet-of-things.md at 03adcc30b28ecad9f81aba5638a15fb1930f5ec0, ms.date
@@ -142,6 +181,7 @@ IOTHUB_DATA_CONTRIBUTOR = RoleDefinition(
     (),
     description="Allows for full access to IoT Hub data plane operations.",
     data_actions=("Microsoft.Devices/IotHubs/*",),
+    role_id="4fc6c259-987e-4a07-842e-c321cc9d413f",
 )
 IOTHUB_DATA_READER = RoleDefinition(
     "IoT Hub Data Reader",
@@ -151,28 +191,22 @@ IOTHUB_DATA_READER = RoleDefinition(
         "Microsoft.Devices/IotHubs/*/read",
         "Microsoft.Devices/IotHubs/fileUpload/notifications/action",
     ),
+    role_id="b447c946-2db7-41ec-983d-d8bf3b1c77e3",
 )
 IOTHUB_REGISTRY_CONTRIBUTOR = RoleDefinition(
     "IoT Hub Registry Contributor",
     (),
     description="Allows for full access to IoT Hub device registry.",
     data_actions=("Microsoft.Devices/IotHubs/devices/*",),
+    role_id="4ea46cd5-c1b2-4a8e-910b-273211f9ce47",
 )
 IOTHUB_TWIN_CONTRIBUTOR = RoleDefinition(
     "IoT Hub Twin Contributor",
     (),
     description="Allows for read and write access to all IoT Hub device and module twins.",
     data_actions=("Microsoft.Devices/IotHubs/twins/*",),
+    role_id="494bdba2-168f-4f31-a0a1-191d2f7c028c",
 )
-# Role ids [doc, same pages]: what an assignment made through the REST API names.
-BUILTIN_ROLE_IDS = {
-    "dfce44e4-17b7-4bd1-a6d1-04996ec95633": DPS_DATA_CONTRIBUTOR.name,
-    "10745317-c249-44a1-a5ce-3a4353c0bbd8": DPS_DATA_READER.name,
-    "4fc6c259-987e-4a07-842e-c321cc9d413f": IOTHUB_DATA_CONTRIBUTOR.name,
-    "b447c946-2db7-41ec-983d-d8bf3b1c77e3": IOTHUB_DATA_READER.name,
-    "4ea46cd5-c1b2-4a8e-910b-273211f9ce47": IOTHUB_REGISTRY_CONTRIBUTOR.name,
-    "494bdba2-168f-4f31-a0a1-191d2f7c028c": IOTHUB_TWIN_CONTRIBUTOR.name,
-}
 BUILTIN_ROLES: dict[str, RoleDefinition] = {
     r.name.lower(): r
     for r in (
@@ -187,6 +221,8 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
         IOTHUB_TWIN_CONTRIBUTOR,
     )
 }
+# Role id -> name [doc, same pages]: an assignment may name a built-in role by either.
+BUILTIN_ROLE_IDS = {r.role_id: r.name for r in BUILTIN_ROLES.values()}
 
 # Scopes a role can be assigned at: a subscription, a resource group, or a resource (a hub's ARM
 # id; nested types such as a certificate too). Management groups are not emulated.
@@ -313,13 +349,16 @@ class ArmBackend:
         return [(r["role"], r["scope"]) for r in rows]
 
     def role_definitions(self) -> dict[str, RoleDefinition]:
-        """Every role by lowercased name: the built-in ones and the seeded custom ones."""
+        """Every role by lowercased name and by GUID: the built-in ones and the custom ones
+        (seeded or created through the role API). An assignment names its role either way: the
+        seed by name, the role API by GUID."""
         with self.store.read() as conn:
             rows = conn.execute("SELECT name, document FROM role_definitions").fetchall()
-        custom = {
-            r["name"].lower(): RoleDefinition.from_json(r["name"], r["document"]) for r in rows
-        }
-        return {**custom, **BUILTIN_ROLES}
+        roles = [RoleDefinition.from_json(r["name"], r["document"]) for r in rows]
+        roles += BUILTIN_ROLES.values()
+        by_name = {role.name.lower(): role for role in roles}
+        by_id = {role.guid.lower(): role for role in roles}
+        return {**by_id, **by_name}
 
     def is_authorized(self, principal: Principal, action: str, scope: str) -> bool:
         """Whether some role assignment of the principal grants ``action`` at ``scope``."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from azure_iot_emulator.arm.exceptions import MissingApiVersionParameter
@@ -14,6 +17,10 @@ from azure_iot_emulator.wire import json_response
 class CloudResponses:
     """``GET /metadata/endpoints?api-version=...``."""
 
+    def __init__(self, graph_url: Callable[[], str] | None = None) -> None:
+        # The emulator's Microsoft Graph URL (its port is bound on first use).
+        self.graph_url = graph_url
+
     async def endpoints(self, ctx: RequestContext) -> Response:
         """The cloud's endpoints, built from the URL the client addressed."""
         api_version = ctx.query("api-version")
@@ -22,4 +29,5 @@ class CloudResponses:
         if api_version not in API_VERSIONS:
             raise InvalidMetadataApiVersion(api_version, sorted(API_VERSIONS))
         base_url = str(ctx.request.base_url)
-        return json_response(200, metadata_answer(base_url, API_VERSIONS[api_version]))
+        graph = await run_in_threadpool(self.graph_url) if self.graph_url else None
+        return json_response(200, metadata_answer(base_url, API_VERSIONS[api_version], graph))

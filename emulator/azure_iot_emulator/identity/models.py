@@ -1,7 +1,7 @@
 """Service principals and token issuance: the rules of the token endpoint, no HTTP.
 
-Tokens are v1-shaped app tokens for Azure Resource Manager, Key Vault, the DPS service API or an
-IoT hub's service API,
+Tokens are v1-shaped app tokens for Azure Resource Manager, Key Vault, the DPS service API, an
+IoT hub's service API or the emulator's Microsoft Graph,
 signed RS256 with the state-dir key: ``aud`` is the requested resource, ``tid``/``oid``/``appid``
 identify the principal, ``iss`` is ``<authority>/<tenant>/`` (the emulator's stand-in for
 ``https://sts.windows.net/<tenant>/``). A principal proves itself with its secret or with a
@@ -100,11 +100,16 @@ def resource_of_scope(scope: str) -> str:
     return resource if resource.endswith("/") else resource + "/"
 
 
+def own_audiences(url: str) -> tuple[str, str]:
+    """One of the emulator's URLs as a token audience, with and without its trailing slash."""
+    base = url.rstrip("/")
+    return (base + "/", base)
+
+
 def own_arm_audiences(authority: str) -> tuple[str, str]:
     """The emulator's own URL as an ARM audience: what its /metadata/endpoints announces, so a
     cloud registered from it (the az CLI's endpoint discovery) asks tokens for it."""
-    base = authority.rstrip("/")
-    return (base + "/", base)
+    return own_audiences(authority)
 
 
 class IdentityBackend:
@@ -117,6 +122,7 @@ class IdentityBackend:
         token_lifetime: timedelta = timedelta(seconds=3599),
         clock: Callable[[], datetime] = utcnow,
         issuers: Mapping[str, TrustedIssuer] | None = None,
+        graph_resource: Callable[[], str] | None = None,
     ) -> None:
         self.store = store
         self.key = key
@@ -124,6 +130,9 @@ class IdentityBackend:
         self.clock = clock
         # The OIDC issuers whose assertions federated credentials may trust, by issuer URL.
         self.issuers = dict(issuers or {})
+        # The emulator's Microsoft Graph URL (its own port, bound on first use): a resource
+        # tokens are issued for, as Entra issues them for https://graph.microsoft.com.
+        self.graph_resource = graph_resource
 
     def tenant_exists(self, tenant_id: str) -> bool:
         """Whether the seed declared this tenant."""
@@ -211,7 +220,11 @@ class IdentityBackend:
             + IOTHUB_AUDIENCES
             + own_arm_audiences(issuer_base)
         )
-        if resource not in known and resource.rstrip("/") + "/" not in known:
+        if (
+            resource not in known
+            and resource.rstrip("/") + "/" not in known
+            and not self._is_graph(resource)
+        ):
             raise ResourceNotFound(resource, tenant_id)
         now = self.clock()
         lifetime = int(self.token_lifetime.total_seconds())
@@ -234,6 +247,10 @@ class IdentityBackend:
             claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid}
         )
         return IssuedToken(access_token=token, expires_in=lifetime)
+
+    def _is_graph(self, resource: str) -> bool:
+        """Whether ``resource`` is the emulator's Microsoft Graph."""
+        return self.graph_resource is not None and resource in own_audiences(self.graph_resource())
 
     def _check_secret(self, principal: Principal, client_secret: str | None) -> None:
         if not client_secret:

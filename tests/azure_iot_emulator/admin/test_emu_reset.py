@@ -168,14 +168,17 @@ def test_a_reset_emulator_shows_what_a_fresh_one_shows_and_keeps_it_on_disk(
 
 
 def test_a_reset_restores_what_no_api_changes(tmp_path: Path) -> None:
-    """Role assignments and federated credentials come only from the seed; the backend's reset
-    puts back every table, these included."""
+    """Federated credentials come only from the seed, role assignments from the seed and the role
+    API; the backend's reset puts back every table, these included."""
     emulator = build_emulator(tmp_path, default_seed())
     try:
         with emulator.store.write() as conn:
             conn.execute("DELETE FROM role_assignments")
             conn.execute("DELETE FROM federated_credentials")
-            conn.execute("INSERT INTO role_assignments VALUES ('someone', 'Owner', '/')")
+            conn.execute(
+                "INSERT INTO role_assignments(object_id, role, scope) "
+                "VALUES ('someone', 'Owner', '/')"
+            )
             conn.execute("UPDATE meta SET value = '999' WHERE key = 'rowversion'")
         emulator.reset()
         assert emulator.store.tables() == emulator.started

@@ -1,0 +1,1 @@
+"""Microsoft.Authorization's role API: custom role definitions and role assignments at a scope."""

@@ -1,0 +1,1 @@
+"""Microsoft Graph, the few directory reads the az CLI makes to resolve a role assignee."""
