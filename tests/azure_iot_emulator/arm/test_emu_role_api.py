@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+)
+from azure.iot.deviceprovisioning import DeviceProvisioningClient
 from azure.mgmt.iothub import IotHubClient
 from azure.mgmt.iothub.models import CertificateDescription, CertificateProperties
 from azure.mgmt.iothubprovisioningservices import IotDpsClient
@@ -104,6 +109,18 @@ def denied_action(error: HttpResponseError) -> str:
     return found.group(1)
 
 
+def dps_service(info: EmulatorInfo, index: int) -> DeviceProvisioningClient:
+    """Microsoft's DPS client as seeded principal `index`, at the host ARM reports."""
+    arm = IotDpsClient(management_credential(info), info.subscription_id, **client_kwargs(info))
+    host = arm.iot_dps_resource.get("dps-pop-demo", RG).properties.service_operations_host_name
+    return DeviceProvisioningClient(
+        f"https://{host}",
+        management_credential(info, index),
+        connection_verify=info.ca_bundle,
+        retry_total=0,
+    )
+
+
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
     """(info string, content) of each ```-fenced block of a Markdown text."""
     return [(m[1], m[2]) for m in re.finditer(r"^```(\w*)\n(.*?)\n```$", text, re.M | re.S)]
@@ -146,6 +163,24 @@ def test_the_credentials_guide_commands_run_as_written(
     assert denied_action(elsewhere.value) == (
         "Microsoft.Devices/provisioningServices/certificates/read"
     )
+
+    # The enrollment groups' data role, as the page assigns it; Microsoft's DPS client then reads.
+    (data_role,) = [
+        b for _, b in blocks if b.startswith("az role assignment create") and "<dps>" in b
+    ]
+    for placeholder, value in {
+        "<client id>": DOCS_PIPELINE,
+        "<sub>": DEFAULT_SUBSCRIPTION,
+        "<rg>": RG,
+        "<dps>": "dps-pop-demo",
+    }.items():
+        data_role = data_role.replace(placeholder, value)
+    groups = dps_service(info, index_of(info, DOCS_PIPELINE)).enrollment_group
+    with pytest.raises(ClientAuthenticationError):
+        groups.get("fleet")
+    owner.run_script(data_role, tmp_path)
+    with pytest.raises(ResourceNotFoundError):  # authorized now: the group just does not exist
+        groups.get("fleet")
 
 
 def test_a_custom_role_grants_what_it_lists_and_no_more(
