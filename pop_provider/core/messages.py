@@ -641,6 +641,17 @@ def dps_service_token_refused(answer: Answer) -> str:
     )
 
 
+def dps_policy_refused(answer: Answer, policy: str) -> str:
+    """The DPS service API refused calls signed with pop:dpsSharedAccessPolicy's key."""
+    return (
+        f"the DPS service API refused the shared-access policy '{policy}' "
+        f"(pop:dpsSharedAccessPolicy) while {doing(answer.operation)} {answer.target.label}: "
+        f"{answer.said}; name a policy of that DPS with the right EnrollmentWrite (the default "
+        "'provisioningserviceowner' has it), or unset pop:dpsSharedAccessPolicy to use the "
+        "Microsoft Entra credential with a DPS data role"
+    )
+
+
 def dps_service_rejected(answer: Answer) -> str:
     """Any other refusal of the DPS service API: its own words."""
     return (

@@ -51,9 +51,14 @@ def service_answer(error: HttpResponseError, target: Target, operation: str) -> 
     )
 
 
-def service_mapped(error: HttpResponseError, target: Target, operation: str) -> Exception:
-    """What the service's answer becomes: the first row of SERVICE_ANSWERS that matches."""
+def service_mapped(
+    error: HttpResponseError, target: Target, operation: str, policy: str | None = None
+) -> Exception:
+    """What the service's answer becomes: the first row of SERVICE_ANSWERS that matches; a
+    refusal of calls signed with a shared-access `policy` names that policy's rights."""
     answer = service_answer(error, target, operation)
+    if policy is not None and answer.status in (401, 403):
+        return failures.AccessDenied(messages.dps_policy_refused(answer, policy))
     row = next(row for row in SERVICE_ANSWERS if row.matches(answer))
     return row.kind(row.message(answer))
 

@@ -42,9 +42,12 @@ class DpsFacts:
 class GroupApi:
     """The enrollment groups of one DPS, through Microsoft's client; answers mapped."""
 
-    def __init__(self, client: Any, target: Target) -> None:
+    def __init__(self, client: Any, target: Target, policy: str | None = None) -> None:
         self._groups = client.enrollment_group
         self.target = target
+        # The shared-access policy signing the calls (pop:dpsSharedAccessPolicy), if any: a
+        # refusal then names its rights, not the data role.
+        self._policy = policy
 
     def get(self, group_id: str) -> dict[str, Any] | None:
         """The group as the DPS holds it, or None when there is none."""
@@ -86,7 +89,7 @@ class GroupApi:
         except HttpResponseError as error:
             if error.response is None:  # no answer: pop_provider.core.explain says why
                 raise
-            raise service_mapped(error, self.target, operation) from None
+            raise service_mapped(error, self.target, operation, self._policy) from None
 
 
 class DpsServices:
@@ -146,7 +149,8 @@ class DpsServices:
             **kwargs,
         )
         with self._lock:
-            return self._apis.setdefault(key, GroupApi(client, target))
+            api = GroupApi(client, target, self._settings.dps_shared_access_policy)
+            return self._apis.setdefault(key, api)
 
     def _service_credential(self, target: Target) -> Any:
         policy = self._settings.dps_shared_access_policy

@@ -65,3 +65,15 @@ def test_a_denial_names_the_data_role_and_the_opt_in(status: int) -> None:
     assert f"creating an enrollment group on DPS 'dps-one': Denied. (code {code})" in text
     assert "Device Provisioning Service Data Contributor" in text
     assert "pop:dpsSharedAccessPolicy" in text
+
+
+def test_a_refused_policy_key_names_the_policy_and_its_right_not_the_data_role() -> None:
+    refused = error(401, 401002, "Shared access policy reader is not authorized.")
+    mapped = service_mapped(refused, DPS, "enrollment_group_create", "reader")
+    text = str(mapped)
+    assert isinstance(mapped, failures.AccessDenied)
+    assert text.startswith(
+        "the DPS service API refused the shared-access policy 'reader' "
+        "(pop:dpsSharedAccessPolicy) while creating an enrollment group on DPS 'dps-one'"
+    )
+    assert "EnrollmentWrite" in text and "Data Contributor" not in text
