@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pop_provider.core import declaration as declared
-from pop_provider.program.stack_config import StackConfigError, named_entry
+from pop_provider.program.stack_config import CertificateEntry, StackConfigError, named_entry
 
 GROUPS_CONFIG_KEY = "enrollmentGroups"
 
@@ -32,7 +32,8 @@ _ENTRY_NAME = "name"
 _INPUTS = {prop.camel: prop.name for prop in _GROUP.inputs()}
 _ALLOWED = {_ENTRY_NAME, *_INPUTS}
 # The inputs that may name a `certificates` entry.
-REFERENCES = (declared.CA_REFERENCE_PRIMARY.name, declared.CA_REFERENCE_SECONDARY.name)
+_REFERENCE_PROPS = (declared.CA_REFERENCE_PRIMARY, declared.CA_REFERENCE_SECONDARY)
+REFERENCES = tuple(prop.name for prop in _REFERENCE_PROPS)
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,23 @@ def _parse_group(where: str, item: Any) -> GroupEntry:
         raise StackConfigError(f"{where} ({name}): {', '.join(missing)} is required")
     inputs = {_INPUTS[key]: value for key, value in item.items() if key != _ENTRY_NAME}
     return GroupEntry(name, inputs)
+
+
+def check_references(groups: list[GroupEntry], certificates: list[CertificateEntry]) -> None:
+    """A reference naming a `certificates` entry that trusts its CA on a hub cannot be found on
+    a DPS: one line naming both, before anything is declared."""
+    on_hubs = {
+        entry.name
+        for entry in certificates
+        if entry.targets is None and (entry.args.hub_id or entry.args.hub_name)
+    }
+    for index, group in enumerate(groups):
+        for prop in _REFERENCE_PROPS:
+            value = group.inputs.get(prop.name)
+            if isinstance(value, str) and value in on_hubs:
+                raise StackConfigError(
+                    f"{GROUPS_CONFIG_KEY}[{index}] ({group.name}): {prop.camel} '{value}' names a "
+                    "certificates entry on an IoT hub, and a group references CA certificates "
+                    "on its DPS: add an entry of that CA with the group's dpsId (or a `targets` "
+                    "entry with it) and reference that one"
+                )

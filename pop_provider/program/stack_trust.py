@@ -30,6 +30,7 @@ from pop_provider.program.group_config import (
     GROUPS_CONFIG_KEY,
     REFERENCES,
     GroupEntry,
+    check_references,
     parse_groups,
 )
 from pop_provider.program.stack_config import (
@@ -93,6 +94,7 @@ def trust_from_stack_config(
     directory = Path(base_dir) if base_dir is not None else Path.cwd()
     entries = parse_entries(raw, directory, config.require_secret) if raw is not None else []
     groups = parse_groups(raw_groups) if raw_groups is not None else []
+    check_references(groups, entries)
     trusted = {name: cert for entry in entries for name, cert in _declare(entry).items()}
     declared_groups = {group.name: _declare_group(group, trusted) for group in groups}
     if export:

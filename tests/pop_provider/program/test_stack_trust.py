@@ -271,3 +271,29 @@ def test_a_group_entry_mistake_is_one_line_and_declares_nothing(
         trust_from_stack_config()
     assert str(raised.value).startswith(said) and "\n" not in str(raised.value)
     assert recorder.resources == {}
+
+
+def test_a_reference_to_a_certificate_on_a_hub_is_one_line_and_declares_nothing(
+    recorder: Recorder,
+) -> None:
+    ca = make_ca("on the hub only")
+    entry = {"name": "root", "hubId": f"{HUB}/hub-a", "certificatePem": ca.certificate_pem}
+    group = {
+        "name": "fleet",
+        "dpsId": f"{DPS}/dps-a",
+        "enrollmentGroupId": "g",
+        "caReferencePrimary": "root",
+    }
+    pulumi.runtime.set_all_config(
+        {
+            f"{PROJECT}:certificates": json.dumps([entry]),
+            f"{PROJECT}:enrollmentGroups": json.dumps([group]),
+        }
+    )
+    with pytest.raises(StackConfigError) as raised:
+        trust_from_stack_config()
+    assert str(raised.value).startswith(
+        "enrollmentGroups[0] (fleet): caReferencePrimary 'root' names a certificates entry on an "
+        "IoT hub"
+    )
+    assert recorder.resources == {}
