@@ -22,15 +22,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from pop_provider.core import declaration as declared
-from pop_provider.program.stack_config import CertificateEntry, StackConfigError, named_entry
+from pop_provider.program.stack_config import (
+    ENTRY_NAME,
+    CertificateEntry,
+    StackConfigError,
+    named_entry,
+    parse_list,
+)
 
 GROUPS_CONFIG_KEY = "enrollmentGroups"
 
 _GROUP = declared.ENROLLMENT_GROUP
-_ENTRY_NAME = "name"
 # An entry's keys: its resource name and each input of the resource, as the schema names it.
 _INPUTS = {prop.camel: prop.name for prop in _GROUP.inputs()}
-_ALLOWED = {_ENTRY_NAME, *_INPUTS}
+_ALLOWED = {ENTRY_NAME, *_INPUTS}
 # The inputs that may name a `certificates` entry.
 _REFERENCE_PROPS = (declared.CA_REFERENCE_PRIMARY, declared.CA_REFERENCE_SECONDARY)
 REFERENCES = tuple(prop.name for prop in _REFERENCE_PROPS)
@@ -46,20 +51,13 @@ class GroupEntry:
 
 def parse_groups(raw: Any) -> list[GroupEntry]:
     """Entries from the config value, each checked for unknown and missing keys."""
-    if not isinstance(raw, list) or not raw:
-        raise StackConfigError(
-            f"config '{GROUPS_CONFIG_KEY}' must be a non-empty list of enrollment groups "
-            "(see docs/guides/stack-config.md)"
-        )
-    entries: list[GroupEntry] = []
-    for index, item in enumerate(raw):
-        entry = _parse_group(f"{GROUPS_CONFIG_KEY}[{index}]", item)
-        if any(e.name == entry.name for e in entries):
-            raise StackConfigError(
-                f"{GROUPS_CONFIG_KEY}[{index}]: the name '{entry.name}' is used twice"
-            )
-        entries.append(entry)
-    return entries
+    return parse_list(
+        raw,
+        GROUPS_CONFIG_KEY,
+        "enrollment groups",
+        lambda index, item: _parse_group(f"{GROUPS_CONFIG_KEY}[{index}]", item),
+        lambda entry: entry.name,
+    )
 
 
 def _parse_group(where: str, item: Any) -> GroupEntry:
@@ -67,7 +65,7 @@ def _parse_group(where: str, item: Any) -> GroupEntry:
     missing = [prop.camel for prop in _GROUP.inputs() if prop.required and prop.camel not in item]
     if missing:
         raise StackConfigError(f"{where} ({name}): {', '.join(missing)} is required")
-    inputs = {_INPUTS[key]: value for key, value in item.items() if key != _ENTRY_NAME}
+    inputs = {_INPUTS[key]: value for key, value in item.items() if key != ENTRY_NAME}
     return GroupEntry(name, inputs)
 
 

@@ -36,7 +36,7 @@ import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 
@@ -49,13 +49,15 @@ from pop_provider.failures import ProgramError
 from pop_provider.program.pem_files import PemFileError, read_certificate_file, read_key_file
 
 CONFIG_KEY = "certificates"
+# The key of an entry that names its resource, in every list of the stack config.
+ENTRY_NAME = "name"
+EntryT = TypeVar("EntryT")
 
 _CERTIFICATE = declared.VERIFIED_CA_CERTIFICATE
 # An entry's keys: its resource name, each input in its stack-config forms, and `targets`.
-_ENTRY_NAME = "name"
 _TARGETS = declared.TARGETS.camel
 _ALLOWED = {
-    _ENTRY_NAME,
+    ENTRY_NAME,
     _TARGETS,
     *(key for prop in _CERTIFICATE.inputs() for key in prop.stack_config_keys()),
 }
@@ -93,17 +95,34 @@ def parse_entries(
     raw: Any, base_dir: Path, secret: Callable[[str], pulumi.Output[str]]
 ) -> list[CertificateEntry]:
     """Entries from the config value; `secret(key)` reads a secret config key."""
+    return parse_list(
+        raw,
+        CONFIG_KEY,
+        "certificates",
+        lambda index, item: _parse_entry(index, item, base_dir, secret),
+        lambda entry: entry.name,
+    )
+
+
+def parse_list(
+    raw: Any,
+    key: str,
+    what: str,
+    parse: Callable[[int, Any], EntryT],
+    name_of: Callable[[EntryT], str],
+) -> list[EntryT]:
+    """A list of the stack config under `key`: each entry parsed, resource names unique."""
     if not isinstance(raw, list) or not raw:
         raise StackConfigError(
-            f"config '{CONFIG_KEY}' must be a non-empty list of certificates "
-            "(see docs/guides/stack-config.md)"
+            f"config '{key}' must be a non-empty list of {what} (see docs/guides/stack-config.md)"
         )
-    entries, names = [], set()
+    entries: list[EntryT] = []
+    names: set[str] = set()
     for index, item in enumerate(raw):
-        entry = _parse_entry(index, item, base_dir, secret)
-        if entry.name in names:
-            raise StackConfigError(f"{CONFIG_KEY}[{index}]: the name '{entry.name}' is used twice")
-        names.add(entry.name)
+        entry = parse(index, item)
+        if name_of(entry) in names:
+            raise StackConfigError(f"{key}[{index}]: the name '{name_of(entry)}' is used twice")
+        names.add(name_of(entry))
         entries.append(entry)
     return entries
 
@@ -177,9 +196,9 @@ def named_entry(where: str, item: Any, allowed: set[str]) -> tuple[str, Mapping[
     if not isinstance(item, Mapping):
         raise StackConfigError(f"{where} must be an object")
     refuse_unknown_keys(where, item, allowed)
-    name = item.get(_ENTRY_NAME)
+    name = item.get(ENTRY_NAME)
     if not isinstance(name, str) or not name:
-        raise StackConfigError(f"{where}: '{_ENTRY_NAME}' (the resource name) is required")
+        raise StackConfigError(f"{where}: '{ENTRY_NAME}' (the resource name) is required")
     return name, item
 
 
@@ -187,7 +206,7 @@ def _targets(where: str, item: Mapping[str, Any]) -> list[CaTarget] | None:
     """The entry's `targets`, each a hub or DPS; none of the single-target keys beside them."""
     if _TARGETS not in item:
         return None
-    single = sorted(set(item) & (set(_TARGET_KEYS) - {_ENTRY_NAME}))
+    single = sorted(set(item) & (set(_TARGET_KEYS) - {ENTRY_NAME}))
     if single:
         raise StackConfigError(
             f"{where}: give `targets` or {single}, not both (the keys go inside each target)"
